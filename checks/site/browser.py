@@ -1,0 +1,98 @@
+"""Headless Chromium for the site checks, the benchmarks and screenshots.
+
+Debian's Chromium (`apt-get install chromium`) driven by Playwright; Playwright's own browser
+download is never used. The flags keep Chromium from calling Google services, which this
+machine's closed network would refuse.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--disable-extensions", "--metrics-recording-only",
+]
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)
+
+
+def build_site(site_dir: Path, root: Path = ROOT) -> subprocess.CompletedProcess:
+    """`mkdocs build --strict` of the project at root into site_dir (output captured)."""
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=root, capture_output=True, text=True, env=env,
+    )
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+
+@contextlib.contextmanager
+def serve(site_dir: Path):
+    """Serve site_dir on 127.0.0.1 (a free port) for the duration of the block; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
+def chromium():
+    """A Playwright Browser on Debian's Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def screenshot(url: str, path: Path, *, dark: bool = False, width: int = 1280, height: int = 900,
+               full_page: bool = False, browser=None) -> None:
+    """Save a PNG of url, after the math is typeset."""
+    with contextlib.ExitStack() as stack:
+        if browser is None:
+            browser = stack.enter_context(chromium())
+        page = browser.new_page(viewport={"width": width, "height": height},
+                                color_scheme="dark" if dark else "light")
+        page.goto(url)
+        page.wait_for_function("document.querySelectorAll('.arithmatex:not([data-katex=done])').length === 0")
+        page.screenshot(path=str(path), full_page=full_page)
+        page.close()
+
+
+if __name__ == "__main__":
+    # python checks/site/browser.py PAGE OUT.png [--dark] [--full]: build, serve, screenshot
+    import tempfile
+
+    page_path, out = sys.argv[1], Path(sys.argv[2])
+    with tempfile.TemporaryDirectory() as tmp:
+        result = build_site(Path(tmp))
+        if result.returncode != 0:
+            sys.exit(result.stdout + result.stderr)
+        with serve(Path(tmp)) as base:
+            screenshot(base + page_path, out, dark="--dark" in sys.argv, full_page="--full" in sys.argv)

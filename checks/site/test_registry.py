@@ -1,0 +1,97 @@
+"""The key-equation registry is complete, and its parser sees what it must."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from hooks import registry
+
+
+def test_every_key_equation_is_checked_and_every_marker_has_an_equation():
+    equations, problems = registry.collect()
+    assert not problems, "\n".join(problems)
+    assert equations, "no key equation found on any page"
+
+
+def test_every_snippet_module_backs_a_page_with_key_equations():
+    equations, _ = registry.collect()
+    pages = {eq.page for eq in equations}
+    for module in sorted((registry.ROOT / "snippets").glob("*/*.py")):
+        if module.name == "__init__.py" or module.name == "grid_world.py":
+            continue  # grid_world.py is the shared model of rl-basics, checked on its own
+        section, article = module.parent.name.replace("_", "-"), module.stem.replace("_", "-")
+        assert f"{section}/{article}" in pages, f"{module} has no page with key equations"
+
+
+def test_the_formula_index_lists_every_key_equation(site):
+    equations, _ = registry.collect()
+    index = (site / "formulas.html").read_text(encoding="utf-8")
+    for eq in equations:
+        assert f'href="{eq.page}.html#{eq.id}"' in index, eq.id
+        for check in eq.checks:
+            assert check.split("::")[1] in index
+
+
+def test_anchors_exist_on_the_built_pages(site):
+    equations, _ = registry.collect()
+    for eq in equations:
+        html = (site / f"{eq.page}.html").read_text(encoding="utf-8")
+        assert f'id="{eq.id}"' in html, eq.id
+
+
+def write(tmp: Path, rel: str, text: str) -> None:
+    path = tmp / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def test_parser_reports_orphans_and_gaps(tmp_path):
+    docs, checks = tmp_path / "docs", tmp_path / "checks"
+    write(tmp_path, "docs/sec/art.md", '''
+        # Art
+        ### Checked { #eq-a .key-eq }
+        $$ a $$
+        ```py
+        --8<-- "snippets/sec/art.py:a"
+        ```
+        ```py
+        --8<-- "checks/sec/test_art.py:t"
+        ```
+        ### Unchecked { #eq-b .key-eq }
+        text only
+        ```md
+        ### Not a heading inside a fence { #eq-c .key-eq }
+        ```
+    ''')
+    write(tmp_path, "checks/sec/test_art.py", '''
+        import pytest
+        @pytest.mark.formula("eq-a")
+        def test_a(): pass
+        @pytest.mark.formula("eq-zzz")
+        def test_orphan(): pass
+    ''')
+    write(tmp_path, "checks/other/test_nopage.py", '''
+        import pytest
+        @pytest.mark.formula("eq-a")
+        def test_elsewhere(): pass
+    ''')
+    equations, problems = registry.collect(docs, checks)
+    assert [(e.id, e.checks) for e in equations] == [
+        ("eq-a", ["checks/sec/test_art.py::test_a"]), ("eq-b", [])]
+    text = "\n".join(problems)
+    assert "test_orphan marks formula 'eq-zzz'" in text
+    assert "test_elsewhere marks formula 'eq-a'" in text  # scoped to its own page
+    assert "#eq-b: no check is marked" in text
+    assert "#eq-b: no display formula" in text
+    assert "#eq-b: no code included from snippets/sec/art.py" in text
+    assert "#eq-b: no check included" in text
+    assert "#eq-a" not in text
+    assert "eq-c" not in text
+
+
+def test_key_equation_heading_needs_one_eq_id(tmp_path):
+    write(tmp_path, "docs/sec/art.md", "### Bad { #not-eq .key-eq }\n")
+    (tmp_path / "checks").mkdir()
+    _, problems = registry.collect(tmp_path / "docs", tmp_path / "checks")
+    assert problems == ["docs/sec/art.md:1: a .key-eq heading needs one #eq-… id"]
