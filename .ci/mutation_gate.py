@@ -1,7 +1,9 @@
 """Mutation gate: run mutmut over snippets/, print the score per module and every survivor.
 
 Usage (from the project root, in the project's venv):  python .ci/mutation_gate.py
-Options: --skip-run  report on the results of the last `mutmut run` without running it again.
+Options: --skip-run  report on the results of the last `mutmut run` without running it again;
+         --module snippets/rl_basics/state_values.py  mutate and report only that module
+         (repeatable; the gate then applies to those modules alone).
 
 A mutant is on a *formula line* unless the line it changes only validates input (an `if` that
 raises, a `raise`, or a call of a `check_*` helper). The gate fails (exit 1) when
@@ -54,13 +56,22 @@ def changed_line(diff: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-run", action="store_true", help="report on the last run only")
+    parser.add_argument("--module", action="append", default=[],
+                        help="a snippet module to mutate and report on alone (repeatable)")
     args = parser.parse_args()
+    modules = [Path(m).as_posix() for m in args.module]
+    for module in modules:
+        if not module.startswith("snippets/") or not Path(ROOT, module).is_file():
+            parser.error(f"--module {module}: not a file under snippets/")
     os.chdir(ROOT)
     if not args.skip_run:
         # a fresh run: mutmut reuses old results for unchanged functions even when checks changed
         shutil.rmtree("mutants", ignore_errors=True)
         # mutmut's progress spinner is long; keep only its final lines
-        run = subprocess.run([sys.executable, "-m", "mutmut", "run"], capture_output=True, text=True)
+        # mutant names are dotted module paths: snippets.rl_basics.state_values.x_…
+        patterns = [m.removesuffix(".py").replace("/", ".") + ".*" for m in modules]
+        run = subprocess.run([sys.executable, "-m", "mutmut", "run", *patterns],
+                             capture_output=True, text=True)
         tail = (run.stdout + run.stderr).replace("\r", "\n").strip().splitlines()[-3:]
         print("\n".join(tail))
         if run.returncode != 0:
@@ -78,11 +89,15 @@ def main() -> int:
         return 1
     for meta in metas:
         source_path = Path(str(meta.relative_to("mutants"))[: -len(".meta")])
+        if modules and source_path.as_posix() not in modules:
+            continue
         source = source_path.read_text(encoding="utf-8")
         guard = validation_lines(source)
         source_lines = source.splitlines()
         results = json.loads(meta.read_text())["exit_code_by_key"]
         for name, code in sorted(results.items()):
+            if code is None and modules:
+                continue  # not selected for this run
             module = str(source_path)
             per_module[module][1] += 1
             if code in KILLED:
