@@ -29,20 +29,25 @@ def figure_modules() -> list[str]:
     )
 
 
-def render_all(out_root: Path) -> list[Path]:
-    """Write every figure under out_root/<section>/img/, return the paths written."""
+def render(module_name: str, out_root: Path) -> list[Path]:
+    """Write the figures of one module (e.g. "figures.rl_basics.state_values") under
+    out_root/<section>/img/; return the paths written."""
     written = []
     with matplotlib.rc_context(STYLE):
-        for name in figure_modules():
-            module = importlib.import_module(name)
-            section = name.split(".")[1].replace("_", "-")
-            for fig_name, fig in module.figures().items():
-                path = out_root / section / "img" / f"{fig_name}.svg"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fig.savefig(path, format="svg", metadata={"Date": None}, bbox_inches="tight")
-                plt.close(fig)
-                written.append(path)
+        module = importlib.import_module(module_name)
+        section = module_name.split(".")[1].replace("_", "-")
+        for fig_name, fig in module.figures().items():
+            path = out_root / section / "img" / f"{fig_name}.svg"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(path, format="svg", metadata={"Date": None}, bbox_inches="tight")
+            plt.close(fig)
+            written.append(path)
     return written
+
+
+def render_all(out_root: Path) -> list[Path]:
+    """Write every figure of the site under out_root/<section>/img/."""
+    return [path for name in figure_modules() for path in render(name, out_root)]
 
 
 if __name__ == "__main__":
