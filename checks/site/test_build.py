@@ -38,13 +38,17 @@ def project_copy(tmp_path) -> Path:
         (("docs/glossary.md", "\n$$\\frac{1}{$$\n"), "KaTeX cannot render a formula in glossary.md"),
         # an included snippet section that does not exist
         (("docs/glossary.md", '\n```py\n--8<-- "snippets/rl_basics/missing.py:nothing"\n```\n'), "missing.py"),
+        # an included section that the (existing) file does not have
+        (("docs/glossary.md", '\n```py\n--8<-- "snippets/rl_basics/state_values.py:nope"\n```\n'),
+         "Snippet section 'nope' could not be located"),
         # a link to a page that does not exist
         (("docs/glossary.md", "\n[x](rl-basics/no-such-page.md)\n"), "no-such-page.md"),
         # a key equation without check, code or formula
         (("docs/rl-basics/state-values.md", "\n### 空的公式 { #eq-empty .key-eq }\n"),
          "#eq-empty: no check is marked"),
     ],
-    ids=["malformed-tex", "missing-snippet", "broken-link", "unchecked-key-equation"],
+    ids=["malformed-tex", "missing-snippet", "missing-section", "broken-link",
+         "unchecked-key-equation"],
 )
 def test_strict_build_fails_on(project_copy, breakage, expected):
     path, text = breakage
