@@ -1,9 +1,9 @@
-"""Checks of rl-basics/bellman-optimality: every key equation against something independent.
+"""Checks of rl-basics/bellman-optimality, each against something independent.
 
-Independent references used here: brute-force enumeration of all A^S deterministic policies
-(each evaluated with the closed form of state_values.solve_bellman), random stochastic
-policies, explicit sums, values computed by hand, and the list of iterates against the
-stopping rule.
+Independent references used here: brute-force enumeration of all A^S deterministic
+policies (each evaluated with the closed form of state_values.solve_bellman), random
+stochastic policies, explicit sums, values computed by hand, and the list of iterates
+against the stopping rule.
 """
 
 from __future__ import annotations
@@ -28,14 +28,19 @@ from snippets.rl_basics.bellman_optimality import (
     solve_boe,
 )
 from snippets.rl_basics.grid_world import make_grid_world, policy_from_arrows
-from snippets.rl_basics.state_values import action_values, policy_matrices, solve_bellman
+from snippets.rl_basics.state_values import (
+    action_values,
+    policy_matrices,
+    solve_bellman,
+)
 
 GAMMA = 0.9
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 gammas = st.floats(min_value=0.0, max_value=0.95)
 
-# Zhao's 2x2 example (ch. 2-3): s1 s2 / s3 s4, s2 forbidden, s4 the target. Optimal by hand
-# with γ = 0.9: v*(s4) = 1/(1-γ) = 10, v*(s2) = v*(s3) = 1 + γ·10 = 10, v*(s1) = 0 + γ·10 = 9.
+# Zhao's 2x2 example (ch. 2-3): s1 s2 / s3 s4, s2 forbidden, s4 the target. Optimal by
+# hand with γ = 0.9: v*(s4) = 1/(1-γ) = 10, v*(s2) = v*(s3) = 1 + γ·10 = 10,
+# v*(s1) = 0 + γ·10 = 9.
 TINY_V_STAR = [9.0, 10.0, 10.0, 10.0]
 # The policy π₁ of the state-values page, which that page says is optimal.
 STATE_VALUES_PI_1 = [
@@ -73,10 +78,10 @@ def test_no_stochastic_policy_beats_the_greedy_choice(seed, gamma):
     # q(s, a) written with einsum, independent of the loops
     q = np.einsum("sak,k->sa", mdp.p_r, mdp.reward_values) + gamma * np.einsum(
         "sat,t->sa", mdp.P, v)
-    # Σ_a π(a|s) q(s, a) for 500 random stochastic policies never exceeds the right side ...
+    # Σ_a π(a|s) q(s, a) of 500 random stochastic policies never exceeds the max ...
     pis = rng.dirichlet(np.ones(4), size=(500, 5))
     assert np.all(np.sum(pis * q, axis=2) <= rhs + 1e-12)
-    # ... and the best of the 4 one-hot distributions (the vertices of the simplex) attains it
+    # ... and the best of the 4 one-hot distributions (simplex vertices) attains it
     vertices = np.array([[q[s] @ np.eye(4)[a] for a in range(4)] for s in range(5)])
     np.testing.assert_allclose(rhs, vertices.max(axis=1), rtol=1e-12, atol=1e-12)
 # --8<-- [end:test_boe_elementwise]
@@ -91,10 +96,10 @@ def test_v_star_of_the_2x2_example_solves_the_elementwise_boe(tiny_world):
     rhs0 = boe_rhs_elementwise(np.zeros(4), tiny_world.P, tiny_world.reward_values,
                                tiny_world.p_r, GAMMA)
     np.testing.assert_allclose(rhs0, [0.0, 1.0, 1.0, 1.0], rtol=0, atol=0)
-    # all values negative: the maximum is still taken (an initial -inf would be kept by min)
-    rhs_neg = boe_rhs_elementwise(np.full(4, -50.0), tiny_world.P, tiny_world.reward_values,
-                                  tiny_world.p_r, 0.5)
-    np.testing.assert_allclose(rhs_neg, [-25.0, -24.0, -24.0, -24.0], rtol=0, atol=1e-12)
+    # all values negative: still the maximum (a min would keep the initial -inf)
+    rhs_neg = boe_rhs_elementwise(np.full(4, -50.0), tiny_world.P,
+                                  tiny_world.reward_values, tiny_world.p_r, 0.5)
+    np.testing.assert_allclose(rhs_neg, [-25.0, -24.0, -24.0, -24.0], atol=1e-12)
 
 
 # --8<-- [start:test_boe_matrix]
@@ -114,8 +119,8 @@ def test_operator_is_the_max_over_all_deterministic_policies(seed, gamma):
     np.testing.assert_allclose(f_v, candidates.max(axis=0), rtol=1e-12, atol=1e-12)
     # ... is attained by ONE policy in every state at once (so max_π is well defined)
     assert np.any(np.all(candidates >= f_v - 1e-12, axis=1))
-    np.testing.assert_allclose(
-        f_v, boe_rhs_elementwise(v, mdp.P, mdp.reward_values, mdp.p_r, gamma), atol=1e-12)
+    loops = boe_rhs_elementwise(v, mdp.P, mdp.reward_values, mdp.p_r, gamma)
+    np.testing.assert_allclose(f_v, loops, rtol=0, atol=1e-12)
 # --8<-- [end:test_boe_matrix]
 
 
@@ -129,7 +134,8 @@ def test_operator_by_hand_on_the_grid_world(world):
     # the corner (0, 0): nothing reachable in one step has a value, best reward is 0
     assert f_v[world.state(0, 0)] == pytest.approx(0.0, abs=1e-12)
     # γ = 0: f(v) = max_a R(s, a) whatever v is (the short-sighted extreme)
-    np.testing.assert_allclose(boe_operator(v, world.P, world.R, 0.0), world.R.max(axis=1))
+    np.testing.assert_allclose(boe_operator(v, world.P, world.R, 0.0),
+                               world.R.max(axis=1))
 
 
 # --8<-- [start:test_contraction]
@@ -179,8 +185,8 @@ def test_solve_boe_is_within_tol_of_the_brute_force_optimum(tol, gamma):
 
 @pytest.mark.formula("eq-boe-solution")
 def test_the_stopping_rule_is_tight():
-    # one state, one action, r = 1, γ = 1/2: v_k = 2 − 2^{1−k}; steps 1, 1/2, 1/4, … are exact.
-    # With tol = 1/4 the rule stops at v_3 = 1.75, whose error 1/4 is exactly tol.
+    # one state, one action, r = 1, γ = 1/2: v_k = 2 − 2^{1−k}; the steps 1, 1/2, 1/4, …
+    # are exact. With tol = 1/4 the rule stops at v_3 = 1.75, whose error equals tol.
     v, policy = solve_boe(np.ones((1, 1, 1)), [[1.0]], 0.5, tol=0.25)
     assert v.tolist() == [1.75] and policy.tolist() == [0]
 # --8<-- [end:test_boe_solution]
@@ -204,7 +210,8 @@ def test_iteration_error_shrinks_by_gamma_from_any_start(seed, gamma):
 
 def test_boe_iterates_start_where_asked():
     mdp = random_mdp(5, n_states=3, n_actions=2)
-    np.testing.assert_array_equal(boe_iterates(mdp.P, mdp.R, 0.5, 0, [1, 2, 3]), [[1, 2, 3]])
+    np.testing.assert_array_equal(boe_iterates(mdp.P, mdp.R, 0.5, 0, [1, 2, 3]),
+                                  [[1, 2, 3]])
     two = boe_iterates(mdp.P, mdp.R, 0.5, 2)
     np.testing.assert_array_equal(two[0], 0.0)
     np.testing.assert_allclose(two[1], mdp.R.max(axis=1), atol=1e-15)
@@ -247,7 +254,8 @@ def test_greedy_policy_beats_every_deterministic_policy(seed, gamma):
 def test_greedy_policy_attains_v_star_on_the_grid_world(gamma, r_forbidden):
     world = make_grid_world(r_forbidden=r_forbidden)
     v_star, pi_star = solve_boe(world.P, world.R, gamma)
-    v_pi = solve_bellman(*policy_matrices(policy_matrix(pi_star, 5), world.P, world.R), gamma)
+    pi = policy_matrix(pi_star, 5)
+    v_pi = solve_bellman(*policy_matrices(pi, world.P, world.R), gamma)
     np.testing.assert_allclose(v_pi, v_star, rtol=0, atol=1e-9)
     # the target's value is r_target / (1 − γ): stay there for ever
     assert v_star[world.state(3, 2)] == pytest.approx(1 / (1 - gamma), abs=1e-9)
@@ -284,15 +292,17 @@ def test_affine_reward_change_keeps_the_policy(seed, gamma, alpha, beta):
     # both solves are within 1e-10 of their fixed points; α scales the first error
     np.testing.assert_allclose(affine_reward_values(v_star, alpha, beta, gamma), v_new,
                                rtol=0, atol=1e-9)
-    # the new greedy policy is optimal for the OLD rewards (ties may pick another argmax)
-    v_old = solve_bellman(*policy_matrices(policy_matrix(pi_new, 3), mdp.P, mdp.R), gamma)
+    # the new greedy policy is optimal for the OLD rewards (a tie may change the argmax)
+    pi = policy_matrix(pi_new, 3)
+    v_old = solve_bellman(*policy_matrices(pi, mdp.P, mdp.R), gamma)
     np.testing.assert_allclose(v_old, v_star, rtol=0, atol=1e-8)
 # --8<-- [end:test_affine_reward]
 
 
 @pytest.mark.formula("eq-affine-reward")
 def test_adding_one_to_every_reward_of_the_grid_world(world):
-    shifted = make_grid_world(r_boundary=0.0, r_forbidden=0.0, r_target=2.0, r_other=1.0)
+    shifted = make_grid_world(r_boundary=0.0, r_forbidden=0.0, r_target=2.0,
+                              r_other=1.0)
     v_star, pi_star = solve_boe(world.P, world.R, GAMMA)
     v_shift, pi_shift = solve_boe(shifted.P, shifted.R, GAMMA)
     # α = 1, β = 1: every value rises by 1/(1 − 0.9) = 10, the target's from 10 to 20
@@ -301,7 +311,8 @@ def test_adding_one_to_every_reward_of_the_grid_world(world):
     np.testing.assert_allclose(affine_reward_values(v_star, 1.0, 1.0, GAMMA), v_shift,
                                atol=1e-9)
     # β alone, by hand: α = 2, β = −0.5, γ = 0.5 gives 2 v* − 1
-    np.testing.assert_allclose(affine_reward_values([1.0, -3.0], 2.0, -0.5, 0.5), [1.0, -7.0])
+    np.testing.assert_allclose(affine_reward_values([1.0, -3.0], 2.0, -0.5, 0.5),
+                               [1.0, -7.0])
     np.testing.assert_array_equal(pi_shift, pi_star)
 
 
@@ -309,7 +320,8 @@ def test_adding_one_to_every_reward_of_the_grid_world(world):
 @pytest.mark.formula("eq-discount-effect")
 @pytest.mark.parametrize("gamma", [0.0, 0.3, 0.5, 0.7, 0.9, 0.95])
 def test_break_even_penalty_predicts_the_optimal_choice_in_cell_2_1(gamma):
-    threshold = break_even_penalty(gamma, n_detour=14)  # the detour around takes 14 moves
+    # the detour around the forbidden cells takes 14 moves
+    threshold = break_even_penalty(gamma, n_detour=14)
     for r_forbidden in [-0.2, -0.5, -0.9, -1.0, -2.0, -5.0, -6.0, -7.0, -10.0, -30.0]:
         if abs(r_forbidden - threshold) < 1e-3:
             continue  # a near tie: either choice is optimal
@@ -317,7 +329,7 @@ def test_break_even_penalty_predicts_the_optimal_choice_in_cell_2_1(gamma):
         v_star, pi_star = solve_boe(world.P, world.R, gamma)
         s = world.state(2, 1)
         q = action_values(v_star, world.P, world.R, gamma)
-        # crossing = right into (2, 2) or down into (3, 1), then one step into the target
+        # crossing: right into (2, 2) or down into (3, 1), then into the target
         assert q[s, 1] == pytest.approx(r_forbidden + gamma / (1 - gamma), abs=1e-8)
         crosses = pi_star[s] in (1, 2)
         assert crosses == (r_forbidden > threshold), (gamma, r_forbidden, threshold)
@@ -334,6 +346,8 @@ def test_break_even_penalty_by_hand():
     assert break_even_penalty(0.5, 3, r_target=4.0) == pytest.approx(-2.0, abs=1e-15)
     # γ = 0: only the immediate reward counts, crossing pays only if it is not a penalty
     assert break_even_penalty(0.0, 14) == 0.0
+    # n = 2: the detour is as short as the crossing, so any penalty tips the balance
+    assert break_even_penalty(0.9, 2) == 0.0
 
 
 @pytest.mark.parametrize(
@@ -348,6 +362,7 @@ def test_break_even_penalty_by_hand():
         (lambda m: greedy_policy(np.zeros(6)), r"q must be a finite array of shape \(S, A\)"),
         (lambda m: greedy_policy(np.zeros((6, 0))), r"q must be .* got shape \(6, 0\)"),
         (lambda m: greedy_policy(np.full((2, 2), np.nan)), "q must be a finite"),
+        (lambda m: greedy_policy([[None, 1.0]]), "q must be a finite"),
         (lambda m: policy_matrix(np.zeros((2, 2), dtype=int), 3), "policy must be a 1-D int array"),
         (lambda m: policy_matrix(np.array([0.0, 1.0]), 3), "policy must be a 1-D int array"),
         (lambda m: policy_matrix(np.array([0, 3]), 3), r"policy must hold actions in 0..2"),

@@ -1,9 +1,9 @@
 """Optimal policies and the Bellman optimality equation (BOE).
 
-Page: rl-basics/bellman-optimality (docs/rl-basics/bellman-optimality.md); each function names
-the anchor of the equation it implements. Arrays follow grid_world.py: P[s, a, s'], R[s, a],
-p_r[s, a, k]; v has shape (S,), q shape (S, A), a deterministic policy is an int array of
-shape (S,) of action indices.
+Page: rl-basics/bellman-optimality (docs/rl-basics/bellman-optimality.md); each
+function names the anchor of the equation it implements. Arrays follow grid_world.py:
+P[s, a, s'], R[s, a], p_r[s, a, k]; v has shape (S,), q shape (S, A); a deterministic
+policy is an int array of shape (S,) of action indices.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from snippets.rl_basics.grid_world import (
 def _check_q(q) -> np.ndarray:
     q = np.asarray(q, dtype=float)
     if q.ndim != 2 or q.shape[1] == 0 or not np.all(np.isfinite(q)):
-        raise ValueError(f"q must be a finite array of shape (S, A), got shape {q.shape}")
+        raise ValueError(
+            f"q must be a finite array of shape (S, A), got shape {q.shape}")
     return q
 
 
@@ -43,11 +44,12 @@ def boe_rhs_elementwise(v, P, reward_values, p_r, gamma: float) -> np.ndarray:
             f"p_r must have shape (S, A, K) with (S, A) = {(S, A)}, got {p_r.shape}")
     v = check_vector("v", v, S)
     gamma = check_gamma(gamma)
+    K = len(reward_values)
     out = np.empty(S)
     for s in range(S):
         best = -np.inf
         for a in range(A):
-            immediate = sum(p_r[s, a, k] * reward_values[k] for k in range(len(reward_values)))
+            immediate = sum(p_r[s, a, k] * reward_values[k] for k in range(K))
             future = sum(P[s, a, s2] * v[s2] for s2 in range(S))
             # the best distribution pi(.|s) puts all its mass on a largest q(s, a)
             best = max(best, immediate + gamma * future)
@@ -58,10 +60,10 @@ def boe_rhs_elementwise(v, P, reward_values, p_r, gamma: float) -> np.ndarray:
 
 # --8<-- [start:greedy_policy]
 def greedy_policy(q) -> np.ndarray:
-    """pi(s) = argmax_a q(s, a), ties broken towards the lowest action index (#eq-greedy-policy).
+    """pi(s) = argmax_a q(s, a) (#eq-greedy-policy).
 
-    q: (S, A); returns an int array of shape (S,). With q = q* = R + gamma P v* this is an
-    optimal policy pi*.
+    Ties are broken towards the lowest action index. q: (S, A); returns an int array of
+    shape (S,). With q = q* = R + gamma P v* this is an optimal policy pi*.
     """
     q = _check_q(q)
     return np.argmax(q, axis=1)
@@ -70,12 +72,17 @@ def greedy_policy(q) -> np.ndarray:
 
 # --8<-- [start:policy_matrix]
 def policy_matrix(policy, n_actions: int) -> np.ndarray:
-    """pi[s, a] = 1 if a = policy[s] else 0: a deterministic policy as an (S, A) array."""
+    """pi[s, a] = 1 if a = policy[s] else 0: a deterministic policy as an (S, A) array.
+
+    policy: int array (S,); feeds state_values.policy_matrices (#eq-boe-matrix).
+    """
     policy = np.asarray(policy)
     if policy.ndim != 1 or not np.issubdtype(policy.dtype, np.integer):
-        raise ValueError(f"policy must be a 1-D int array of action indices, got {policy!r}")
+        raise ValueError(
+            f"policy must be a 1-D int array of action indices, got {policy!r}")
     if np.any(policy < 0) or np.any(policy >= n_actions):
-        raise ValueError(f"policy must hold actions in 0..{n_actions - 1}, got {policy}")
+        raise ValueError(
+            f"policy must hold actions in 0..{n_actions - 1}, got {policy}")
     return np.eye(n_actions)[policy]
 # --8<-- [end:policy_matrix]
 
@@ -113,7 +120,10 @@ def contraction_sides(v1, v2, P, R, gamma: float) -> tuple[float, float]:
 
 # --8<-- [start:boe_iterates]
 def boe_iterates(P, R, gamma: float, n_iter: int, v0=None) -> np.ndarray:
-    """All iterates v_0, ..., v_n of v_{k+1} = f(v_k), shape (n_iter + 1, S) (#eq-boe-solution)."""
+    """All iterates v_0, ..., v_n of v_{k+1} = f(v_k) (#eq-boe-solution).
+
+    Returns shape (n_iter + 1, S); v0 defaults to zeros.
+    """
     P, R = check_mdp(P, R)
     gamma = check_gamma(gamma)
     if n_iter < 0:
@@ -127,13 +137,18 @@ def boe_iterates(P, R, gamma: float, n_iter: int, v0=None) -> np.ndarray:
 # --8<-- [end:boe_iterates]
 
 
+MAX_ITER = 100_000
+
+
 # --8<-- [start:solve_boe]
-def solve_boe(P, R, gamma: float, tol: float = 1e-10, max_iter: int = 100_000, v0=None):
+def solve_boe(P, R, gamma: float, tol: float = 1e-10, max_iter: int = MAX_ITER,
+              v0=None):
     """Solve v = f(v) by iterating the contraction f; returns (v*, greedy policy pi*).
 
-    (#eq-boe-solution) Stops at the first k with gamma ||v_{k+1} - v_k||_inf <= (1 - gamma) tol,
-    which guarantees ||v_{k+1} - v*||_inf <= tol. P: (S, A, S), R: (S, A); returns v* of
-    shape (S,) and pi* = argmax_a [R + gamma P v*] as an int array of shape (S,).
+    (#eq-boe-solution) Stops at the first k with
+    gamma ||v_{k+1} - v_k||_inf <= (1 - gamma) tol, which guarantees
+    ||v_{k+1} - v*||_inf <= tol. P: (S, A, S), R: (S, A); returns v* of shape (S,) and
+    pi* = argmax_a [R + gamma P v*] as an int array of shape (S,).
     """
     P, R = check_mdp(P, R)
     gamma = check_gamma(gamma)
@@ -156,7 +171,8 @@ def solve_boe(P, R, gamma: float, tol: float = 1e-10, max_iter: int = 100_000, v
 def affine_reward_values(v_star, alpha: float, beta: float, gamma: float) -> np.ndarray:
     """v* after every reward r becomes alpha r + beta, alpha > 0 (#eq-affine-reward).
 
-    v*' = alpha v* + beta / (1 - gamma) 1; the optimal policies do not change. v_star: (S,).
+    v*' = alpha v* + beta / (1 - gamma) 1; the optimal policies do not change.
+    v_star: (S,).
     """
     v_star = check_vector("v_star", v_star)
     gamma = check_gamma(gamma)
@@ -178,7 +194,8 @@ def break_even_penalty(gamma: float, n_detour: int, r_target: float = 1.0) -> fl
         q_cross = r_forbidden + gamma r_target / (1 - gamma).
     Detour: n_detour moves with reward 0, the last one entering the target:
         q_detour = gamma^(n_detour - 1) r_target / (1 - gamma).
-    They are equal at r_forbidden = -r_target (gamma - gamma^(n_detour - 1)) / (1 - gamma);
+    They are equal at
+        r_forbidden = -r_target (gamma - gamma^(n_detour - 1)) / (1 - gamma);
     a larger r_forbidden (a milder penalty) makes crossing optimal.
     """
     gamma = check_gamma(gamma)
@@ -204,7 +221,8 @@ if __name__ == "__main__":
             print(" ".join(ARROWS[a] for a in row))
     # every reward r -> r + 1 (alpha = 1, beta = 1): v* shifts by 1 / (1 - 0.9) = 10
     world = make_grid_world()
-    shifted = make_grid_world(r_boundary=0.0, r_forbidden=0.0, r_target=2.0, r_other=1.0)
+    shifted = make_grid_world(r_boundary=0.0, r_forbidden=0.0, r_target=2.0,
+                              r_other=1.0)
     v_star, pi_star = solve_boe(world.P, world.R, 0.9)
     v_shift, pi_shift = solve_boe(shifted.P, shifted.R, 0.9)
     predicted = affine_reward_values(v_star, 1.0, 1.0, 0.9)
