@@ -21,7 +21,8 @@ def _panel(ax, world, v_star, pi_star, title):
         r, c = world.cell(s)
         bright = v_star[s] > low + 0.6 * (high - low)
         # values far from the target at gamma = 0.5 are tiny: show them in e-notation
-        value = f"{v_star[s]:.2f}" if abs(v_star[s]) >= 0.1 else f"{v_star[s]:.1e}"
+        mantissa, exponent = f"{v_star[s]:.1e}".split("e")
+        value = f"{v_star[s]:.2f}" if abs(v_star[s]) >= 0.1 else f"{mantissa}e{int(exponent)}"
         ax.text(c, r, f"{ARROWS[pi_star[s]]}\n{value}", ha="center", va="center",
                 fontsize=8, color="black" if bright else "white")
     for r, c in world.forbidden:
@@ -34,12 +35,14 @@ def _panel(ax, world, v_star, pi_star, title):
 
 
 def figures() -> dict:
-    heat, axes = plt.subplots(1, 3, figsize=(12.0, 4.4))
+    heat, axes = plt.subplots(1, 3, figsize=(10.8, 4.2))
     for ax, (gamma, r_forbidden) in zip(axes, SETTINGS):
         world = make_grid_world(r_forbidden=r_forbidden)
         v_star, pi_star = solve_boe(world.P, world.R, gamma)
         _panel(ax, world, v_star, pi_star,
-               f"$v^*$ and $\\pi^*$: $\\gamma$ = {gamma}, $r_{{forbidden}}$ = {r_forbidden:g}")
+               f"$\\gamma$ = {gamma}, $r_{{forbidden}}$ = {r_forbidden:g}")
+    heat.suptitle("optimal state values $v^*$ (numbers, colour) and an optimal policy "
+                  "$\\pi^*$ (arrows)", fontsize=10)
     heat.text(0.5, 0.02, "orange: forbidden cells, blue: target; each panel has its own "
               "colour scale (min to max of its v*)", ha="center", fontsize=8)
 
