@@ -181,6 +181,8 @@ def test_solve_boe_is_within_tol_of_the_brute_force_optimum(tol, gamma):
     steps = gamma * np.abs(np.diff(history, axis=0)).max(axis=1)
     k = int(np.argmax(steps <= (1 - gamma) * tol)) + 1
     np.testing.assert_array_equal(v, history[k])
+    v_warm, _ = solve_boe(mdp.P, mdp.R, gamma, tol=tol, v0=history[5])  # a warm start
+    assert sup(v_warm - v_brute) <= tol
 
 
 @pytest.mark.formula("eq-boe-solution")
