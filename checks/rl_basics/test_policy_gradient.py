@@ -52,12 +52,15 @@ def test_average_value_is_the_mean_return_from_a_random_start(mdp):
     d0 = np.random.default_rng(1).dirichlet(np.ones(6))
     v = solve_bellman(*policy_matrices(mdp.pi, mdp.P, mdp.R), gamma)
     # brute force: S_0 ~ d0, then G_0 = Σ_t γ^t R_{t+1} of each sampled episode
-    _, _, rewards = sample_episodes(mdp.P, mdp.R, mdp.pi, d0, n, H, np.random.default_rng(2))
+    rng = np.random.default_rng(2)
+    _, _, rewards = sample_episodes(mdp.P, mdp.R, mdp.pi, d0, n, H, rng)
     G0 = rewards @ gamma ** np.arange(H)
     standard_error = G0.std(ddof=1) / np.sqrt(n)
     truncation = gamma**H * np.abs(mdp.R).max() / (1 - gamma)  # < 1e-10
-    assert abs(average_state_value(v, d0) - G0.mean()) <= 4 * standard_error + truncation
-    assert standard_error < 0.01  # tight enough to see d0 swapped for the uniform weights
+    v_bar = average_state_value(v, d0)
+    assert abs(v_bar - G0.mean()) <= 4 * standard_error + truncation
+    # tight enough to see d0 swapped for uniform weights
+    assert standard_error < 0.01
     assert abs(v.mean() - G0.mean()) > 8 * standard_error
 # --8<-- [end:test_average_value]
 
@@ -75,8 +78,8 @@ def test_stationary_distribution_is_the_limit_of_the_chain(seed):
     mdp = random_mdp(seed)
     _, P_pi = policy_matrices(mdp.pi, mdp.P, mdp.R)
     d = stationary_distribution(P_pi)
-    # power iteration d_{k+1}^T = d_k^T P_π from the first state; a dense random P_π mixes
-    # fast (|λ₂| < 0.9 here), so 400 steps leave an error below 1e-15
+    # power iteration d_{k+1}^T = d_k^T P_π from the first state; a dense random P_π
+    # mixes fast (its |λ₂| is well below 0.9), so 400 steps leave an error below 1e-15
     x = np.eye(6)[0]
     for _ in range(400):
         x = x @ P_pi
@@ -86,10 +89,11 @@ def test_stationary_distribution_is_the_limit_of_the_chain(seed):
 
 @pytest.mark.formula("eq-stationary-distribution")
 def test_stationary_distribution_by_hand():
-    # two states: leave s1 w.p. 0.1, leave s2 w.p. 0.3; balance 0.1 d1 = 0.3 d2 gives (3/4, 1/4)
+    # two states: leave s1 w.p. 0.1, leave s2 w.p. 0.3;
+    # the balance 0.1 d1 = 0.3 d2 gives d = (3/4, 1/4)
     P_pi = np.array([[0.9, 0.1], [0.3, 0.7]])
-    np.testing.assert_allclose(stationary_distribution(P_pi), [0.75, 0.25], rtol=0, atol=1e-14)
-    # the uniform random walk on the grid world has a symmetric P_π, so d_π is uniform
+    d = stationary_distribution(P_pi)
+    np.testing.assert_allclose(d, [0.75, 0.25], rtol=0, atol=1e-14)
 # --8<-- [end:test_stationary]
 
 
@@ -104,8 +108,9 @@ def test_the_uniform_policy_on_the_grid_is_uniformly_stationary(world):
 def test_average_reward_is_the_long_run_mean_reward(mdp):
     r_pi, P_pi = policy_matrices(mdp.pi, mdp.P, mdp.R)
     r_bar = average_reward(r_pi, stationary_distribution(P_pi))
-    # (1/n) Σ_{k<n} E[R_{k+1} | S_0 = s] = (1/n) Σ_k (P_π^k r_π)(s), the same for every s as n
-    # grows; the gap is O(1/n): Σ_k ‖P_π^k − 1 d_π^T‖ r_max is below 2 here, so 1e-3 at n = 5000
+    # (1/n) Σ_{k<n} E[R_{k+1} | S_0 = s] = (1/n) Σ_k (P_π^k r_π)(s) for every start s;
+    # the gap to r̄ is (1/n)‖Σ_k (P_π^k − 1 d_π^T) r_π‖ = O(1/n) since P_π mixes
+    # geometrically (|λ₂| ≈ 0.33 for this chain): about 1e-4 at n = 5000; tol 1e-3
     n, x, total = 5000, r_pi.copy(), np.zeros(6)
     for _ in range(n):
         total += x
@@ -135,7 +140,8 @@ def test_average_reward_is_one_minus_gamma_times_average_value(seed, gamma):
     assert average_reward(r_pi, d_pi) == pytest.approx(
         (1 - gamma) * average_state_value(v, d_pi), abs=1e-10)
     # ... and not with other weights: with the uniform d it fails unless r_π is flat
-    gap = (1 - gamma) * average_state_value(v, np.full(5, 0.2)) - average_reward(r_pi, d_pi)
+    v_bar_uniform = average_state_value(v, np.full(5, 0.2))
+    gap = (1 - gamma) * v_bar_uniform - average_reward(r_pi, d_pi)
     if gamma > 0.1:
         assert abs(gap) > 1e-6
 # --8<-- [end:test_metric_relation]
@@ -224,9 +230,10 @@ def test_theorem_equals_autograd_and_finite_differences(seed, gamma):
     t = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
     J = _objective_torch(t, mdp.P, mdp.R, d0, gamma)
     (auto,) = torch.autograd.grad(J, t)
-    assert J.item() == pytest.approx(objective(theta, mdp.P, mdp.R, d0, gamma), abs=1e-12)
+    J_numpy = objective(theta, mdp.P, mdp.R, d0, gamma)
+    assert J.item() == pytest.approx(J_numpy, abs=1e-12)
     np.testing.assert_allclose(grad, auto.numpy(), rtol=0, atol=1e-10)
-    # 2) central finite differences of J; error O(h²) ≈ 1e-10, rounding ≈ 1e-16 / h ≈ 1e-11
+    # 2) central differences of J: error O(h²) ≈ 1e-10, rounding ≈ 1e-16 / h ≈ 1e-11
     h, fd = 1e-5, np.zeros_like(theta)
     for idx in np.ndindex(theta.shape):
         e = np.zeros_like(theta)
@@ -259,15 +266,17 @@ def test_reinforce_mean_is_the_exact_gradient(mdp, use_baseline):
     pi = softmax_policy(theta)
     v = solve_bellman(*policy_matrices(pi, mdp.P, mdp.R), gamma)
     episodes = sample_episodes(mdp.P, mdp.R, pi, d0, n, H, np.random.default_rng(11))
-    g = reinforce_gradients(theta, *episodes, gamma, baseline=v if use_baseline else None)
+    b = v if use_baseline else None
+    g = reinforce_gradients(theta, *episodes, gamma, baseline=b)
     exact = policy_gradient(theta, mdp.P, mdp.R, d0, gamma)
     standard_error = g.std(axis=0, ddof=1) / np.sqrt(n)
     # truncating at H: each score entry is in [−1, 1] and |G| ≤ r_max / (1 − γ), so the
-    # bias of a coordinate is at most γ^H r_max (H + 1 / (1 − γ)) / (1 − γ) (see the page)
+    # bias of a coordinate is at most γ^H r_max (H + 1/(1 − γ)) / (1 − γ) (see the page)
     r_max = np.abs(mdp.R).max()
     bias = gamma**H * r_max * (H + 1 / (1 - gamma)) / (1 - gamma)  # ≈ 1e-7
     assert np.all(np.abs(g.mean(axis=0) - exact) <= 4 * standard_error + bias)
-    assert standard_error.max() < 0.1 * np.abs(exact).max()  # the bound can see a wrong sign
+    # the bound is tight enough to see a wrong sign
+    assert standard_error.max() < 0.1 * np.abs(exact).max()
 # --8<-- [end:test_reinforce]
 
 

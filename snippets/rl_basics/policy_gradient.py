@@ -58,10 +58,11 @@ def average_state_value(v, d) -> float:
 
 # --8<-- [start:stationary_distribution]
 def stationary_distribution(P_pi) -> np.ndarray:
-    """d_pi with d_pi^T P_pi = d_pi^T and sum_s d_pi(s) = 1 (#eq-stationary-distribution).
+    """Stationary distribution: d_pi^T P_pi = d_pi^T, sum_s d_pi(s) = 1.
 
-    P_pi: shape (S, S), rows sum to 1, assumed irreducible (the solution is then unique).
-    Solves the S equations (P_pi^T - I) d = 0 with one of them replaced by sum(d) = 1.
+    Page anchor #eq-stationary-distribution. P_pi: shape (S, S), rows sum to 1,
+    assumed irreducible (then d_pi is unique). Solves the S equations
+    (P_pi^T - I) d = 0 with the last one replaced by sum(d) = 1. Returns shape (S,).
     """
     P_pi = check_distribution_rows("P_pi", P_pi, 2)
     # mutant shape[1] is equivalent: a non-square P_pi fails the next test either way
@@ -78,9 +79,10 @@ def stationary_distribution(P_pi) -> np.ndarray:
 
 # --8<-- [start:average_reward]
 def average_reward(r_pi, d_pi) -> float:
-    """Average one-step reward r_bar = sum_s d_pi(s) r_pi(s) = d_pi^T r_pi (#eq-average-reward).
+    """Average reward r_bar = sum_s d_pi(s) r_pi(s) = d_pi^T r_pi (#eq-average-reward).
 
-    r_pi: expected immediate reward per state, shape (S,); d_pi: stationary distribution.
+    r_pi: expected immediate reward of each state, shape (S,); d_pi: stationary
+    distribution of P_pi, shape (S,).
     """
     r_pi = check_vector("r_pi", r_pi)
     d_pi = _check_distribution("d_pi", d_pi, r_pi.shape[0])
@@ -90,7 +92,9 @@ def average_reward(r_pi, d_pi) -> float:
 
 # --8<-- [start:discounted_visitation]
 def discounted_visitation(d0, P_pi, gamma: float) -> np.ndarray:
-    """eta(s) = sum_t gamma^t Pr(S_t = s) = [d0^T (I - gamma P_pi)^{-1}]_s (#eq-discounted-visitation).
+    """Discounted visitation (#eq-discounted-visitation):
+
+        eta(s) = sum_t gamma^t Pr(S_t = s) = [d0^T (I - gamma P_pi)^{-1}]_s.
 
     d0: start distribution, shape (S,); P_pi: shape (S, S). eta sums to 1 / (1 - gamma).
     """
@@ -108,9 +112,10 @@ def discounted_visitation(d0, P_pi, gamma: float) -> np.ndarray:
 
 # --8<-- [start:softmax_policy]
 def softmax_policy(theta) -> np.ndarray:
-    """pi(a|s) = exp(theta[s, a]) / sum_b exp(theta[s, b]), shape (S, A) (#eq-softmax-policy).
+    """pi(a|s) = exp(theta[s, a]) / sum_b exp(theta[s, b]) (#eq-softmax-policy).
 
-    theta: preferences h(s, a), shape (S, A). Every pi(a|s) is strictly positive.
+    theta: preferences h(s, a), shape (S, A). Returns pi of shape (S, A); every
+    pi(a|s) is strictly positive.
     """
     theta = _check_theta(theta)
     # shift each row by its maximum against overflow; π is unchanged by the shift
@@ -123,12 +128,13 @@ def softmax_policy(theta) -> np.ndarray:
 def grad_log_pi(theta, s: int, a: int) -> np.ndarray:
     """d ln pi(a|s, theta) / d theta, shape (S, A) (#eq-softmax-policy).
 
-    Row s is e_a - pi(.|s); every other row is 0 (theta[s'] for s' != s does not enter pi(.|s)).
+    Row s is e_a - pi(.|s); every other row is 0 (pi(.|s) uses only theta[s]).
     """
     theta = _check_theta(theta)
     S, A = theta.shape
     if not (0 <= s < S and 0 <= a < A):
-        raise ValueError(f"(s, a) must index theta of shape {theta.shape}, got ({s}, {a})")
+        raise ValueError(
+            f"(s, a) must index theta of shape {theta.shape}, got ({s}, {a})")
     grad = np.zeros_like(theta)
     grad[s] = -softmax_policy(theta)[s]  # − π(·|s)
     grad[s, a] += 1.0  # + e_a
@@ -138,7 +144,9 @@ def grad_log_pi(theta, s: int, a: int) -> np.ndarray:
 
 # --8<-- [start:objective]
 def objective(theta, P, R, d0, gamma: float) -> float:
-    """J(theta) = d0^T v_pi(theta) with v_pi = (I - gamma P_pi)^{-1} r_pi (#eq-policy-gradient).
+    """J(theta) = d0^T v_pi(theta), v_pi = (I - gamma P_pi)^{-1} r_pi.
+
+    The objective of the page (#eq-policy-gradient).
 
     theta: shape (S, A); P: (S, A, S); R: (S, A); d0: start distribution, shape (S,).
     """
@@ -151,10 +159,12 @@ def objective(theta, P, R, d0, gamma: float) -> float:
 
 # --8<-- [start:policy_gradient]
 def policy_gradient(theta, P, R, d0, gamma: float) -> np.ndarray:
-    """Policy gradient theorem: grad J = sum_s eta(s) sum_a grad pi(a|s) q_pi(s, a) (#eq-policy-gradient).
+    """Policy gradient theorem (#eq-policy-gradient):
 
-    For the softmax policy, d pi(a|s) / d theta[s] = pi(a|s) (e_a - pi(.|s)), so row s of the
-    gradient is eta(s) (diag(pi_s) - pi_s pi_s^T) q_pi(s, .). Returns shape (S, A).
+        grad J(theta) = sum_s eta(s) sum_a grad pi(a|s, theta) q_pi(s, a).
+
+    For the softmax policy d pi(a|s) / d theta[s] = pi(a|s) (e_a - pi(.|s)), so row s
+    of the gradient is eta(s) (diag(pi_s) - pi_s pi_s^T) q_pi(s, .). Shape (S, A).
     """
     theta, P, R = _check_model(theta, P, R)
     d0 = _check_distribution("d0", d0, R.shape[0])
@@ -181,12 +191,15 @@ def _sample(cdf: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 # --8<-- [start:sample_episodes]
-def sample_episodes(P, R, pi, d0, n_episodes: int, horizon: int, rng: np.random.Generator):
-    """n_episodes trajectories of `horizon` steps: S_0 ~ d0, A_t ~ pi(.|S_t), S_{t+1} ~ p(.|S_t, A_t).
+def sample_episodes(P, R, pi, d0, n_episodes: int, horizon: int,
+                    rng: np.random.Generator):
+    """Trajectories for REINFORCE (#eq-reinforce):
 
-    Returns (states, actions, rewards), each of shape (n_episodes, horizon); rewards[:, t] is
-    the expected reward R[S_t, A_t] of step t (which leaves every expectation on the page as
-    it is, since R_{t+1} depends on the past only through (S_t, A_t)).
+        S_0 ~ d0, A_t ~ pi(.|S_t), S_{t+1} ~ p(.|S_t, A_t), for t < horizon.
+
+    Returns (states, actions, rewards), each of shape (n_episodes, horizon);
+    rewards[:, t] is the expected reward R[S_t, A_t] of step t. This leaves every
+    expectation on the page unchanged: R_{t+1} depends on the past only via (S_t, A_t).
     """
     P, R = check_mdp(P, R)
     S, A = R.shape
@@ -195,7 +208,8 @@ def sample_episodes(P, R, pi, d0, n_episodes: int, horizon: int, rng: np.random.
         raise ValueError(f"pi must have shape (S, A) = {(S, A)}, got {pi.shape}")
     d0 = _check_distribution("d0", d0, S)
     if n_episodes < 1 or horizon < 1:
-        raise ValueError(f"n_episodes and horizon must be positive, got {n_episodes}, {horizon}")
+        raise ValueError(
+            f"n_episodes and horizon must be positive, got {n_episodes}, {horizon}")
     states = np.empty((n_episodes, horizon), dtype=int)
     actions = np.empty((n_episodes, horizon), dtype=int)
     s = _sample(np.tile(np.cumsum(d0), (n_episodes, 1)), rng)  # S_0 ~ d0
@@ -231,10 +245,10 @@ def reinforce_gradients(theta, states, actions, rewards, gamma: float, baseline=
     """REINFORCE estimates, one per episode (#eq-reinforce):
 
         g_hat = sum_t gamma^t grad ln pi(A_t|S_t, theta) (G_t - b(S_t)),
-        G_t = sum_{k >= t} gamma^(k-t) R_{k+1}  (returns truncated at the episode's end).
+        G_t = sum_{k >= t} gamma^(k-t) R_{k+1}  (truncated at the episode's end).
 
-    states, actions, rewards: shape (n, T) as from sample_episodes; baseline b: shape (S,)
-    or None (b = 0). Returns shape (n, S, A); the mean over episodes estimates grad J.
+    states, actions, rewards: shape (n, T) as from sample_episodes; baseline b: shape
+    (S,) or None (b = 0). Returns shape (n, S, A); their mean estimates grad J.
     """
     theta = _check_theta(theta)
     states, actions, rewards = _check_episodes(theta, states, actions, rewards)
@@ -257,7 +271,8 @@ def reinforce_gradients(theta, states, actions, rewards, gamma: float, baseline=
 
 
 # --8<-- [start:reinforce_update]
-def reinforce_update(theta, states, actions, rewards, gamma: float, alpha: float) -> np.ndarray:
+def reinforce_update(theta, states, actions, rewards, gamma: float,
+                     alpha: float) -> np.ndarray:
     """One REINFORCE step on one episode (#eq-reinforce):
 
         theta <- theta + alpha sum_t gamma^t grad ln pi(a_t|s_t, theta) g_t,
@@ -280,8 +295,11 @@ def reinforce_update(theta, states, actions, rewards, gamma: float, alpha: float
 
 
 # --8<-- [start:gradient_ascent]
-def gradient_ascent(theta0, P, R, d0, gamma: float, alpha: float, n_iter: int) -> np.ndarray:
-    """theta_{k+1} = theta_k + alpha grad J(theta_k) with the exact gradient (#eq-policy-gradient).
+def gradient_ascent(theta0, P, R, d0, gamma: float, alpha: float,
+                    n_iter: int) -> np.ndarray:
+    """theta_{k+1} = theta_k + alpha grad J(theta_k), exact gradient.
+
+    Gradient ascent with the policy gradient theorem (#eq-policy-gradient).
 
     Returns J(theta_0), ..., J(theta_n), shape (n_iter + 1,).
     """
