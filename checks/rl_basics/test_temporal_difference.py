@@ -1,8 +1,8 @@
-"""Checks of rl-basics/temporal-difference: every key equation against something independent.
+"""Checks of rl-basics/temporal-difference: each key equation against something independent.
 
-Independent references used here: the Bellman equation solved in closed form (v_pi, q_pi),
-the Bellman optimality equation solved by value iteration (q*), the random walk's values k/6
-known in closed form, exact expectations written out as explicit sums over the model, the
+Independent references: the Bellman equation solved in closed form (v_pi, q_pi), the
+Bellman optimality equation solved by value iteration (q*), the random walk's values k/6
+in closed form, exact expectations written out as explicit sums over the model, the
 Monte-Carlo return of state_values.discounted_returns, running averages and exponentially
 weighted sums written out term by term, and hand-replayed updates on deterministic chains.
 """
@@ -83,19 +83,19 @@ def test_td_error_has_mean_zero_exactly_at_v_pi(seed, gamma):
     v_pi = solve_bellman(*policy_matrices(mdp.pi, mdp.P, mdp.R), gamma)
 
     def exact_mean(v):
-        # E[δ_t | S_t = s] = Σ_a π(a|s) Σ_r p(r|s,a) Σ_s' p(s'|s,a) δ(s, r, s'), term by term
+        # E[δ_t | S_t = s] = Σ_a π(a|s) Σ_r p(r|s,a) Σ_s' p(s'|s,a) δ(s, r, s')
         return np.array([sum(mdp.pi[s, a] * mdp.p_r[s, a, k] * mdp.P[s, a, s2]
                              * td_error(v, s, mdp.reward_values[k], s2, gamma)
                              for a in range(3) for k in range(3) for s2 in range(4))
                          for s in range(4)])
 
     np.testing.assert_allclose(exact_mean(v_pi), 0.0, atol=1e-10)
-    np.testing.assert_allclose(td_error_expectation(v_pi, mdp.P, mdp.R, mdp.pi, gamma), 0.0,
-                               atol=1e-10)
+    at_v_pi = td_error_expectation(v_pi, mdp.P, mdp.R, mdp.pi, gamma)
+    np.testing.assert_allclose(at_v_pi, 0.0, atol=1e-10)
     v = v_pi + np.random.default_rng(seed).normal(size=4)  # any other v: a biased δ
     mean = exact_mean(v)
-    np.testing.assert_allclose(td_error_expectation(v, mdp.P, mdp.R, mdp.pi, gamma), mean,
-                               rtol=1e-10, atol=1e-10)
+    at_v = td_error_expectation(v, mdp.P, mdp.R, mdp.pi, gamma)
+    np.testing.assert_allclose(at_v, mean, rtol=1e-10, atol=1e-10)
     assert np.abs(mean).max() > 1e-3
 # --8<-- [end:test_td_mean_zero]
 
@@ -103,15 +103,15 @@ def test_td_error_has_mean_zero_exactly_at_v_pi(seed, gamma):
 # --8<-- [start:test_td0]
 @pytest.mark.formula("eq-td0")
 def test_td0_learns_the_random_walk_values():
-    # Sutton & Barto's 5-state random walk: with γ = 1, v_π(k) = k/6 (the probability of
-    # leaving on the right). 4,000 episodes from the centre, α_k = 10/(k + 10) per state.
+    # Sutton & Barto's 5-state random walk: with γ = 1, v_π(k) = k/6 (the probability
+    # of leaving on the right). 4,000 episodes from the centre, α_k = 10/(k + 10).
     P, R, terminal = random_walk()
     v, history = td0_episodes(P, R, np.ones((7, 1)), 1.0, decaying, 4000, 1000,
                               np.random.default_rng(0), start=3, terminal=terminal)
     true = np.arange(1, 6) / 6
     errors = np.abs(history[:, 1:-1] - true).max(axis=1)
     assert errors[-1] < 0.03  # measured 0.013
-    assert errors[-1] < errors[100] / 3  # and still shrinking (0.126 after 100 episodes)
+    assert errors[-1] < errors[100] / 3  # still shrinking (0.126 after 100 episodes)
     assert v[0] == v[6] == 0.0  # terminal states keep the value 0
     np.testing.assert_array_equal(v, history[-1])
 # --8<-- [end:test_td0]
@@ -130,19 +130,21 @@ def test_td0_update_by_hand():
 
 @pytest.mark.formula("eq-td0")
 def test_td0_episodes_replays_the_single_updates_on_a_chain():
-    # one episode on a deterministic chain: the run must equal td0_update applied in order,
-    # with step sizes α_k for the k-th visit of each state (recorded to check the counts)
+    # two episodes on a deterministic chain: the run must equal td0_update applied in
+    # order, with α_k for the k-th visit of each state (recorded to check the counts)
     rewards = [1.0, -2.0, 0.5, 3.0]
     P, R, terminal = chain(rewards)
     v0 = np.array([0.3, -0.7, 1.1, 2.0, 0.0])
     seen = []
 
     def alpha(k):
+        assert isinstance(k, (int, np.integer))  # a visit count
         seen.append(k)
         return 1 / (k + 1)
 
     v, history = td0_episodes(P, R, np.ones((5, 1)), 0.8, alpha, 2, 10,
-                              np.random.default_rng(0), start=0, terminal=terminal, v0=v0)
+                              np.random.default_rng(0), start=0, terminal=terminal,
+                              v0=v0)
     expected = v0.copy()
     for k in (1, 2):  # the k-th pass visits every state for the k-th time
         for t in range(4):
@@ -195,8 +197,8 @@ def test_sarsa_estimates_q_pi_of_a_fixed_policy():
     mdp = random_mdp(0, n_states=4, n_actions=2)
     q_pi = action_values(solve_bellman(*policy_matrices(mdp.pi, mdp.P, mdp.R), 0.5),
                          mdp.P, mdp.R, 0.5)
-    q, _ = sarsa_episodes(mdp.P, mdp.R, 0.5, decaying, 20, 1000, np.random.default_rng(0),
-                          pi=mdp.pi)
+    q, _ = sarsa_episodes(mdp.P, mdp.R, 0.5, decaying, 20, 1000,
+                          np.random.default_rng(0), pi=mdp.pi)
     assert np.abs(q - q_pi).max() < 0.03  # measured 0.0025; 20,000 steps
 # --8<-- [end:test_sarsa]
 
@@ -217,12 +219,13 @@ def test_sarsa_control_finds_the_optimal_greedy_policy():
     # optimal on this MDP (q* gaps between actions are large compared with the error)
     mdp = random_mdp(0, n_states=4, n_actions=2)
     v_star, policy = solve_boe(mdp.P, mdp.R, 0.5)
-    q, _ = sarsa_episodes(mdp.P, mdp.R, 0.5, decaying, 10, 1000, np.random.default_rng(1),
-                          epsilon=0.3)
+    q, _ = sarsa_episodes(mdp.P, mdp.R, 0.5, decaying, 10, 1000,
+                          np.random.default_rng(1))  # the default ε = 0.1
     np.testing.assert_array_equal(np.argmax(q, axis=1), policy)
     # q tends to q of the ε-greedy policy with respect to itself, which is below q*
-    q_eps = action_values(solve_bellman(*policy_matrices(epsilon_greedy(q, 0.3), mdp.P,
-                                                         mdp.R), 0.5), mdp.P, mdp.R, 0.5)
+    pi_eps = epsilon_greedy(q, 0.1)
+    v_eps = solve_bellman(*policy_matrices(pi_eps, mdp.P, mdp.R), 0.5)
+    q_eps = action_values(v_eps, mdp.P, mdp.R, 0.5)
     assert np.abs(q - q_eps).max() < 0.05
 
 
@@ -247,8 +250,8 @@ def test_expected_sarsa_estimates_q_pi():
     mdp = random_mdp(0, n_states=4, n_actions=2)
     q_pi = action_values(solve_bellman(*policy_matrices(mdp.pi, mdp.P, mdp.R), 0.5),
                          mdp.P, mdp.R, 0.5)
-    q, _ = sarsa_episodes(mdp.P, mdp.R, 0.5, decaying, 20, 1000, np.random.default_rng(0),
-                          pi=mdp.pi, expected=True)
+    q, _ = sarsa_episodes(mdp.P, mdp.R, 0.5, decaying, 20, 1000,
+                          np.random.default_rng(0), pi=mdp.pi, expected=True)
     assert np.abs(q - q_pi).max() < 0.03  # measured 0.0017
 
 
@@ -263,15 +266,17 @@ def test_n_step_return_interpolates_between_sarsa_and_monte_carlo(seed, gamma, T
     # explicit sum: Σ_{k<m} γ^k R_{t+k+1} + γ^m values[t+m], m = min(n, T − t)
     for t in range(T):
         m = min(n, T - t)
-        explicit = sum(gamma**k * rewards[t + k] for k in range(m)) + gamma**m * values[t + m]
+        explicit = sum(gamma**k * rewards[t + k] for k in range(m))
+        explicit += gamma**m * values[t + m]
         assert G[t] == pytest.approx(explicit, rel=1e-12, abs=1e-12)
     # n = 1: the Sarsa targets r_{t+1} + γ q(s_{t+1}, a_{t+1})
     np.testing.assert_allclose(n_step_returns(rewards, values, 1, gamma),
                                rewards + gamma * values[1:], rtol=1e-12, atol=1e-12)
     # n ≥ T and an episode that ends (values[T] = 0): the Monte-Carlo returns
     values[T] = 0.0
-    np.testing.assert_allclose(n_step_returns(rewards, values, T + n - 1, gamma),
-                               discounted_returns(rewards, gamma), rtol=1e-12, atol=1e-12)
+    mc = discounted_returns(rewards, gamma)
+    np.testing.assert_allclose(n_step_returns(rewards, values, T + n - 1, gamma), mc,
+                               rtol=1e-12, atol=1e-12)
 # --8<-- [end:test_n_step]
 
 
@@ -279,20 +284,53 @@ def test_n_step_return_interpolates_between_sarsa_and_monte_carlo(seed, gamma, T
 @pytest.mark.parametrize("n", [1, 2, 3, 5])
 @pytest.mark.parametrize("expected", [False, True])
 def test_n_step_sarsa_replays_one_episode_on_a_chain(n, expected):
-    # on a chain without repeated states each pair is updated once with the n-step return
-    # bootstrapped from the initial q (later pairs are updated after earlier ones)
+    # on a chain without repeated states each pair is updated once with the n-step
+    # return bootstrapped from the initial q (later pairs are updated after earlier ones)
     rewards = [1.0, -2.0, 0.5, 3.0]
     P, R, terminal = chain(rewards)
-    q0 = np.array([[0.3], [-0.7], [1.1], [2.0], [0.0]])
-    q, _ = sarsa_episodes(P, R, 0.8, 0.5, 1, 10, np.random.default_rng(0), pi=np.ones((5, 1)),
-                          n=n, expected=expected, start=0, terminal=terminal, q0=q0)
+    q0 = np.array([[0.3], [-0.7], [1.1], [2.0], [5.0]])  # the terminal entry is reset
+    one = np.ones((5, 1))
+    seen = []
+
+    def alpha(k):
+        assert isinstance(k, (int, np.integer))  # a visit count
+        seen.append(k)
+        return 0.5
+
+    q, history = sarsa_episodes(P, R, 0.8, alpha, 1, 10, np.random.default_rng(0), pi=one,
+                                n=n, expected=expected, start=0, terminal=terminal, q0=q0)
+    q0[4] = 0.0
     G = n_step_returns(rewards, q0[:, 0], n, 0.8)
-    np.testing.assert_allclose(q[:4, 0], q0[:4, 0] - 0.5 * (q0[:4, 0] - G), rtol=0, atol=1e-14)
-    # cut by a horizon of 3 steps: pair 0 bootstraps from q(S_3, A_3) = 2 after min(n, 3) steps
-    q, _ = sarsa_episodes(P, R, 0.8, 1.0, 1, 3, np.random.default_rng(0), pi=np.ones((5, 1)),
-                          n=n, start=0, terminal=terminal, q0=q0)
+    np.testing.assert_allclose(q[:4, 0], q0[:4, 0] - 0.5 * (q0[:4, 0] - G), atol=1e-14)
+    assert q[4, 0] == 0.0 and seen == [1, 1, 1, 1]
+    np.testing.assert_array_equal(history, [q0, q])
+    # cut by a horizon of 3 steps: pair 0 bootstraps from q(S_3, A_3) = 2 (if n >= 3)
+    q, _ = sarsa_episodes(P, R, 0.8, 1.0, 1, 3, np.random.default_rng(0), pi=one, n=n,
+                          start=0, terminal=terminal, q0=q0)
     G0 = n_step_returns(rewards[:3], [0.3, -0.7, 1.1, 2.0], n, 0.8)[0]
     assert q[0, 0] == pytest.approx(G0, abs=1e-14)
+
+
+@pytest.mark.formula("eq-expected-sarsa")
+@pytest.mark.parametrize("expected", [False, True])
+def test_expected_sarsa_bootstraps_with_the_policy_average(expected):
+    # 0 -> 1 -> 2 (terminal) whatever the action; two actions with different q0 in state 1.
+    # Sarsa bootstraps with q0(1, A_1) for the sampled A_1, Expected Sarsa with the mean.
+    P = np.zeros((3, 2, 3))
+    P[0, :, 1] = P[1, :, 2] = P[2, :, 2] = 1.0
+    R = np.array([[1.0, 2.0], [0.5, -0.5], [0.0, 0.0]])
+    q0 = np.array([[0.0, 0.0], [4.0, -2.0], [0.0, 0.0]])
+    pi = np.full((3, 2), 0.5)
+    terminal = np.array([False, False, True])
+    for seed in range(4):
+        kwargs = dict(expected=True) if expected else {}  # Sarsa with the defaults
+        q, _ = sarsa_episodes(P, R, 0.9, 1.0, 1, 5, np.random.default_rng(seed), pi=pi,
+                              start=0, terminal=terminal, q0=q0, **kwargs)
+        a0 = int(np.flatnonzero(q[0] != q0[0])[0])
+        a1 = int(np.flatnonzero(q[1] != q0[1])[0])
+        assert q[1, a1] == R[1, a1]  # α = 1: the target r, the episode ends
+        boot = q0[1].mean() if expected else q0[1, a1]
+        assert q[0, a0] == pytest.approx(R[0, a0] + 0.9 * boot, abs=1e-14)
 
 
 @pytest.mark.formula("eq-n-step-sarsa")
@@ -300,8 +338,8 @@ def test_n_step_sarsa_estimates_q_pi():
     mdp = random_mdp(0, n_states=4, n_actions=2)
     q_pi = action_values(solve_bellman(*policy_matrices(mdp.pi, mdp.P, mdp.R), 0.5),
                          mdp.P, mdp.R, 0.5)
-    q, _ = sarsa_episodes(mdp.P, mdp.R, 0.5, decaying, 20, 1000, np.random.default_rng(0),
-                          pi=mdp.pi, n=3)
+    q, _ = sarsa_episodes(mdp.P, mdp.R, 0.5, decaying, 20, 1000,
+                          np.random.default_rng(0), pi=mdp.pi, n=3)
     assert np.abs(q - q_pi).max() < 0.03  # measured 0.0022
 
 
@@ -324,7 +362,7 @@ def test_q_learning_reaches_q_star():
 @pytest.mark.formula("eq-q-learning")
 def test_q_learning_target_and_replay_by_hand():
     q = np.array([[1.0, 2.0], [4.0, -1.0]])
-    assert q_learning_target(0.5, q, 0, 0.9) == pytest.approx(0.5 + 0.9 * 2.0, abs=1e-15)
+    assert q_learning_target(0.5, q, 0, 0.9) == pytest.approx(2.3, abs=1e-15)
     assert q_learning_target(0.5, q, 1, 0.9, terminal=True) == 0.5
     # two-state MDP, action 0 stays, action 1 moves; behaviour always takes action 1
     P = np.zeros((2, 2, 2))
@@ -335,6 +373,7 @@ def test_q_learning_target_and_replay_by_hand():
     seen = []
 
     def alpha(k):
+        assert isinstance(k, (int, np.integer))  # a visit count
         seen.append(k)
         return 0.5
 
@@ -351,17 +390,30 @@ def test_q_learning_target_and_replay_by_hand():
 @pytest.mark.formula("eq-q-learning")
 def test_q_learning_on_the_random_walk_with_terminal_states():
     P, R, terminal = random_walk()
-    q, _ = q_learning_episodes(P, R, 1.0, decaying, 2000, 1000, np.random.default_rng(1),
-                               terminal=terminal)
+    q, _ = q_learning_episodes(P, R, 1.0, decaying, 2000, 1000,
+                               np.random.default_rng(1), terminal=terminal)
     # one action: q = v_π = k/6; terminal pairs stay at 0
     assert np.abs(q[1:-1, 0] - np.arange(1, 6) / 6).max() < 0.04  # measured 0.012
     assert q[0, 0] == q[6, 0] == 0.0
 
 
+def test_small_inputs_at_the_boundaries():
+    # integer input is converted to float (no truncation)
+    np.testing.assert_array_equal(action_value_update([[1, 2]], 0, 1, 3, 0.25), [[1, 2.25]])
+    np.testing.assert_array_equal(robbins_monro_mean([1, 2], 0.5), [0.5, 1.25])
+    np.testing.assert_array_equal(robbins_monro_mean([5.0], 1.0), [5.0])
+    np.testing.assert_allclose(epsilon_greedy(np.zeros((1, 4)), 1.0), 0.25)
+    P, R, terminal = random_walk(1)
+    np.testing.assert_array_equal(R[:, 0], [0.0, 0.5, 0.0])
+    v, h = td0_episodes(P, R, np.ones((3, 1)), 1.0, 1.0, 1, 1, np.random.default_rng(0),
+                        terminal=terminal)
+    np.testing.assert_array_equal(v, [0.0, 0.5, 0.0])  # one step from the middle
+
+
 def test_epsilon_greedy_by_hand():
     q = np.array([[1.0, 3.0, 3.0], [0.0, -1.0, -2.0]])
     pi = epsilon_greedy(q, 0.3)
-    np.testing.assert_allclose(pi, [[0.1, 0.8, 0.1], [0.8, 0.1, 0.1]], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(pi, [[0.1, 0.8, 0.1], [0.8, 0.1, 0.1]], atol=1e-15)
     np.testing.assert_array_equal(epsilon_greedy(q, 0.0), [[0, 1, 0], [1, 0, 0]])
 
 
@@ -377,6 +429,12 @@ def test_random_walk_model():
     [
         (lambda m: td_target(1.0, 0.0, 1.5), r"gamma must be a number in \[0, 1\]"),
         (lambda m: td_target(1.0, 0.0, -0.1), "gamma must"),
+        (lambda m: td_target(1.0, 0.0, 0.5j), "gamma must"),
+        (lambda m: td0_update(np.zeros((2, 2)), 0, 1.0, 1, 0.5, 0.9), "^v must have shape"),
+        (lambda m: action_value_update(np.zeros((2, 3)), 2, 0, 1.0, 0.5), "^state must"),
+        (lambda m: q_learning_target(1.0, np.zeros((2, 3)), 2, 0.9), "^next_state must"),
+        (lambda m: q_learning_target(1.0, np.zeros(3), 0, 0.9), "^q must be a finite"),
+        (lambda m: expected_sarsa_target(1.0, np.zeros(3), 0, m.pi, 0.9), "^q must be a finite"),
         (lambda m: td_error([[1.0]], 0, 1.0, 0, 0.9), "v must have shape"),
         (lambda m: td_error([1.0, 2.0], 2, 1.0, 0, 0.9), r"state must be an integer in 0..1, got 2"),
         (lambda m: td_error([1.0, 2.0], 0.5, 1.0, 0, 0.9), "state must be an integer"),
@@ -442,7 +500,7 @@ TERMINAL = np.array([True, False, False, False, False, False])
         (dict(horizon=1.5), "horizon must be a positive integer"),
         (dict(start=6), r"start must be an integer in 0..5, got 6"),
         (dict(start=0, terminal=TERMINAL), "start must not be a terminal state, got 0"),
-        (dict(terminal=np.ones(6, dtype=bool)), r"terminal must be a boolean mask of shape \(6,\)"),
+        (dict(terminal=np.ones(6, dtype=bool)), r"terminal must be a boolean mask of shape \(6,\) with at least one non-terminal state$"),
         (dict(terminal=np.zeros(5, dtype=bool)), "terminal must be a boolean mask"),
         (dict(terminal=np.zeros(6)), "terminal must be a boolean mask"),
     ],

@@ -65,7 +65,7 @@ def figures() -> dict:
         ax.grid(True, which="both", lw=0.3)
     axes[0].set_ylabel("max-norm error")
     axes[0].legend(fontsize=8)
-    fig.text(0.5, -0.04, "5x5 grid world, $\\gamma$ = 0.9; TD(0) and Sarsa evaluate the "
+    fig.text(0.5, -0.1, "5x5 grid world, $\\gamma$ = 0.9; TD(0) and Sarsa evaluate the "
              "uniform policy, Q-learning follows it as behaviour policy", ha="center", fontsize=8)
 
     true, estimates = random_walk_estimates()

@@ -1,13 +1,13 @@
 """Temporal-difference learning: TD(0), Sarsa, Expected Sarsa, n-step Sarsa, Q-learning.
 
-Page: rl-basics/temporal-difference (docs/rl-basics/temporal-difference.md); each function
-names the anchor of the equation it implements. Arrays follow grid_world.py: P[s, a, s'],
-R[s, a] (expected immediate reward), pi[s, a]; v has shape (S,), q shape (S, A).
+Page: rl-basics/temporal-difference (docs/rl-basics/temporal-difference.md); each
+function names the anchor of the equation it implements. Arrays follow grid_world.py:
+P[s, a, s'], R[s, a] (expected immediate reward), pi[s, a]; v has shape (S,), q (S, A).
 
 The learners see the model only through samples: S_{t+1} ~ P[S_t, A_t] and the reward
-R[S_t, A_t] (its expectation, which leaves every value function unchanged). A step size
-`alpha` is a number in (0, 1] or a function k -> alpha_k of the visit count k = 1, 2, ...
-of the state (TD(0)) or state-action pair (Sarsa, Q-learning) being updated.
+R[S_t, A_t] (its expectation, which leaves every value function unchanged). A step
+size `alpha` is a number in (0, 1] or a function k -> alpha_k of the visit count
+k = 1, 2, ... of the state (TD(0)) or state-action pair (Sarsa, Q-learning) updated.
 """
 
 from __future__ import annotations
@@ -17,7 +17,12 @@ from typing import Callable
 
 import numpy as np
 
-from snippets.rl_basics.grid_world import check_gamma, check_mdp, check_policy, check_vector
+from snippets.rl_basics.grid_world import (
+    check_gamma,
+    check_mdp,
+    check_policy,
+    check_vector,
+)
 
 StepSize = float | Callable[[int], float]
 
@@ -42,7 +47,8 @@ def _check_alpha(alpha, allow_schedule: bool = False):
 def _check_table(name: str, x, ndim: int) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     if x.ndim != ndim or 0 in x.shape or not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} must be a finite array with {ndim} axes, got shape {x.shape}")
+        raise ValueError(
+            f"{name} must be a finite array with {ndim} axes, got shape {x.shape}")
     return x
 
 
@@ -54,7 +60,7 @@ def _check_index(name: str, i, n: int) -> int:
 
 # --8<-- [start:td_target]
 def td_target(reward: float, v_next: float, gamma: float) -> float:
-    """TD target r_{t+1} + gamma v(s_{t+1}) (#eq-td-error); v_next = 0 after a terminal."""
+    """TD target r_{t+1} + gamma v(s_{t+1}) (#eq-td-error); v_next = 0 at a terminal."""
     gamma = _check_discount(gamma)
     return float(reward) + gamma * float(v_next)
 # --8<-- [end:td_target]
@@ -65,7 +71,7 @@ def td_error(v, state: int, reward: float, next_state: int, gamma: float,
              terminal: bool = False) -> float:
     """TD error delta_t = r_{t+1} + gamma v(s_{t+1}) - v(s_t) (#eq-td-error).
 
-    v: shape (S,). With terminal=True, s_{t+1} ends the episode and v(s_{t+1}) counts as 0.
+    v: shape (S,). With terminal=True, s_{t+1} ends the episode: v(s_{t+1}) counts as 0.
     """
     v = check_vector("v", v)
     state = _check_index("state", state, len(v))
@@ -92,8 +98,8 @@ def td_error_expectation(v, P, R, pi, gamma: float) -> np.ndarray:
 
 
 # --8<-- [start:td0_update]
-def td0_update(v, state: int, reward: float, next_state: int, alpha: float, gamma: float,
-               terminal: bool = False) -> np.ndarray:
+def td0_update(v, state: int, reward: float, next_state: int, alpha: float,
+               gamma: float, terminal: bool = False) -> np.ndarray:
     """v(s_t) <- v(s_t) - alpha [v(s_t) - (r_{t+1} + gamma v(s_{t+1}))] (#eq-td0).
 
     Returns a new array; only entry s_t changes. v: shape (S,).
@@ -111,15 +117,17 @@ def td0_update(v, state: int, reward: float, next_state: int, alpha: float, gamm
 def robbins_monro_mean(samples, alpha: StepSize) -> np.ndarray:
     """Robbins-Monro iterates for g(w) = w - E[X] = 0 (#eq-robbins-monro).
 
-    w_{k+1} = w_k - alpha_k (w_k - x_k), k = 1, 2, ..., from w_1 = 0; alpha is a number
-    (constant step) or a function k -> alpha_k. samples: shape (K, ...), samples[k - 1] = x_k
-    (trailing axes are independent chains). Returns w_2, ..., w_{K+1}, shape of samples.
+    w_{k+1} = w_k - alpha_k (w_k - x_k), k = 1, 2, ..., from w_1 = 0; alpha is a
+    number (constant step) or a function k -> alpha_k. samples: shape (K, ...),
+    samples[k - 1] = x_k (trailing axes are independent chains). Returns w_2, ...,
+    w_{K+1}, with the shape of samples.
     """
     x = np.asarray(samples, dtype=float)
     if x.ndim == 0 or x.shape[0] == 0 or not np.all(np.isfinite(x)):
-        raise ValueError(f"samples must be a finite array of shape (K, ...), got {x.shape}")
+        raise ValueError(
+            f"samples must be a finite array of shape (K, ...), got {x.shape}")
     alpha = _check_alpha(alpha, allow_schedule=True)
-    w = np.zeros(x.shape[1:])  # w_1 = 0
+    w = np.zeros_like(x[0])  # w_1 = 0
     out = np.empty_like(x)
     for k in range(1, len(x) + 1):
         a_k = alpha(k) if callable(alpha) else alpha
@@ -130,11 +138,12 @@ def robbins_monro_mean(samples, alpha: StepSize) -> np.ndarray:
 
 
 # --8<-- [start:action_value_update]
-def action_value_update(q, state: int, action: int, target: float, alpha: float) -> np.ndarray:
+def action_value_update(q, state: int, action: int, target: float,
+                        alpha: float) -> np.ndarray:
     """q(s_t, a_t) <- q(s_t, a_t) - alpha [q(s_t, a_t) - target] (#eq-sarsa).
 
-    The update shared by Sarsa, Expected Sarsa, n-step Sarsa and Q-learning, which differ only
-    in the target. Returns a new array of shape (S, A); only entry (s_t, a_t) changes.
+    Shared by Sarsa, Expected Sarsa, n-step Sarsa and Q-learning, which differ only in
+    the target. Returns a new array of shape (S, A); only (s_t, a_t) changes.
     """
     q = _check_table("q", q, 2).copy()
     state = _check_index("state", state, q.shape[0])
@@ -148,7 +157,10 @@ def action_value_update(q, state: int, action: int, target: float, alpha: float)
 # --8<-- [start:sarsa_target]
 def sarsa_target(reward: float, q, next_state: int, next_action: int, gamma: float,
                  terminal: bool = False) -> float:
-    """Sarsa target r_{t+1} + gamma q(s_{t+1}, a_{t+1}) (#eq-sarsa); 0 bootstrap if terminal."""
+    """Sarsa target r_{t+1} + gamma q(s_{t+1}, a_{t+1}) (#eq-sarsa).
+
+    After a terminal s_{t+1} (terminal=True) the target is r_{t+1}. q: shape (S, A).
+    """
     q = _check_table("q", q, 2)
     next_state = _check_index("next_state", next_state, q.shape[0])
     next_action = _check_index("next_action", next_action, q.shape[1])
@@ -175,11 +187,11 @@ def expected_sarsa_target(reward: float, q, next_state: int, pi, gamma: float,
 def n_step_returns(rewards, values, n: int, gamma: float) -> np.ndarray:
     """n-step returns G_{t:t+n} of one episode, for every t (#eq-n-step-sarsa).
 
-    G_{t:t+n} = sum_{k=0}^{m-1} gamma^k R_{t+k+1} + gamma^m values[t+m],  m = min(n, T - t).
-    rewards: shape (T,), rewards[t] = R_{t+1}. values: shape (T+1,), values[t] = q(S_t, A_t)
-    for t < T; values[T] is 0 if S_T is terminal, else the bootstrap q(S_T, A_T) of a
-    truncated episode. n = 1 gives the Sarsa targets; n >= T with values[T] = 0 gives the
-    Monte-Carlo returns.
+    G_{t:t+n} = sum_{k=0}^{m-1} gamma^k R_{t+k+1} + gamma^m values[t+m],
+    m = min(n, T - t). rewards: shape (T,), rewards[t] = R_{t+1}. values: shape (T+1,),
+    values[t] = q(S_t, A_t) for t < T; values[T] is 0 if S_T is terminal, else the
+    bootstrap q(S_T, A_T) of a truncated episode. n = 1 gives the Sarsa targets;
+    n >= T with values[T] = 0 gives the Monte-Carlo returns.
     """
     rewards = check_vector("rewards", rewards)
     T = len(rewards)
@@ -222,14 +234,15 @@ def epsilon_greedy(q, epsilon: float) -> np.ndarray:
 # --8<-- [end:epsilon_greedy]
 
 
-# ---------------------------------------------------------------------------------------
+# -------------------------------------------------------------------------------------
 # Running episodes on a model given as P (S, A, S) and R (S, A).
-# ---------------------------------------------------------------------------------------
+# -------------------------------------------------------------------------------------
 
 def _draw(cdf_row: list, u: float) -> int:
-    """Index i with cdf[i-1] <= u cdf[-1] < cdf[i]: a draw from the row's distribution."""
-    # u is scaled by the last entry (1 up to rounding) so that it never overshoots; mutants
-    # `/` for `*` and bisect_left for bisect_right are equivalent (ties have probability 0)
+    """Index i with cdf[i-1] <= u cdf[-1] < cdf[i]: a draw from the row's law."""
+    # u is scaled by the last entry (1 up to rounding) so that it never overshoots;
+    # mutants `/` for `*` and bisect_left for bisect_right are equivalent (ties have
+    # probability 0)
     return bisect.bisect_right(cdf_row, u * cdf_row[-1])  # pragma: no mutate
 
 
@@ -268,9 +281,9 @@ def td0_episodes(P, R, pi, gamma: float, alpha: StepSize, n_episodes: int, horiz
     """TD(0) estimate of v_pi from episodes generated by pi (#eq-td0).
 
     Each episode starts in `start` (or a uniformly drawn non-terminal state) and runs
-    `horizon` steps or until it enters a state of the boolean mask `terminal` (whose value is
-    0). Returns (v, history): v of shape (S,) and history of shape (n_episodes + 1, S), the
-    estimate before the first and after every episode.
+    `horizon` steps or until it enters a state of the boolean mask `terminal` (whose
+    value is 0). Returns (v, history): v of shape (S,) and history of shape
+    (n_episodes + 1, S), the estimate before the first and after every episode.
     """
     P, R, gamma, alpha, terminal, start = _check_run(P, R, gamma, alpha, n_episodes,
                                                      horizon, start, terminal)
@@ -300,17 +313,17 @@ def td0_episodes(P, R, pi, gamma: float, alpha: StepSize, n_episodes: int, horiz
 
 # --8<-- [start:sarsa_episodes]
 def sarsa_episodes(P, R, gamma: float, alpha: StepSize, n_episodes: int, horizon: int,
-                   rng: np.random.Generator, *, pi=None, epsilon: float = 0.1, n: int = 1,
-                   expected: bool = False, start: int | None = None, terminal=None,
-                   q0=None) -> tuple[np.ndarray, np.ndarray]:
+                   rng: np.random.Generator, *, pi=None, epsilon: float = 0.1,
+                   n: int = 1, expected: bool = False, start: int | None = None,
+                   terminal=None, q0=None) -> tuple[np.ndarray, np.ndarray]:
     """(n-step, Expected) Sarsa on the model P, R (#eq-sarsa, #eq-n-step-sarsa).
 
-    With a fixed policy pi (shape (S, A)) it estimates q_pi; with pi=None it is the control
-    algorithm that acts epsilon-greedily with respect to its current q. The target of
-    (S_tau, A_tau) is the n-step return G_{tau:tau+n} bootstrapped with q(S_{tau+n},
-    A_{tau+n}), or with sum_a pi(a|S_{tau+n}) q(S_{tau+n}, a) if expected=True; an episode
-    cut by the horizon bootstraps at its last state. Returns (q, history), history of shape
-    (n_episodes + 1, S, A).
+    With a fixed policy pi (shape (S, A)) it estimates q_pi; with pi=None it is the
+    control algorithm that acts epsilon-greedily with respect to its current q. The
+    target of (S_tau, A_tau) is the n-step return G_{tau:tau+n} bootstrapped with
+    q(S_{tau+n}, A_{tau+n}), or with sum_a pi(a|S_{tau+n}) q(S_{tau+n}, a) if
+    expected=True; an episode cut by the horizon bootstraps at its last state.
+    Returns (q, history), history of shape (n_episodes + 1, S, A).
     """
     P, R, gamma, alpha, terminal, start = _check_run(P, R, gamma, alpha, n_episodes,
                                                      horizon, start, terminal)
@@ -324,21 +337,16 @@ def sarsa_episodes(P, R, gamma: float, alpha: StepSize, n_episodes: int, horizon
         raise ValueError(f"q0 must have shape (S, A) = {(S, A)}, got {q.shape}")
     q[terminal] = 0.0
     P_cdf = np.cumsum(P, axis=2).tolist()
-    pi_cdf = None if pi is None else np.cumsum(pi, axis=1).tolist()
 
     def policy(s: int) -> np.ndarray:
-        if pi is not None:
-            return pi[s]
-        row = np.full(A, epsilon / A)  # ε-greedy with respect to the current q
-        row[np.argmax(q[s])] += 1.0 - epsilon
-        return row
+        # the fixed pi, or the ε-greedy policy of the current q
+        return pi[s] if pi is not None else epsilon_greedy(q[[s]], epsilon)[0]
 
     def act(s: int) -> int:
-        cdf = pi_cdf[s] if pi is not None else np.cumsum(policy(s)).tolist()
-        return _draw(cdf, rng.random())
+        return _draw(np.cumsum(policy(s)).tolist(), rng.random())
 
     def bootstrap(s: int, a: int) -> float:
-        # q(S, A) for Sarsa, Σ_a π(a|S) q(S, a) for Expected Sarsa, 0 at a terminal state
+        # q(S, A) for Sarsa, Σ_a π(a|S) q(S, a) for Expected Sarsa, 0 at a terminal
         if terminal[s]:
             return 0.0
         return policy(s) @ q[s] if expected else q[s, a]
@@ -347,7 +355,7 @@ def sarsa_episodes(P, R, gamma: float, alpha: StepSize, n_episodes: int, horizon
     history = [q.copy()]
 
     def update(tau: int, states: list, actions: list, rewards: list) -> None:
-        # G_{τ:τ+m} = R_{τ+1} + γ R_{τ+2} + … + γ^{m−1} R_{τ+m} + γ^m (bootstrap at S_{τ+m})
+        # G_{τ:τ+m} = R_{τ+1} + γ R_{τ+2} + … + γ^{m−1} R_{τ+m} + γ^m q̄(S_{τ+m})
         G = bootstrap(states[-1], actions[-1])
         for r in reversed(rewards[tau:]):
             G = r + gamma * G
@@ -364,27 +372,30 @@ def sarsa_episodes(P, R, gamma: float, alpha: StepSize, n_episodes: int, horizon
             rewards.append(R[s, a])
             s_next = _draw(P_cdf[s][a], rng.random())  # S_{t+1} ~ p(·|S_t, A_t)
             states.append(s_next)
-            actions.append(0 if terminal[s_next] else act(s_next))  # A_{t+1} ~ π(·|S_{t+1})
+            # A_{t+1} ~ π(·|S_{t+1}); after a terminal state a placeholder 0 that is never
+            # used (mutants drawing a real action there only consume a random number)
+            actions.append(0 if terminal[s_next] else act(s_next))  # pragma: no mutate
             if t + 1 >= n:  # the n-step return of τ = t + 1 − n is complete
                 update(t + 1 - n, states, actions, rewards)
             if terminal[s_next]:
                 break
         for tau in range(max(len(rewards) - n + 1, 0), len(rewards)):
-            update(tau, states, actions, rewards)  # the last n − 1 pairs: shorter returns
+            update(tau, states, actions, rewards)  # last n − 1 pairs: shorter returns
         history.append(q.copy())
     return q, np.array(history)
 # --8<-- [end:sarsa_episodes]
 
 
 # --8<-- [start:q_learning_episodes]
-def q_learning_episodes(P, R, gamma: float, alpha: StepSize, n_episodes: int, horizon: int,
-                        rng: np.random.Generator, *, behaviour=None, start: int | None = None,
-                        terminal=None, q0=None) -> tuple[np.ndarray, np.ndarray]:
+def q_learning_episodes(P, R, gamma: float, alpha: StepSize, n_episodes: int,
+                        horizon: int, rng: np.random.Generator, *, behaviour=None,
+                        start: int | None = None, terminal=None,
+                        q0=None) -> tuple[np.ndarray, np.ndarray]:
     """Off-policy Q-learning with a fixed behaviour policy (#eq-q-learning).
 
     Actions come from `behaviour` (shape (S, A); uniform if None); the target
-    r + gamma max_a q(s', a) is that of the greedy policy. Returns (q, history), history of
-    shape (n_episodes + 1, S, A).
+    r + gamma max_a q(s', a) is that of the greedy policy. Returns (q, history),
+    history of shape (n_episodes + 1, S, A).
     """
     P, R, gamma, alpha, terminal, start = _check_run(P, R, gamma, alpha, n_episodes,
                                                      horizon, start, terminal)
@@ -442,13 +453,17 @@ if __name__ == "__main__":
     from snippets.rl_basics.state_values import action_values
 
     P, R, terminal = random_walk()
-    v, _ = td0_episodes(P, R, np.ones((7, 1)), 1.0, lambda k: 1 / k, 1000, 100,
-                        np.random.default_rng(0), start=3, terminal=terminal)
-    print("TD(0), 1,000 random-walk episodes, alpha_k = 1/k:", np.round(v[1:-1], 3))
-    print("true values k/6:                                 ", np.round(np.arange(1, 6) / 6, 3))
+    print("true random-walk values k/6:       ", np.round(np.arange(1, 6) / 6, 3))
+    for name, alpha in (("1/k", lambda k: 1 / k),
+                        ("10/(k+10)", lambda k: 10 / (k + 10)), ("0.1", 0.1)):
+        v, _ = td0_episodes(P, R, np.ones((7, 1)), 1.0, alpha, 4000, 1000,
+                            np.random.default_rng(0), start=3, terminal=terminal)
+        print(f"TD(0), 4,000 episodes, alpha={name:9}", np.round(v[1:-1], 3),
+              "max error", round(float(np.abs(v[1:-1] - np.arange(1, 6) / 6).max()), 3))
     world = make_grid_world()
     v_star, _ = solve_boe(world.P, world.R, 0.9)
     q_star = action_values(v_star, world.P, world.R, 0.9)
-    q, _ = q_learning_episodes(world.P, world.R, 0.9, 0.1, 200, 100, np.random.default_rng(0))
+    q, _ = q_learning_episodes(world.P, world.R, 0.9, 0.1, 200, 100,
+                               np.random.default_rng(0))
     print("Q-learning on the grid world, 200 episodes of 100 steps, alpha = 0.1:")
     print("  max |q - q*| =", round(float(np.abs(q - q_star).max()), 3))
