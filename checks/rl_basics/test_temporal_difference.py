@@ -74,6 +74,17 @@ def test_td_target_and_error_by_hand():
 # --8<-- [end:test_td_error]
 
 
+@pytest.mark.formula("eq-td-mean-zero")
+def test_td_error_expectation_by_hand(world):
+    # uniform policy in the top-left cell: up and left bounce (−1 each), the other three
+    # actions earn 0, so E[δ] = r_π(0) + γ Σ p v − v(0) = −2/5 at v = 0, −2/5 + γ − 1 at v = 1
+    pi = np.full((25, 5), 0.2)
+    mean0 = td_error_expectation(np.zeros(25), world.P, world.R, pi, 0.9)
+    mean1 = td_error_expectation(np.ones(25), world.P, world.R, pi, 0.9)
+    assert mean0[0] == pytest.approx(-0.4, abs=1e-12)
+    assert mean1[0] == pytest.approx(-0.5, abs=1e-12)
+
+
 # --8<-- [start:test_td_mean_zero]
 @pytest.mark.formula("eq-td-mean-zero")
 @given(seed=seeds, gamma=gammas)

@@ -127,7 +127,7 @@ def robbins_monro_mean(samples, alpha: StepSize) -> np.ndarray:
         raise ValueError(
             f"samples must be a finite array of shape (K, ...), got {x.shape}")
     alpha = _check_alpha(alpha, allow_schedule=True)
-    w = np.zeros_like(x[0])  # w_1 = 0
+    w = 0.0  # w_1 = 0 (broadcast against the trailing axes of the samples)
     out = np.empty_like(x)
     for k in range(1, len(x) + 1):
         a_k = alpha(k) if callable(alpha) else alpha
@@ -372,8 +372,8 @@ def sarsa_episodes(P, R, gamma: float, alpha: StepSize, n_episodes: int, horizon
             rewards.append(R[s, a])
             s_next = _draw(P_cdf[s][a], rng.random())  # S_{t+1} ~ p(·|S_t, A_t)
             states.append(s_next)
-            # A_{t+1} ~ π(·|S_{t+1}); after a terminal state a placeholder 0 that is never
-            # used (mutants drawing a real action there only consume a random number)
+            # A_{t+1} ~ π(·|S_{t+1}); after a terminal state a placeholder 0, never used
+            # (mutants drawing a real action there only consume a random number)
             actions.append(0 if terminal[s_next] else act(s_next))  # pragma: no mutate
             if t + 1 >= n:  # the n-step return of τ = t + 1 − n is complete
                 update(t + 1 - n, states, actions, rewards)
