@@ -65,9 +65,10 @@ def explicit_backup(v, P, R, gamma):
 # --8<-- [start:test_value_iteration]
 @pytest.mark.formula("eq-value-iteration")
 def test_value_iteration_by_hand_on_the_2x2_example(tiny_world):
-    # Zhao §4.1: from v_0 = 0, q_0 = R. s1: down/stay earn 0 (down first); s2: down into the
-    # target, 1; s3: right into the target, 1; s4: stay in the target, 1.
-    v, policy, h = value_iteration(tiny_world.P, tiny_world.R, GAMMA, return_history=True)
+    # Zhao §4.1: from v_0 = 0, q_0 = R. s1: down/stay earn 0 (down first); s2: down into
+    # the target, 1; s3: right into the target, 1; s4: stay in the target, 1.
+    P, R = tiny_world.P, tiny_world.R
+    v, policy, h = value_iteration(P, R, GAMMA, return_history=True)
     np.testing.assert_array_equal(h.policies[0], [2, 2, 1, 4])  # π_1 = ↓ ↓ → ○
     np.testing.assert_allclose(h.values[1], [0.0, 1.0, 1.0, 1.0], atol=1e-15)
     # v_2 = r_{π_2} + γ P_{π_2} v_1: s1 down 0 + 0.9·1; the others 1 + 0.9·1
@@ -84,7 +85,7 @@ def test_every_sweep_is_a_policy_update_then_a_value_update(seed, gamma):
     v0 = np.random.default_rng(seed).normal(scale=3, size=5)
     _, _, h = value_iteration(mdp.P, mdp.R, gamma, tol=1e-3, v0=v0, return_history=True)
     np.testing.assert_array_equal(h.values[0], v0)
-    for k in range(len(h.values) - 1):
+    for k in range(min(len(h.values) - 1, 20)):  # the first 20 sweeps
         best, arg = explicit_backup(h.values[k], mdp.P, mdp.R, gamma)
         np.testing.assert_array_equal(h.policies[k], arg)  # π_{k+1} = argmax_a q_k
         r_pi, P_pi = policy_matrices(one_hot(arg, 3), mdp.P, mdp.R)
@@ -101,7 +102,8 @@ def test_value_iteration_reaches_the_brute_force_optimum(seed):
     v_star = brute_force_optimum(mdp.P, mdp.R, GAMMA)  # 81 policies
     v, policy = value_iteration(mdp.P, mdp.R, GAMMA)
     assert np.abs(v - v_star).max() <= 1e-10
-    np.testing.assert_allclose(value_of(policy, mdp.P, mdp.R, GAMMA), v_star, atol=1e-10)
+    np.testing.assert_allclose(value_of(policy, mdp.P, mdp.R, GAMMA), v_star,
+                               atol=1e-10)
 # --8<-- [end:test_value_iteration]
 
 
@@ -120,6 +122,18 @@ def test_the_stopping_rule_guarantees_tol_and_stops_at_the_first_chance(tol, off
     assert all(r > 0.2 * tol for r in residuals[:-1])
 
 
+@pytest.mark.formula("eq-value-iteration")
+def test_the_stopping_rule_is_tight():
+    # one state, r = 1, γ = 1/2, v_0 = 0: v_k = 2 − 2^{1−k}, residual f(v_k) − v_k = 2^{−k},
+    # exact in binary. With tol = 1/2 the rule (residual ≤ tol/2) stops at v_2 = 1.5, whose
+    # error 2 − 1.5 is exactly tol; a strict < would go on to v_3.
+    for run in (value_iteration, policy_iteration):
+        v, policy = run([[[1.0]]], [[1.0]], 0.5, tol=0.5)
+        assert v.tolist() == ([1.5] if run is value_iteration else [2.0])
+    v, _ = truncated_policy_iteration([[[1.0]]], [[1.0]], 0.5, 1, tol=0.5)
+    assert v.tolist() == [1.5]
+
+
 def test_value_iteration_without_history_returns_the_same_pair(world):
     v, policy = value_iteration(world.P, world.R, GAMMA)
     v2, policy2, h = value_iteration(world.P, world.R, GAMMA, return_history=True)
@@ -134,12 +148,12 @@ def test_value_iteration_without_history_returns_the_same_pair(world):
 @pytest.mark.formula("eq-policy-evaluation")
 def test_policy_evaluation_by_hand(tiny_world):
     # ↓ ↓ → ○ on the 2x2 example: v = (9, 10, 10, 10) (state-values page, by hand)
-    np.testing.assert_allclose(policy_evaluation([2, 2, 1, 4], tiny_world.P, tiny_world.R, GAMMA),
+    P, R = tiny_world.P, tiny_world.R
+    np.testing.assert_allclose(policy_evaluation([2, 2, 1, 4], P, R, GAMMA),
                                [9.0, 10.0, 10.0, 10.0], rtol=0, atol=1e-12)
     # two sweeps from 0: v^(1) = r_π = (0, 1, 1, 1), v^(2) = r_π + γ P_π v^(1)
-    np.testing.assert_allclose(
-        policy_evaluation([2, 2, 1, 4], tiny_world.P, tiny_world.R, GAMMA, j_truncate=2),
-        [0.9, 1.9, 1.9, 1.9], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(policy_evaluation([2, 2, 1, 4], P, R, GAMMA, 2),
+                               [0.9, 1.9, 1.9, 1.9], rtol=0, atol=1e-15)
 
 
 @pytest.mark.formula("eq-policy-evaluation")
@@ -161,8 +175,9 @@ def test_policy_evaluation_matches_the_stochastic_policy_code(seed, gamma, j):
 # --8<-- [start:test_policy_improvement]
 @pytest.mark.formula("eq-policy-improvement")
 def test_policy_iteration_by_hand_on_the_2x2_example(tiny_world):
-    # π_1 = greedy in v_0 = 0 is ↓ ↓ → ○, v_{π_1} = (9, 10, 10, 10); greedy in it: the same
-    v, policy, h = policy_iteration(tiny_world.P, tiny_world.R, GAMMA, return_history=True)
+    # π_1 = greedy in v_0 = 0 is ↓ ↓ → ○, v_{π_1} = (9, 10, 10, 10); greedy in it: same
+    P, R = tiny_world.P, tiny_world.R
+    v, policy, h = policy_iteration(P, R, GAMMA, return_history=True)
     np.testing.assert_allclose(h.values, [[0, 0, 0, 0], [9, 10, 10, 10]], atol=1e-12)
     np.testing.assert_array_equal(h.policies, [[2, 2, 1, 4], [2, 2, 1, 4]])
 
@@ -171,16 +186,17 @@ def test_policy_iteration_by_hand_on_the_2x2_example(tiny_world):
 @pytest.mark.parametrize("seed", [3, 4, 5, 6])
 def test_policy_iteration_reaches_the_brute_force_optimum(seed):
     mdp = random_mdp(seed, n_states=4, n_actions=3)
-    v_star = brute_force_optimum(mdp.P, mdp.R, GAMMA)
-    v, policy, h = policy_iteration(mdp.P, mdp.R, GAMMA, return_history=True)
+    P, R = mdp.P, mdp.R
+    v_star = brute_force_optimum(P, R, GAMMA)
+    v, policy, h = policy_iteration(P, R, GAMMA, return_history=True)
     np.testing.assert_allclose(v, v_star, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(value_of(policy, mdp.P, mdp.R, GAMMA), v_star, atol=1e-12)
-    for k in range(1, len(h.values)):  # each v_k is the exact value of π_k = policies[k-1]
-        np.testing.assert_allclose(h.values[k], value_of(h.policies[k - 1], mdp.P, mdp.R, GAMMA),
-                                   atol=1e-12)
+    np.testing.assert_allclose(value_of(policy, P, R, GAMMA), v_star, atol=1e-12)
+    for k in range(1, len(h.values)):  # v_k is the exact value of π_k = policies[k-1]
+        pi_k = h.policies[k - 1]
+        np.testing.assert_allclose(h.values[k], value_of(pi_k, P, R, GAMMA), atol=1e-12)
     for k in range(len(h.values)):  # each π_{k+1} is the explicit argmax of q_{π_k}
         np.testing.assert_array_equal(h.policies[k],
-                                      explicit_backup(h.values[k], mdp.P, mdp.R, GAMMA)[1])
+                                      explicit_backup(h.values[k], P, R, GAMMA)[1])
 # --8<-- [end:test_policy_improvement]
 
 
@@ -225,7 +241,8 @@ def test_j_1_is_value_iteration_and_large_j_is_policy_iteration(seed, gamma):
     np.testing.assert_array_equal(t1.policies, vi.policies)
     np.testing.assert_allclose(t1.values, vi.values, rtol=1e-12, atol=1e-12)
     *_, pi = policy_iteration(mdp.P, mdp.R, gamma, **kw)
-    *_, t_inf = truncated_policy_iteration(mdp.P, mdp.R, gamma, 800, **kw)  # γ^800 < 1e-17
+    # γ^800 < 1e-17: 800 sweeps are an exact evaluation in float64
+    *_, t_inf = truncated_policy_iteration(mdp.P, mdp.R, gamma, 800, **kw)
     np.testing.assert_array_equal(t_inf.policies, pi.policies)
     np.testing.assert_allclose(t_inf.values, pi.values, rtol=1e-10, atol=1e-10)
 
@@ -249,7 +266,8 @@ def test_truncated_pi_lies_above_value_iteration_and_below_v_star(seed):
         assert np.all(tp.values[:K] <= pi.values[:K] + 1e-12)
         assert np.all(np.diff(tp.values, axis=0) >= -1e-12)  # and increasing
         assert np.abs(v - v_star).max() <= 1e-10
-        np.testing.assert_allclose(value_of(policy, mdp.P, mdp.R, GAMMA), v_star, atol=1e-10)
+        np.testing.assert_allclose(value_of(policy, mdp.P, mdp.R, GAMMA), v_star,
+                                   atol=1e-10)
 # --8<-- [end:test_truncated_pi]
 
 
@@ -265,19 +283,19 @@ def test_all_three_agree_on_the_grid_world(world):
 
 
 def test_random_mdp_with_many_states_and_sparse_transitions():
-    # 300 states, 4 actions, 3 successors per (s, a): the three solvers agree with solve_boe
+    # 150 states, 4 actions, 3 successors per (s, a): the three solvers agree with solve_boe
     rng = np.random.default_rng(11)
-    S, A = 300, 4
+    S, A = 150, 4
     P = np.zeros((S, A, S))
     succ = rng.integers(0, S, size=(S, A, 3))
     np.add.at(P, (np.arange(S)[:, None, None], np.arange(A)[None, :, None], succ), 1 / 3)
     R = rng.normal(size=(S, A))
-    v_star, _ = solve_boe(P, R, 0.95, tol=1e-12)
-    for v, policy in (value_iteration(P, R, 0.95), policy_iteration(P, R, 0.95),
-                      truncated_policy_iteration(P, R, 0.95, 5)):
+    v_star, _ = solve_boe(P, R, GAMMA, tol=1e-12)
+    for v, policy in (value_iteration(P, R, GAMMA), policy_iteration(P, R, GAMMA),
+                      truncated_policy_iteration(P, R, GAMMA, 5)):
         assert np.abs(v - v_star).max() <= 1e-10 + 1e-12
-        np.testing.assert_allclose(value_of(policy, P, R, 0.95), v_star, atol=1e-9)
-        np.testing.assert_allclose(action_values(v, P, R, 0.95).max(axis=1), v, atol=1e-9)
+        np.testing.assert_allclose(value_of(policy, P, R, GAMMA), v_star, atol=1e-9)
+        np.testing.assert_allclose(action_values(v, P, R, GAMMA).max(axis=1), v, atol=1e-9)
 
 
 @pytest.mark.parametrize("run, name", [

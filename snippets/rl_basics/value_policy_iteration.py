@@ -53,7 +53,7 @@ def _check_run(P, R, gamma, tol, max_iter, v0):
 def check_deterministic_policy(policy, n_states: int, n_actions: int) -> np.ndarray:
     """policy: integer action indices, shape (n_states,), each in 0..n_actions-1."""
     policy = np.asarray(policy)
-    if policy.shape != (n_states,) or policy.dtype.kind not in "iu":
+    if policy.shape != (n_states,) or not np.issubdtype(policy.dtype, np.integer):
         raise ValueError(
             f"policy must be an int array of shape ({n_states},), got {policy.dtype} {policy.shape}")
     if policy.min() < 0 or policy.max() >= n_actions:
@@ -77,8 +77,8 @@ def _result(v, policy, values, policies, return_history: bool):
 
 
 # --8<-- [start:policy_evaluation]
-def _evaluate(policy, P, R, gamma: float, j_truncate: int | None, v) -> np.ndarray:
-    """v_pi of a deterministic policy: exact if j_truncate is None, else j sweeps from v."""
+def _evaluate(policy, P, R, gamma: float, j_truncate: int | None, v=None) -> np.ndarray:
+    """v_pi of a deterministic policy: exact if j_truncate is None, else j sweeps."""
     states = np.arange(len(policy))
     r_pi = R[states, policy]  # r_π(s) = R(s, π(s))
     P_pi = P[states, policy]  # [P_π]_{ss'} = p(s' | s, π(s)), shape (S, S)
@@ -91,7 +91,7 @@ def _evaluate(policy, P, R, gamma: float, j_truncate: int | None, v) -> np.ndarr
 
 def policy_evaluation(policy, P, R, gamma: float, j_truncate: int | None = None,
                       v=None) -> np.ndarray:
-    """Solve v_pi = r_pi + gamma P_pi v_pi for a deterministic policy (#eq-policy-evaluation).
+    """Solve v_pi = r_pi + gamma P_pi v_pi for a policy (S,) (#eq-policy-evaluation).
 
     j_truncate None: the exact solution. Otherwise j_truncate sweeps
     v <- r_pi + gamma P_pi v starting from v (default 0). policy: int array (S,).
@@ -100,7 +100,8 @@ def policy_evaluation(policy, P, R, gamma: float, j_truncate: int | None = None,
     policy = check_deterministic_policy(policy, *R.shape)
     gamma = check_gamma(gamma)
     if j_truncate is not None and (int(j_truncate) != j_truncate or j_truncate < 1):
-        raise ValueError(f"j_truncate must be a positive integer or None, got {j_truncate}")
+        raise ValueError(
+            f"j_truncate must be a positive integer or None, got {j_truncate}")
     v = np.zeros(R.shape[0]) if v is None else check_vector("v", v, R.shape[0])
     return _evaluate(policy, P, R, gamma, j_truncate, v)
 # --8<-- [end:policy_evaluation]
@@ -111,9 +112,10 @@ def value_iteration(P, R, gamma: float, tol: float = 1e-10, v0=None,
                     max_iter: int = MAX_ITER, return_history: bool = False):
     """Value iteration v_{k+1} = max_pi (r_pi + gamma P_pi v_k) (#eq-value-iteration).
 
-    Each sweep is the book's two steps: policy update pi_{k+1} = greedy in q_k, then value
-    update v_{k+1} = r_{pi_{k+1}} + gamma P_{pi_{k+1}} v_k. Stops when
-    ||f(v_k) - v_k||_inf <= (1 - gamma) tol and returns (v_k, pi_{k+1}), ||v_k - v*|| <= tol.
+    Each sweep is the book's two steps: policy update pi_{k+1} = greedy in q_k,
+    then value update v_{k+1} = r_{pi_{k+1}} + gamma P_{pi_{k+1}} v_k. Stops when
+    ||f(v_k) - v_k||_inf <= (1 - gamma) tol and returns (v_k, pi_{k+1}); then
+    ||v_k - v*||_inf <= tol. P: (S, A, S), R: (S, A); returns v (S,), policy (S,).
     """
     P, R, gamma, v = _check_run(P, R, gamma, tol, max_iter, v0)
     S, A = R.shape
@@ -121,7 +123,7 @@ def value_iteration(P, R, gamma: float, tol: float = 1e-10, v0=None,
     P_rows = P.reshape(S * A, S)  # row s·A + a is p(·|s, a): one product per sweep
     values, policies = [], []
     for _ in range(max_iter):
-        # q_k(s, a) = R(s, a) + γ Σ_{s'} p(s'|s, a) v_k(s')   (action_values of state_values)
+        # q_k(s, a) = R(s, a) + γ Σ_{s'} p(s'|s, a) v_k(s')   (as in action_values)
         q = R + gamma * (P_rows @ v).reshape(S, A)
         # policy update: π_{k+1} = argmax_π (r_π + γ P_π v_k), i.e. greedy in q_k
         policy = greedy_policy(q)
@@ -131,18 +133,19 @@ def value_iteration(P, R, gamma: float, tol: float = 1e-10, v0=None,
             return _result(v, policy, values, policies, return_history)
         # value update: v_{k+1} = r_{π_{k+1}} + γ P_{π_{k+1}} v_k = q_k(s, π_{k+1}(s))
         v = q[states, policy]
-    raise RuntimeError(f"value_iteration did not reach tol={tol} in {max_iter} iterations")
+    raise RuntimeError(
+        f"value_iteration did not reach tol={tol} in {max_iter} iterations")
 # --8<-- [end:value_iteration]
 
 
 # --8<-- [start:policy_iteration]
 def policy_iteration(P, R, gamma: float, tol: float = 1e-10, v0=None,
                      max_iter: int = MAX_ITER_PI, return_history: bool = False):
-    """Policy iteration: evaluate pi_k exactly, improve greedily (#eq-policy-improvement).
+    """Policy iteration: exact evaluation, greedy improvement (#eq-policy-improvement).
 
     pi_{k+1} = argmax_pi (r_pi + gamma P_pi v_{pi_k}), then v_{pi_{k+1}} solved exactly.
-    v0 plays the role of v_{pi_0}: pass policy_evaluation(pi_0, ...) to start from a policy;
-    the default v0 = 0 makes pi_1 the myopic policy argmax_a R(s, a).
+    v0 plays the role of v_{pi_0}: pass policy_evaluation(pi_0, ...) to start from
+    pi_0; the default v0 = 0 makes pi_1 the myopic policy argmax_a R(s, a).
     Stops when no state can gain more than (1 - gamma) tol by a one-step change.
     """
     P, R, gamma, v = _check_run(P, R, gamma, tol, max_iter, v0)
@@ -159,8 +162,9 @@ def policy_iteration(P, R, gamma: float, tol: float = 1e-10, v0=None,
         if _done(q, policy, v, gamma, tol):
             return _result(v, policy, values, policies, return_history)
         # policy evaluation: v_{π_{k+1}} = (I − γ P_{π_{k+1}})^{-1} r_{π_{k+1}}
-        v = _evaluate(policy, P, R, gamma, None, v)
-    raise RuntimeError(f"policy_iteration did not reach tol={tol} in {max_iter} iterations")
+        v = _evaluate(policy, P, R, gamma, None)
+    raise RuntimeError(
+        f"policy_iteration did not reach tol={tol} in {max_iter} iterations")
 # --8<-- [end:policy_iteration]
 
 
@@ -168,7 +172,7 @@ def policy_iteration(P, R, gamma: float, tol: float = 1e-10, v0=None,
 def truncated_policy_iteration(P, R, gamma: float, j_truncate: int, tol: float = 1e-10,
                                v0=None, max_iter: int = MAX_ITER,
                                return_history: bool = False):
-    """Truncated policy iteration: j_truncate evaluation sweeps per step (#eq-truncated-pi).
+    """Truncated policy iteration: j_truncate sweeps per evaluation (#eq-truncated-pi).
 
     pi_{k+1} = greedy in q_k, then v_{k+1} = (T_{pi_{k+1}})^j v_k with
     T_pi v = r_pi + gamma P_pi v, started from v_k (not from 0).
