@@ -31,12 +31,14 @@ EXAMPLE_ARROWS = (
 )
 
 
+# --8<-- [start:example_policy]
 def example_policy(epsilon: float = 0.5) -> np.ndarray:
     """pi = (1 - epsilon) pi_1 + epsilon * uniform on the 5x5 grid world, shape (25, 5)."""
     if not 0.0 <= epsilon <= 1.0:
         raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
     pi_1 = policy_from_arrows(list(EXAMPLE_ARROWS))
     return (1.0 - epsilon) * pi_1 + epsilon * uniform_policy(pi_1.shape[0])
+# --8<-- [end:example_policy]
 
 
 # ----------------------------------------------------------------------------------------
@@ -215,31 +217,38 @@ def td_linear_update(w, phi_s, r: float, phi_next, gamma: float, alpha: float) -
 
 
 # --8<-- [start:td_linear]
-def td_linear(Phi, states, rewards, gamma: float, alpha, w0=None) -> np.ndarray:
-    """TD-linear along one trajectory: w_{t+1} = w_t + a_t delta_t phi(s_t) (#eq-td-linear).
+def td_linear(Phi, states, rewards, next_states, gamma: float, alpha, w0=None) -> np.ndarray:
+    """TD-linear over T transitions: w_{t+1} = w_t + a_t delta_t phi(s_t) (#eq-td-linear).
 
-    states: (T + 1,) state indices, rewards: (T,); alpha a positive number or an array of
-    T step sizes a_t. Returns every iterate w_0, ..., w_T, shape (T + 1, m).
+    states, rewards, next_states: shape (T,) for one run, or (K, T) for K independent runs
+    done at once (transition t of run k is (s, r, s') = the [k, t] entries; along one
+    trajectory next_states[t] = states[t + 1]). alpha: a positive number or T step sizes.
+    Returns w_T, shape (m,) or (K, m); w0 (same shape) defaults to zeros.
     """
     Phi = _check_features(Phi)
     gamma = check_gamma(gamma)
-    states = np.asarray(states)
-    rewards = check_vector("rewards", rewards)
-    T = rewards.shape[0]
-    if states.shape != (T + 1,) or np.any((states < 0) | (states >= Phi.shape[0])):
-        raise ValueError(f"states must hold T + 1 = {T + 1} state indices of Phi's rows")
+    states, next_states = np.asarray(states), np.asarray(next_states)
+    rewards = np.asarray(rewards, dtype=float)
+    if rewards.ndim not in (1, 2) or not np.all(np.isfinite(rewards)):
+        raise ValueError(f"rewards must be finite with shape (T,) or (K, T), got {rewards.shape}")
+    for name, x in (("states", states), ("next_states", next_states)):
+        if x.shape != rewards.shape or x.dtype.kind not in "iu" or np.any(
+                (x < 0) | (x >= Phi.shape[0])):
+            raise ValueError(f"{name} must hold row indices of Phi, shape {rewards.shape}")
+    T = rewards.shape[-1]
     alphas = np.broadcast_to(np.asarray(alpha, dtype=float), (T,))
     if not np.all(alphas > 0):
         raise ValueError("alpha must be positive (a number or T step sizes)")
-    w = np.zeros(Phi.shape[1]) if w0 is None else check_vector("w0", w0, Phi.shape[1])
-    history = np.empty((T + 1, Phi.shape[1]))
-    history[0] = w
+    shape = rewards.shape[:-1] + (Phi.shape[1],)
+    w = np.zeros(shape) if w0 is None else np.asarray(w0, dtype=float)
+    if w.shape != shape or not np.all(np.isfinite(w)):
+        raise ValueError(f"w0 must be finite with shape {shape}, got {w.shape}")
     for t in range(T):
-        phi_s, phi_next = Phi[states[t]], Phi[states[t + 1]]
-        delta = rewards[t] + gamma * phi_next @ w - phi_s @ w  # δ_t
-        w = w + alphas[t] * delta * phi_s
-        history[t + 1] = w
-    return history
+        phi_s, phi_next = Phi[states[..., t]], Phi[next_states[..., t]]
+        v_s, v_next = np.sum(phi_s * w, axis=-1), np.sum(phi_next * w, axis=-1)
+        delta = rewards[..., t] + gamma * v_next - v_s  # δ_t, one per run
+        w = w + alphas[t] * delta[..., None] * phi_s
+    return w
 # --8<-- [end:td_linear]
 
 
@@ -440,6 +449,11 @@ if __name__ == "__main__":
         print(f"{degree:6d} {Phi.shape[1]:3d} {e_td:18.4f} {e_ls:15.4f} "
               f"{td_error_bound(Phi, v_pi, d_pi, gamma):7.4f} "
               f"{d_norm(Phi @ (w_td - w_ls), d_pi):10.4f}")
+    Phi = polynomial_features(5, 5, 1)
+    A, b = td_matrices(Phi, d_pi, P_pi, r_pi, gamma)
+    print("degree 1: A =\n", A, "\nb =", b)
+    print("w_TD =", np.linalg.solve(A, b), " w_LS =", least_squares_fit(Phi, v_pi, d_pi))
+    print("eigenvalues of A:", np.sort(np.linalg.eigvals(A).real))
     one_hot = one_hot_features(25)
     w = td_fixed_point(one_hot, d_pi, P_pi, r_pi, gamma)
     print("one-hot features: max |w_TD - v_pi| =", np.abs(w - v_pi).max())
