@@ -56,6 +56,17 @@ def example():
     return world, pi, r_pi, P_pi, v_pi, d
 
 
+@pytest.fixture
+def torch1():
+    """torch on one intra-op thread: tiny tensors, and safe in the forked processes
+    of the mutation run (an OpenMP pool inherited through fork can hang)."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield torch
+    torch.set_num_threads(threads)
+
+
 def random_chain(seed: int, n_states: int = 6, n_features: int = 3):
     """r_pi, P_pi (dense, so ergodic), its d_pi, v_pi and random features of full rank."""
     mdp = random_mdp(seed, n_states=n_states)
@@ -69,16 +80,19 @@ def random_chain(seed: int, n_states: int = 6, n_features: int = 3):
 def test_polynomial_features_by_hand():
     Phi = polynomial_features(5, 5, 2)  # columns 1, x, y, x², xy, y²
     assert Phi.shape == (25, 6)
+    close = dict(rtol=0, atol=1e-15)
     # cell (0, 0): x = −1, y = −1; cell (1, 3) = state 8: x = 0.5, y = −0.5
-    np.testing.assert_allclose(Phi[0], [1, -1, -1, 1, 1, 1], rtol=0, atol=1e-15)
-    np.testing.assert_allclose(Phi[8], [1, 0.5, -0.5, 0.25, -0.25, 0.25], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(Phi[0], [1, -1, -1, 1, 1, 1], **close)
+    np.testing.assert_allclose(Phi[8], [1, 0.5, -0.5, 0.25, -0.25, 0.25], **close)
     # cell (4, 2) = state 22: x = 0, y = 1
-    np.testing.assert_allclose(Phi[22], [1, 0, 1, 0, 0, 1], rtol=0, atol=1e-15)
-    # a 3x4 grid, degree 3: state 7 is (1, 3), x = 1, y = 0 -> 1, x, y, x², xy, y², x³, x²y, xy², y³
+    np.testing.assert_allclose(Phi[22], [1, 0, 1, 0, 0, 1], **close)
+    # 3x4 grid, degree 3: state 7 is (1, 3), x = 1, y = 0;
+    # columns 1, x, y, x², xy, y², x³, x²y, xy², y³
     np.testing.assert_allclose(polynomial_features(3, 4, 3)[7],
-                               [1, 1, 0, 1, 0, 0, 1, 0, 0, 0], rtol=0, atol=1e-15)
-    for p in range(5):  # (p + 1)(p + 2) / 2 monomials, all independent on the 5x5 grid
-        assert np.linalg.matrix_rank(polynomial_features(5, 5, p)) == (p + 1) * (p + 2) // 2
+                               [1, 1, 0, 1, 0, 0, 1, 0, 0, 0], **close)
+    for p in range(5):  # (p + 1)(p + 2) / 2 monomials, independent on the 5x5 grid
+        rank = np.linalg.matrix_rank(polynomial_features(5, 5, p))
+        assert rank == (p + 1) * (p + 2) // 2
     np.testing.assert_array_equal(one_hot_features(4), np.eye(4))
 
 
@@ -97,7 +111,8 @@ def test_linear_value_is_the_sum_over_features():
 @pytest.mark.formula("eq-stationary")
 def test_stationary_distribution_against_power_iteration(example):
     _, _, _, P_pi, _, d = example
-    np.testing.assert_allclose(d @ P_pi, d, rtol=0, atol=1e-12)  # left eigenvector, λ = 1
+    # left eigenvector for the eigenvalue 1
+    np.testing.assert_allclose(d @ P_pi, d, rtol=0, atol=1e-12)
     assert np.all(d > 0) and d.sum() == pytest.approx(1.0, abs=1e-12)
     p = np.full(25, 1 / 25)
     for _ in range(3000):  # power iteration p_{k+1}^T = p_k^T P_π
@@ -108,14 +123,17 @@ def test_stationary_distribution_against_power_iteration(example):
 @pytest.mark.formula("eq-stationary")
 def test_stationary_distribution_is_the_long_run_visit_frequency(example):
     world, pi, _, P_pi, _, d = example
-    n_chains, burn_in, T = 2000, 100, 300  # 2000 chains from state 0, count t = 101..300
+    # 2000 chains started in state 0; count the visits at t = 101..300
+    n_chains, burn_in, T = 2000, 100, 300
     rng = np.random.default_rng(5)
-    states, _ = sample_trajectories(world.P, world.R, pi, np.zeros(n_chains, dtype=int), T, rng)
+    start = np.zeros(n_chains, dtype=int)
+    states, _ = sample_trajectories(world.P, world.R, pi, start, T, rng)
     visits = states[:, burn_in + 1:]
-    freq = np.stack([(visits == s).mean(axis=1) for s in range(25)], axis=1)  # (chain, s)
+    # freq[k, s]: fraction of chain k's counted steps spent in s
+    freq = np.stack([(visits == s).mean(axis=1) for s in range(25)], axis=1)
     # chains are independent: standard error of the mean frequency across chains
     se = freq.std(axis=0, ddof=1) / np.sqrt(n_chains)
-    # bias of starting in state 0: mean over t of (e_0^T P_π^t)(s) − d(s), computed exactly
+    # bias of starting in state 0: mean over t of (e_0ᵀ P_π^t)(s) − d(s), exact
     p, expected = np.eye(25)[0], np.zeros(25)
     for t in range(1, T + 1):
         p = p @ P_pi
@@ -149,7 +167,8 @@ def test_value_error_is_the_mean_over_states_drawn_from_d(example):
     assert abs(value_error(w, Phi, v_pi, d) - samples.mean()) <= 4 * se
     # by hand at one state: d = e_0 leaves (v(0) − φ(0)ᵀw)²
     e0 = np.eye(25)[0]
-    assert value_error(w, Phi, v_pi, e0) == pytest.approx((v_pi[0] - Phi[0] @ w) ** 2, abs=1e-12)
+    one_term = (v_pi[0] - Phi[0] @ w) ** 2
+    assert value_error(w, Phi, v_pi, e0) == pytest.approx(one_term, abs=1e-12)
 # --8<-- [end:test_objective]
 
 
@@ -161,11 +180,14 @@ def test_gradient_against_finite_differences_and_its_zero(example):
     w = np.random.default_rng(2).normal(size=10)
     h, eye = 1e-6, np.eye(10)
     numeric = [(value_error(w + h * eye[i], Phi, v_pi, d)
-                - value_error(w - h * eye[i], Phi, v_pi, d)) / (2 * h) for i in range(10)]
-    np.testing.assert_allclose(value_error_gradient(w, Phi, v_pi, d), numeric, rtol=1e-6, atol=1e-7)
+                - value_error(w - h * eye[i], Phi, v_pi, d)) / (2 * h)
+               for i in range(10)]
+    grad = value_error_gradient(w, Phi, v_pi, d)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-7)
     # the gradient vanishes at the least-squares fit, which gradient descent reaches
     w_ls = least_squares_fit(Phi, v_pi, d)
-    np.testing.assert_allclose(value_error_gradient(w_ls, Phi, v_pi, d), 0.0, atol=1e-12)
+    grad_ls = value_error_gradient(w_ls, Phi, v_pi, d)
+    np.testing.assert_allclose(grad_ls, 0.0, atol=1e-12)
 # --8<-- [end:test_gradient]
 
 
@@ -189,18 +211,20 @@ def test_td_linear_run_is_the_update_applied_along_the_trajectory(example):
                                           np.random.default_rng(3))
     alphas = 0.3 / (1 + np.arange(50))
     w0 = np.stack([np.linspace(-1, 1, 6), np.linspace(2, 0, 6)])
-    for k in range(2):  # two runs at once, each against the update applied step by step
+    s, s_next = states[:, :-1], states[:, 1:]
+    both = td_linear(Phi, s, rewards, s_next, GAMMA, alphas, w0=w0)  # two runs at once
+    for k in range(2):  # each against the single update applied step by step
         w = w0[k]
         for t in range(50):
-            w = td_linear_update(w, Phi[states[k, t]], rewards[k, t], Phi[states[k, t + 1]],
+            w = td_linear_update(w, Phi[s[k, t]], rewards[k, t], Phi[s_next[k, t]],
                                  GAMMA, alphas[t])
-        both = td_linear(Phi, states[:, :-1], rewards, states[:, 1:], GAMMA, alphas, w0=w0)
-        one = td_linear(Phi, states[k, :-1], rewards[k], states[k, 1:], GAMMA, alphas, w0=w0[k])
+        one = td_linear(Phi, s[k], rewards[k], s_next[k], GAMMA, alphas, w0=w0[k])
         np.testing.assert_allclose(both[k], w, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(one, w, rtol=1e-12, atol=1e-12)
     # zero steps leave w0; w0 defaults to zeros
     none = np.array([], dtype=int)
-    np.testing.assert_array_equal(td_linear(Phi, none, [], none, GAMMA, 0.1, w0=w0[0]), w0[0])
+    w_none = td_linear(Phi, none, [], none, GAMMA, 0.1, w0=w0[0])
+    np.testing.assert_array_equal(w_none, w0[0])
     w1 = td_linear(Phi, [3], [1.0], [4], GAMMA, 0.5)  # from 0: δ = 1, w = 0.5 φ(3)
     np.testing.assert_allclose(w1, 0.5 * Phi[3], rtol=0, atol=1e-15)
 # --8<-- [end:test_td_linear]
@@ -213,13 +237,16 @@ def test_expected_update_is_b_minus_Aw_by_explicit_sums(example):
     Phi = polynomial_features(5, 5, 2)
     A, b = td_matrices(Phi, d, P_pi, r_pi, GAMMA)
     w = np.random.default_rng(4).normal(size=6)
-    # E[(R + γφ(S')ᵀw − φ(S)ᵀw) φ(S)], S ~ d_π, A ~ π(·|S), S' ~ p(·|S, A), summed out
-    expected = sum(d[s] * pi[s, a] * world.P[s, a, s2]
-                   * (td_linear_update(w, Phi[s], world.R[s, a], Phi[s2], GAMMA, 1.0) - w)
-                   for s in range(25) for a in range(5) for s2 in np.flatnonzero(world.P[s, a]))
+    # E[(R + γφ(S')ᵀw − φ(S)ᵀw) φ(S)], S ~ d_π, A ~ π(·|S), S' ~ p(·|S, A), summed out;
+    # the update with α = 1, minus w, is (r + γφ(s')ᵀw − φ(s)ᵀw) φ(s)
+    expected = sum(
+        d[s] * pi[s, a] * world.P[s, a, s2]
+        * (td_linear_update(w, Phi[s], world.R[s, a], Phi[s2], GAMMA, 1.0) - w)
+        for s in range(25) for a in range(5) for s2 in np.flatnonzero(world.P[s, a]))
     np.testing.assert_allclose(expected, b - A @ w, rtol=1e-12, atol=1e-12)
     w_star = td_fixed_point(Phi, d, P_pi, r_pi, GAMMA)
-    np.testing.assert_allclose(A @ w_star, b, rtol=0, atol=1e-12)  # the update vanishes at w*
+    # the expected update vanishes at w*
+    np.testing.assert_allclose(A @ w_star, b, rtol=0, atol=1e-12)
 
 
 @pytest.mark.formula("eq-td-fixed-point")
@@ -241,23 +268,25 @@ def test_expected_and_stochastic_td_converge_to_the_fixed_point(example):
     iterates = expected_td_iterates(A, b, 1.0, 3000)
     np.testing.assert_allclose(iterates[-1], w_star, rtol=0, atol=1e-10)
     # K = 200 runs of TD-linear, T = 2,000 i.i.d. transitions each (S ~ d_π, one step).
-    # A fresh transition is independent of w_t, so E[w_{t+1}] = E[w_t] + α_t (b − A E[w_t]):
+    # A fresh transition is independent of w_t, so
+    # E[w_{t+1}] = E[w_t] + α_t (b − A E[w_t]):
     # the mean over runs must match the deterministic recursion m_t within a few SE.
     K, T = 200, 2000
     alphas = 0.5 / (1 + np.arange(T) / 200)
     rng = np.random.default_rng(0)
-    states, rewards = sample_trajectories(world.P, world.R, pi, rng.choice(25, K * T, p=d),
-                                          1, rng)
-    s, r, s_next = (x.reshape(K, T) for x in (states[:, 0], rewards[:, 0], states[:, 1]))
-    w_T = td_linear(Phi, s, r, s_next, GAMMA, alphas)
+    start = rng.choice(25, K * T, p=d)
+    states, rewards = sample_trajectories(world.P, world.R, pi, start, 1, rng)
+    s, s_next = states[:, 0].reshape(K, T), states[:, 1].reshape(K, T)
+    w_T = td_linear(Phi, s, rewards.reshape(K, T), s_next, GAMMA, alphas)
     m = np.zeros(3)
     for alpha in alphas:
         m = m + alpha * (b - A @ m)
     se = w_T.std(axis=0, ddof=1) / np.sqrt(K)
     assert np.all(np.abs(w_T.mean(axis=0) - m) <= 4.5 * se)
     assert d_norm(Phi @ (m - w_star), d) < 1e-4  # and m_T is at the fixed point
-    # the runs can tell A⁻¹b from the least-squares fit: w_LS lies outside the 4.5-SE box
-    assert np.any(np.abs(w_T.mean(axis=0) - least_squares_fit(Phi, v_pi, d)) > 4.5 * se)
+    # the runs can tell A⁻¹b from the least-squares fit: w_LS is outside the 4.5-SE box
+    w_ls = least_squares_fit(Phi, v_pi, d)
+    assert np.any(np.abs(w_T.mean(axis=0) - w_ls) > 4.5 * se)
 # --8<-- [end:test_expected_td]
 
 
@@ -290,7 +319,8 @@ def test_td_solves_the_projected_bellman_equation_not_least_squares(example, deg
     e_td, e_ls = d_norm(Phi @ w_td - v_pi, d), d_norm(Phi @ w_ls - v_pi, d)
     assert e_td > e_ls
     # Pythagoras in the D-norm: Φw_TD − Πv ⟂_D Πv − v
-    assert e_td**2 == pytest.approx(d_norm(Phi @ (w_td - w_ls), d) ** 2 + e_ls**2, rel=1e-9)
+    e_gap = d_norm(Phi @ (w_td - w_ls), d)
+    assert e_td**2 == pytest.approx(e_gap**2 + e_ls**2, rel=1e-9)
 # --8<-- [end:test_projected_bellman]
 
 
@@ -329,14 +359,16 @@ def test_lstd_sample_matrices_and_solution_approach_the_model(example):
     w_star = np.linalg.solve(A, b)
     rng = np.random.default_rng(6)
     n = 100_000  # i.i.d. transitions: S ~ d_π, then one step of the policy
-    states, rewards = sample_trajectories(world.P, world.R, pi, rng.choice(25, n, p=d), 1, rng)
+    start = rng.choice(25, n, p=d)
+    states, rewards = sample_trajectories(world.P, world.R, pi, start, 1, rng)
     phi, phi_next = Phi[states[:, 0]], Phi[states[:, 1]]
     # each sample's term of A_hat and b_hat; their means estimate A and b
     a_terms = phi[:, :, None] * (phi - GAMMA * phi_next)[:, None, :]
     b_terms = rewards[:, 0, None] * phi
     for terms, exact in ((a_terms, A), (b_terms, b)):
         se = terms.std(axis=0, ddof=1) / np.sqrt(n)
-        assert np.all(np.abs(terms.mean(axis=0) - exact) <= 4.5 * se + 1e-12)  # + rounding
+        # 1e-12: rounding, for the entries whose terms are all equal (se = 0)
+        assert np.all(np.abs(terms.mean(axis=0) - exact) <= 4.5 * se + 1e-12)
     # A_hat (w_hat − w*) = b_hat − A_hat w* = Σ_t g_t with E[g_t] = b − A w* = 0: the
     # error of the estimate is driven by a mean of zero-mean i.i.d. terms
     w_hat = lstd(phi, rewards[:, 0], phi_next, GAMMA)
@@ -345,9 +377,9 @@ def test_lstd_sample_matrices_and_solution_approach_the_model(example):
                                atol=1e-8)
     assert np.all(np.abs(g.mean(axis=0)) <= 4.5 * g.std(axis=0, ddof=1) / np.sqrt(n))
     # the estimate itself: A_hat^{-1} b_hat with the sums written out
-    np.testing.assert_allclose(lstd(phi[:50], rewards[:50, 0], phi_next[:50], GAMMA),
-                               np.linalg.solve(a_terms[:50].sum(0), b_terms[:50].sum(0)),
-                               rtol=1e-9, atol=1e-9)
+    w_50 = lstd(phi[:50], rewards[:50, 0], phi_next[:50], GAMMA)
+    w_sums = np.linalg.solve(a_terms[:50].sum(0), b_terms[:50].sum(0))
+    np.testing.assert_allclose(w_50, w_sums, rtol=1e-9, atol=1e-9)
 # --8<-- [end:test_lstd]
 
 
@@ -356,7 +388,8 @@ def test_lstd_sample_matrices_and_solution_approach_the_model(example):
 def test_q_learning_fa_with_one_hot_features_is_tabular_q_learning():
     rng = np.random.default_rng(7)
     S, A = 4, 3
-    q = rng.normal(size=(S, A))  # the table; one-hot φ(s, a) = e_{sA + a} makes w = q.ravel()
+    # the table q; one-hot φ(s, a) = e_{sA + a} makes w = q.ravel()
+    q = rng.normal(size=(S, A))
     s, a, r, s2, alpha, gamma = 1, 2, 0.7, 3, 0.25, 0.8
     phi = np.eye(S * A)
     w = q_learning_fa_update(q.ravel(), phi[s * A + a], r, phi[s2 * A:(s2 + 1) * A],
@@ -370,28 +403,31 @@ def test_q_learning_fa_with_one_hot_features_is_tabular_q_learning():
 def test_q_learning_fa_by_hand():
     # w = (1, −1); φ(s,a) = (1, 1): q̂ = 0; next rows (2, 0), (0, 1): max(2, −1) = 2
     # target = 1 + 0.5·2 = 2; w ← (1, −1) + 0.1·(2 − 0)·(1, 1) = (1.2, −0.8)
-    w = q_learning_fa_update([1.0, -1.0], [1.0, 1.0], 1.0, [[2.0, 0.0], [0.0, 1.0]], 0.5, 0.1)
+    phi_next_all = [[2.0, 0.0], [0.0, 1.0]]
+    w = q_learning_fa_update([1.0, -1.0], [1.0, 1.0], 1.0, phi_next_all, 0.5, 0.1)
     np.testing.assert_allclose(w, [1.2, -0.8], rtol=0, atol=1e-15)
 # --8<-- [end:test_q_learning_fa]
 
 
 # --8<-- [start:test_dqn_loss]
 @pytest.mark.formula("eq-dqn-loss")
-def test_dqn_loss_gradient_is_the_semi_gradient():
-    torch = pytest.importorskip("torch")
+def test_dqn_loss_gradient_is_the_semi_gradient(torch1):
+    torch = torch1
     gen = torch.Generator().manual_seed(0)
     n, m, n_actions = 16, 5, 3
-    feats = torch.randn(n, n_actions, m, generator=gen, dtype=torch.float64)  # φ(s_i, a)
-    feats_next = torch.randn(n, n_actions, m, generator=gen, dtype=torch.float64)
-    w = torch.randn(m, generator=gen, dtype=torch.float64, requires_grad=True)  # online
-    w_target = torch.randn(m, generator=gen, dtype=torch.float64, requires_grad=True)
+    f64 = dict(generator=gen, dtype=torch.float64)
+    feats = torch.randn(n, n_actions, m, **f64)  # φ(s_i, a)
+    feats_next = torch.randn(n, n_actions, m, **f64)  # φ(s'_i, a)
+    w = torch.randn(m, **f64, requires_grad=True)  # online network
+    w_target = torch.randn(m, **f64, requires_grad=True)  # target network
     actions = torch.randint(0, n_actions, (n,), generator=gen)
-    rewards = torch.randn(n, generator=gen, dtype=torch.float64)
+    rewards = torch.randn(n, **f64)
     dones = (torch.arange(n) % 4 == 0).to(torch.float64)
     loss = dqn_loss(feats @ w, actions, rewards, feats_next @ w_target, GAMMA, dones)
     loss.backward()
     # analytic semi-gradient: −(2/N) Σ_i (y_i − φ(s_i,a_i)ᵀw) φ(s_i,a_i), y_i held fixed
-    F, Fn, W, Wt = feats.numpy(), feats_next.numpy(), w.detach().numpy(), w_target.detach().numpy()
+    F, Fn = feats.numpy(), feats_next.numpy()
+    W, Wt = w.detach().numpy(), w_target.detach().numpy()
     phi_sa = F[np.arange(n), actions.numpy()]
     y = rewards.numpy() + GAMMA * (1 - dones.numpy()) * (Fn @ Wt).max(axis=1)
     residual = y - phi_sa @ W
@@ -402,8 +438,8 @@ def test_dqn_loss_gradient_is_the_semi_gradient():
     w.grad = None
     dqn_loss(feats @ w, actions, rewards, feats_next @ w, GAMMA).backward()
     y_self = rewards.numpy() + GAMMA * (Fn @ W).max(axis=1)
-    np.testing.assert_allclose(w.grad.numpy(), -2 / n * phi_sa.T @ (y_self - phi_sa @ W),
-                               rtol=1e-10)
+    semi = -2 / n * phi_sa.T @ (y_self - phi_sa @ W)
+    np.testing.assert_allclose(w.grad.numpy(), semi, rtol=1e-10)
 # --8<-- [end:test_dqn_loss]
 
 
@@ -441,7 +477,7 @@ D2 = np.array([0.5, 0.5])
         (_bad(value_error_gradient, [1.0, 1.0], PHI, [1.0, 1.0], [1.0]), "d must have shape"),
         (_bad(stationary_distribution, P2 * 2), "P_pi must sum to 1"),
         (_bad(stationary_distribution, np.full((2, 3), 1 / 3)), r"P_pi must be square, got shape \(2, 3\)"),
-        (_bad(stationary_distribution, np.eye(2)), "P_pi must have a unique stationary distribution"),
+        (_bad(stationary_distribution, np.eye(2)), r"^P_pi must have a unique stationary distribution \(one recurrent class\)$"),
         (_bad(sample_trajectories, np.ones((2, 1, 2)) / 2, np.zeros((2, 1)), np.ones((2, 1)),
               np.array([2]), 3, np.random.default_rng()), r"s0 must hold state indices in 0..1"),
         (_bad(sample_trajectories, np.ones((2, 1, 2)) / 2, np.zeros((2, 1)), np.ones((2, 1)),
@@ -467,7 +503,7 @@ D2 = np.array([0.5, 0.5])
         (_bad(td_linear, PHI, [0, -1], [1.0, 1.0], [1, 0], 0.5, 0.1), "states must hold"),
         (_bad(td_linear, PHI, [0.0, 1.0], [1.0, 1.0], [1, 0], 0.5, 0.1), "states must hold"),
         (_bad(td_linear, PHI, [0, 1], [1.0, 1.0], [1, 2], 0.5, 0.1), "next_states must hold"),
-        (_bad(td_linear, PHI, [0, 1], [1.0, 1.0], [1, 0], 0.5, [0.1, 0.0]), "alpha must be positive"),
+        (_bad(td_linear, PHI, [0, 1], [1.0, 1.0], [1, 0], 0.5, [0.1, 0.0]), r"^alpha must be positive \(a number or T step sizes\)$"),
         (_bad(td_linear, PHI, [0, 1], [1.0, 1.0], [1, 0], 0.5, 0.1, w0=[1.0]), r"w0 must be finite with shape \(2,\)"),
         (_bad(td_linear, PHI, [0, 1], [1.0, 1.0], [1, 0], 0.5, 0.1, w0=[1.0, np.inf]), "w0 must be finite"),
         (_bad(td_matrices, PHI, [1.0], P2, [1.0, 1.0], 0.5), r"d must have shape \(2,\)"),
@@ -481,6 +517,7 @@ D2 = np.array([0.5, 0.5])
         (_bad(expected_td_iterates, np.full((2, 2), np.inf), [1.0, 1.0], 0.1, 3), "A must be finite"),
         (_bad(expected_td_iterates, np.eye(2), [[1.0, 1.0]], 0.1, 3), "b must have shape"),
         (_bad(expected_td_iterates, np.eye(2), [1.0, 1.0], -0.1, 3), "alpha must be positive, got -0.1"),
+        (_bad(expected_td_iterates, np.eye(2), [1.0, 1.0], 0.0, 3), "alpha must be positive, got 0.0"),
         (_bad(expected_td_iterates, np.eye(2), [1.0, 1.0], 0.1, -1), "n_iter must be a non-negative integer, got -1"),
         (_bad(expected_td_iterates, np.eye(2), [1.0, 1.0], 0.1, 1.5), "n_iter must"),
         (_bad(expected_td_iterates, np.eye(2), [1.0, 1.0], 0.1, 3, w0=[1.0]), r"w0 must have shape \(2,\)"),
@@ -499,7 +536,8 @@ D2 = np.array([0.5, 0.5])
         (_bad(lstd, PHI, [1.0, 1.0], PHI * np.nan, 0.5), "phi_next must be finite"),
         (_bad(lstd, PHI, [1.0], PHI, 0.5), r"rewards must have shape \(2,\)"),
         (_bad(lstd, PHI, [1.0, 1.0], PHI, 1.0), "gamma must"),
-        (_bad(lstd, PHI[:1], [1.0], PHI[:1], 0.5), "the samples leave A_hat singular"),
+        (_bad(lstd, PHI[:1], [1.0], PHI[:1], 0.5), "^the samples leave A_hat singular: too few or too similar transitions$"),
+        (_bad(lstd, PHI[[0, 0]], [1.0, 2.0], PHI[[0, 0]], 0.5), "^the samples leave A_hat singular"),
         (_bad(q_learning_fa_update, [[1.0]], [1.0], 0.0, [[1.0]], 0.5, 0.1), "w must have shape"),
         (_bad(q_learning_fa_update, [1.0], [1.0, 1.0], 0.0, [[1.0]], 0.5, 0.1), r"phi_sa must have shape \(1,\)"),
         (_bad(q_learning_fa_update, [1.0], [1.0], 0.0, [1.0], 0.5, 0.1), r"phi_next_all must have shape \(A, 1\)"),
@@ -507,6 +545,7 @@ D2 = np.array([0.5, 0.5])
         (_bad(q_learning_fa_update, [1.0], [1.0], 0.0, np.ones((0, 1)), 0.5, 0.1), "phi_next_all must have shape"),
         (_bad(q_learning_fa_update, [1.0], [1.0], 0.0, [[1.0]], -1.0, 0.1), "gamma must"),
         (_bad(q_learning_fa_update, [1.0], [1.0], 0.0, [[1.0]], 0.5, np.nan), "alpha must be positive"),
+        (_bad(q_learning_fa_update, [1.0], [1.0], 0.0, [[1.0]], 0.5, 0.0), "alpha must be positive, got 0.0"),
     ],
 )
 def test_bad_input_raises_value_error(call, match):
@@ -514,13 +553,14 @@ def test_bad_input_raises_value_error(call, match):
         call()
 
 
-def test_dqn_loss_bad_input():
-    torch = pytest.importorskip("torch")
+def test_dqn_loss_bad_input(torch1):
+    torch = torch1
     q, a, r = torch.zeros(4, 3), torch.tensor([0, 1, 2, 0]), torch.zeros(4)
     cases = [
         (lambda: dqn_loss(q, a, r, q, 1.0), "gamma must"),
-        (lambda: dqn_loss(q[0], a, r, q, 0.9), r"q_values and q_next_target must have the same shape"),
+        (lambda: dqn_loss(q[0], a, r, q, 0.9), r"q_values and q_next_target must have the same shape \(N, A\)"),
         (lambda: dqn_loss(q, a, r, q[:, :2], 0.9), r"got \(4, 3\) and \(4, 2\)"),
+        (lambda: dqn_loss(q[:, :, None], a, r, q[:, :, None], 0.9), r"got \(4, 3, 1\) and"),
         (lambda: dqn_loss(q, a[:3], r, q, 0.9), r"actions must hold N = 4 action indices in 0..2"),
         (lambda: dqn_loss(q, a + 1, r, q, 0.9), "actions must hold"),
         (lambda: dqn_loss(q, a - 1, r, q, 0.9), "actions must hold"),
@@ -532,3 +572,25 @@ def test_dqn_loss_bad_input():
             call()
     # uniform_policy is reused, not redefined: the example policy mixes it in
     np.testing.assert_allclose(example_policy(1.0), uniform_policy(25), rtol=0, atol=0)
+
+
+def test_boundary_cases_of_the_valid_inputs():
+    pi_0 = example_policy(0.0)  # ε = 0 is allowed: π_1 itself, deterministic
+    assert set(np.unique(pi_0)) == {0.0, 1.0} and pi_0[17, 4] == 1.0  # target: stay
+    np.testing.assert_array_equal(example_policy(), example_policy(0.5))
+    np.testing.assert_allclose(example_policy()[0], [0.1, 0.1, 0.6, 0.1, 0.1], atol=1e-15)
+    # the smallest grids: 2 x 2 (x, y in {−1, 1}) and 2 x 3 (x in {−1, 0, 1})
+    np.testing.assert_array_equal(polynomial_features(2, 2, 1),
+                                  [[1, -1, -1], [1, 1, -1], [1, -1, 1], [1, 1, 1]])
+    np.testing.assert_array_equal(polynomial_features(2, 3, 1)[:, 1], [-1, 0, 1, -1, 0, 1])
+    np.testing.assert_array_equal(polynomial_features(3, 2, 1)[:, 2], [-1, -1, 0, 0, 1, 1])
+    np.testing.assert_array_equal(polynomial_features(2, 2, 0), np.ones((4, 1)))
+    np.testing.assert_array_equal(one_hot_features(1), [[1.0]])
+    P, R = np.ones((2, 1, 2)) / 2, np.zeros((2, 1))
+    states, rewards = sample_trajectories(P, R, np.ones((2, 1)), np.array([1, 0]), 0,
+                                          np.random.default_rng())
+    assert states.tolist() == [[1], [0]] and rewards.shape == (2, 0)
+    states, _ = sample_trajectories(P, R, np.ones((2, 1)), 1, 3, np.random.default_rng())
+    assert states.shape == (1, 4) and states[0, 0] == 1
+    it = expected_td_iterates(np.eye(2), [1.0, 1.0], 0.5, 0, w0=[3.0, 4.0])
+    np.testing.assert_array_equal(it, [[3.0, 4.0]])

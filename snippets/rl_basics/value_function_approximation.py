@@ -33,7 +33,7 @@ EXAMPLE_ARROWS = (
 
 # --8<-- [start:example_policy]
 def example_policy(epsilon: float = 0.5) -> np.ndarray:
-    """pi = (1 - epsilon) pi_1 + epsilon * uniform on the 5x5 grid world, shape (25, 5)."""
+    """pi = (1 - epsilon) pi_1 + epsilon * uniform on the 5x5 grid, shape (25, 5)."""
     if not 0.0 <= epsilon <= 1.0:
         raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
     pi_1 = policy_from_arrows(list(EXAMPLE_ARROWS))
@@ -45,12 +45,11 @@ def example_policy(epsilon: float = 0.5) -> np.ndarray:
 # Features and the linear value function
 # ----------------------------------------------------------------------------------------
 
-def _check_features(Phi, n_states: int | None = None) -> np.ndarray:
-    Phi = np.asarray(Phi, dtype=float)
+def _check_features(Phi) -> np.ndarray:
+    # mutant dtype=None is equivalent: numeric input, float arithmetic below
+    Phi = np.asarray(Phi, dtype=float)  # pragma: no mutate
     if Phi.ndim != 2 or 0 in Phi.shape or not np.all(np.isfinite(Phi)):
         raise ValueError(f"Phi must be a finite array of shape (S, m), got shape {Phi.shape}")
-    if n_states is not None and Phi.shape[0] != n_states:
-        raise ValueError(f"Phi must have {n_states} rows (one per state), got {Phi.shape[0]}")
     return Phi
 
 
@@ -70,18 +69,20 @@ def _check_d(d, n_states: int) -> np.ndarray:
 def polynomial_features(n_rows: int, n_cols: int, degree: int) -> np.ndarray:
     """phi(s) = all monomials x^i y^j with i + j <= degree (#eq-linear-value).
 
-    x = 2 col / (n_cols - 1) - 1 and y = 2 row / (n_rows - 1) - 1 are the cell coordinates
-    scaled to [-1, 1]. Columns: 1, x, y, x^2, xy, y^2, x^3, ... (by total degree, then by
-    falling power of x); shape (n_rows n_cols, (degree + 1)(degree + 2) / 2).
+    x = 2 col / (n_cols - 1) - 1 and y = 2 row / (n_rows - 1) - 1 are the cell
+    coordinates scaled to [-1, 1]. Columns: 1, x, y, x^2, xy, y^2, x^3, ... (by total
+    degree, then by falling power of x); shape (n_rows n_cols, (p + 1)(p + 2) / 2).
     """
     if int(n_rows) != n_rows or int(n_cols) != n_cols or n_rows < 2 or n_cols < 2:
-        raise ValueError(f"n_rows and n_cols must be integers >= 2, got {n_rows}, {n_cols}")
+        raise ValueError(
+            f"n_rows and n_cols must be integers >= 2, got {n_rows}, {n_cols}")
     if int(degree) != degree or degree < 0:
         raise ValueError(f"degree must be a non-negative integer, got {degree}")
     row, col = np.divmod(np.arange(n_rows * n_cols), n_cols)
     x = 2.0 * col / (n_cols - 1) - 1.0  # column -> [-1, 1]
     y = 2.0 * row / (n_rows - 1) - 1.0  # row -> [-1, 1] (y grows downwards)
-    monomials = [x**i * y ** (k - i) for k in range(degree + 1) for i in range(k, -1, -1)]
+    monomials = [x**i * y ** (k - i)  # x^i y^(k-i), total degree k
+                 for k in range(degree + 1) for i in range(k, -1, -1)]
     return np.stack(monomials, axis=1)
 # --8<-- [end:polynomial_features]
 
@@ -97,7 +98,7 @@ def one_hot_features(n_states: int) -> np.ndarray:
 
 # --8<-- [start:linear_value]
 def linear_value(Phi, w) -> np.ndarray:
-    """v_hat(s, w) = phi(s)^T w for every state, i.e. the vector Phi w (#eq-linear-value).
+    """v_hat(s, w) = phi(s)^T w for every state: the vector Phi w (#eq-linear-value).
 
     Phi: (S, m); w: (m,); returns (S,).
     """
@@ -150,31 +151,34 @@ def stationary_distribution(P_pi) -> np.ndarray:
     the solution is unique). P_pi: (S, S) row-stochastic; returns (S,).
     """
     P_pi = check_distribution_rows("P_pi", P_pi, 2)
-    S = P_pi.shape[0]
+    # mutant shape[1] is equivalent: a non-square P_pi fails the test below either way
+    S = P_pi.shape[0]  # pragma: no mutate
     if P_pi.shape != (S, S):
         raise ValueError(f"P_pi must be square, got shape {P_pi.shape}")
     M = np.vstack([np.eye(S) - P_pi.T, np.ones((1, S))])
     rhs = np.zeros(S + 1)
     rhs[-1] = 1.0
     if np.linalg.matrix_rank(M) < S:
-        raise ValueError("P_pi must have a unique stationary distribution (one recurrent class)")
-    d, *_ = np.linalg.lstsq(M, rhs, rcond=None)
+        raise ValueError(
+            "P_pi must have a unique stationary distribution (one recurrent class)")
+    d, *_ = np.linalg.lstsq(M, rhs)
     return d
 # --8<-- [end:stationary_distribution]
 
 
 # --8<-- [start:sample_trajectories]
 def sample_trajectories(P, R, pi, s0, n_steps: int, rng: np.random.Generator):
-    """Run len(s0) independent chains S_0 = s0, A_t ~ pi(.|S_t), S_{t+1} ~ p(.|S_t, A_t).
+    """len(s0) independent chains: S_0 = s0, A_t ~ pi(.|S_t), S_{t+1} ~ p(.|S_t, A_t).
 
     Returns (states, rewards): states (N, n_steps + 1), rewards (N, n_steps) with
-    rewards[:, t] = R[S_t, A_t] (the grid world's rewards are deterministic given (s, a)).
+    rewards[:, t] = R[S_t, A_t] (the grid world's rewards are deterministic given s, a).
     """
     P, R = check_mdp(P, R)
     S, A = R.shape
     pi = check_policy(pi, S, A)
     s = np.atleast_1d(np.asarray(s0))
-    if s.ndim != 1 or s.dtype.kind not in "iu" or np.any((s < 0) | (s >= S)):
+    is_int = np.issubdtype(s.dtype, np.integer)
+    if s.ndim != 1 or not is_int or np.any((s < 0) | (s >= S)):
         raise ValueError(f"s0 must hold state indices in 0..{S - 1}")
     if int(n_steps) != n_steps or n_steps < 0:
         raise ValueError(f"n_steps must be a non-negative integer, got {n_steps}")
@@ -200,7 +204,8 @@ def sample_trajectories(P, R, pi, s0, n_steps: int, rng: np.random.Generator):
 # ----------------------------------------------------------------------------------------
 
 # --8<-- [start:td_linear_update]
-def td_linear_update(w, phi_s, r: float, phi_next, gamma: float, alpha: float) -> np.ndarray:
+def td_linear_update(w, phi_s, r: float, phi_next, gamma: float,
+                     alpha: float) -> np.ndarray:
     """w <- w + alpha [r + gamma phi(s')^T w - phi(s)^T w] phi(s) (#eq-td-linear).
 
     One semi-gradient step on the transition (s, r, s'); all vectors have shape (m,).
@@ -217,30 +222,39 @@ def td_linear_update(w, phi_s, r: float, phi_next, gamma: float, alpha: float) -
 
 
 # --8<-- [start:td_linear]
-def td_linear(Phi, states, rewards, next_states, gamma: float, alpha, w0=None) -> np.ndarray:
-    """TD-linear over T transitions: w_{t+1} = w_t + a_t delta_t phi(s_t) (#eq-td-linear).
+def td_linear(Phi, states, rewards, next_states, gamma: float, alpha,
+              w0=None) -> np.ndarray:
+    """TD-linear over T transitions: w_{t+1} = w_t + a_t delta_t phi(s_t).
 
-    states, rewards, next_states: shape (T,) for one run, or (K, T) for K independent runs
-    done at once (transition t of run k is (s, r, s') = the [k, t] entries; along one
-    trajectory next_states[t] = states[t + 1]). alpha: a positive number or T step sizes.
+    (#eq-td-linear) states, rewards, next_states: shape (T,) for one run, or (K, T) for
+    K independent runs done at once (transition t of run k is (s, r, s') = the [k, t]
+    entries; along one trajectory next_states[t] = states[t + 1]). alpha: a positive
+    number or T step sizes.
     Returns w_T, shape (m,) or (K, m); w0 (same shape) defaults to zeros.
     """
     Phi = _check_features(Phi)
     gamma = check_gamma(gamma)
     states, next_states = np.asarray(states), np.asarray(next_states)
-    rewards = np.asarray(rewards, dtype=float)
+    # mutant dtype=None is equivalent: numeric input, float arithmetic below
+    rewards = np.asarray(rewards, dtype=float)  # pragma: no mutate
     if rewards.ndim not in (1, 2) or not np.all(np.isfinite(rewards)):
-        raise ValueError(f"rewards must be finite with shape (T,) or (K, T), got {rewards.shape}")
+        raise ValueError(
+            f"rewards must be finite with shape (T,) or (K, T), got {rewards.shape}")
     for name, x in (("states", states), ("next_states", next_states)):
-        if x.shape != rewards.shape or x.dtype.kind not in "iu" or np.any(
-                (x < 0) | (x >= Phi.shape[0])):
-            raise ValueError(f"{name} must hold row indices of Phi, shape {rewards.shape}")
+        is_int = np.issubdtype(x.dtype, np.integer)
+        in_range = np.all((x >= 0) & (x < Phi.shape[0]))
+        if x.shape != rewards.shape or not is_int or not in_range:
+            raise ValueError(
+                f"{name} must hold row indices of Phi, shape {rewards.shape}")
     T = rewards.shape[-1]
-    alphas = np.broadcast_to(np.asarray(alpha, dtype=float), (T,))
+    # mutant dtype=None is equivalent: numeric input, float arithmetic below
+    alphas = np.broadcast_to(np.asarray(alpha, dtype=float), (T,))  # pragma: no mutate
     if not np.all(alphas > 0):
         raise ValueError("alpha must be positive (a number or T step sizes)")
     shape = rewards.shape[:-1] + (Phi.shape[1],)
-    w = np.zeros(shape) if w0 is None else np.asarray(w0, dtype=float)
+    w0 = np.zeros(shape) if w0 is None else w0
+    # mutant dtype=None is equivalent: numeric input, float arithmetic below
+    w = np.asarray(w0, dtype=float)  # pragma: no mutate
     if w.shape != shape or not np.all(np.isfinite(w)):
         raise ValueError(f"w0 must be finite with shape {shape}, got {w.shape}")
     for t in range(T):
@@ -265,9 +279,10 @@ def _check_model(Phi, d, P_pi, r_pi):
 
 # --8<-- [start:td_matrices]
 def td_matrices(Phi, d, P_pi, r_pi, gamma: float) -> tuple[np.ndarray, np.ndarray]:
-    """A = Phi^T D (I - gamma P_pi) Phi and b = Phi^T D r_pi, D = diag(d) (#eq-td-fixed-point).
+    """A = Phi^T D (I - gamma P_pi) Phi and b = Phi^T D r_pi, D = diag(d).
 
-    The expected TD-linear update at w is b - A w. Shapes: A (m, m), b (m,).
+    (#eq-td-fixed-point) The expected TD-linear update at w is b - A w.
+    Shapes: A (m, m), b (m,).
     """
     Phi, d, P_pi, r_pi = _check_model(Phi, d, P_pi, r_pi)
     gamma = check_gamma(gamma)
@@ -282,22 +297,27 @@ def td_matrices(Phi, d, P_pi, r_pi, gamma: float) -> tuple[np.ndarray, np.ndarra
 def td_fixed_point(Phi, d, P_pi, r_pi, gamma: float) -> np.ndarray:
     """w* = A^{-1} b, the parameter where the expected TD-linear update vanishes.
 
-    (#eq-td-fixed-point) A is invertible when Phi has full column rank, d > 0 and d is the
-    stationary distribution of P_pi. Returns shape (m,).
+    (#eq-td-fixed-point) A is invertible when Phi has full column rank, d > 0 and d
+    is the stationary distribution of P_pi. Returns shape (m,).
     """
     A, b = td_matrices(Phi, d, P_pi, r_pi, gamma)
-    _check_full_rank(np.asarray(Phi, dtype=float))
+    _check_full_rank(_check_features(Phi))
     return np.linalg.solve(A, b)
 # --8<-- [end:td_fixed_point]
 
 
 # --8<-- [start:expected_td_iterates]
 def expected_td_iterates(A, b, alpha: float, n_iter: int, w0=None) -> np.ndarray:
-    """w_{k+1} = w_k + alpha (b - A w_k), all iterates, shape (n_iter + 1, m) (#eq-expected-td)."""
+    """w_{k+1} = w_k + alpha (b - A w_k) (#eq-expected-td).
+
+    Returns all iterates w_0, ..., w_n, shape (n_iter + 1, m).
+    """
     b = check_vector("b", b)
-    A = np.asarray(A, dtype=float)
+    # mutant dtype=None is equivalent: numeric input, float arithmetic below
+    A = np.asarray(A, dtype=float)  # pragma: no mutate
     if A.shape != (b.shape[0],) * 2 or not np.all(np.isfinite(A)):
-        raise ValueError(f"A must be finite with shape {(b.shape[0],) * 2}, got {A.shape}")
+        raise ValueError(
+            f"A must be finite with shape {(b.shape[0],) * 2}, got {A.shape}")
     if not alpha > 0:
         raise ValueError(f"alpha must be positive, got {alpha}")
     if int(n_iter) != n_iter or n_iter < 0:
@@ -320,7 +340,10 @@ def d_norm(x, d) -> float:
 
 
 def least_squares_fit(Phi, v, d) -> np.ndarray:
-    """argmin_w ||Phi w - v||_D^2 = (Phi^T D Phi)^{-1} Phi^T D v (#eq-projected-bellman)."""
+    """argmin_w ||Phi w - v||_D^2 = (Phi^T D Phi)^{-1} Phi^T D v.
+
+    (#eq-projected-bellman) Phi: (S, m); v, d: (S,); returns (m,).
+    """
     Phi = _check_features(Phi)
     v = check_vector("v", v, Phi.shape[0])
     d = _check_d(d, Phi.shape[0])
@@ -329,7 +352,10 @@ def least_squares_fit(Phi, v, d) -> np.ndarray:
 
 
 def projection_matrix(Phi, d) -> np.ndarray:
-    """Pi = Phi (Phi^T D Phi)^{-1} Phi^T D: Pi v = Phi least_squares_fit(Phi, v, d); (S, S)."""
+    """Pi = Phi (Phi^T D Phi)^{-1} Phi^T D, so Pi v = Phi least_squares_fit(Phi, v, d).
+
+    Shape (S, S): the D-orthogonal projection onto the span of the features.
+    """
     Phi = _check_features(Phi)
     d = _check_d(d, Phi.shape[0])
     _check_full_rank(Phi)
@@ -355,19 +381,22 @@ def td_error_bound(Phi, v_pi, d, gamma: float) -> float:
 def lstd(phi, rewards, phi_next, gamma: float) -> np.ndarray:
     """LSTD: w = A_hat^{-1} b_hat from n sampled transitions (#eq-lstd).
 
-    A_hat = sum_t phi(s_t) (phi(s_t) - gamma phi(s_{t+1}))^T, b_hat = sum_t r_{t+1} phi(s_t).
+    A_hat = sum_t phi(s_t) (phi(s_t) - gamma phi(s_{t+1}))^T,
+    b_hat = sum_t r_{t+1} phi(s_t).
     phi, phi_next: (n, m) features of s_t and s_{t+1}; rewards: (n,).
     """
     phi = _check_features(phi)
-    phi_next = np.asarray(phi_next, dtype=float)
+    # mutant dtype=None is equivalent: numeric input, float arithmetic below
+    phi_next = np.asarray(phi_next, dtype=float)  # pragma: no mutate
     if phi_next.shape != phi.shape or not np.all(np.isfinite(phi_next)):
         raise ValueError(f"phi_next must be finite with the shape of phi {phi.shape}")
     rewards = check_vector("rewards", rewards, phi.shape[0])
     gamma = check_gamma(gamma)
     A_hat = phi.T @ (phi - gamma * phi_next)
     b_hat = phi.T @ rewards
-    if np.linalg.matrix_rank(A_hat) < A_hat.shape[0]:
-        raise ValueError("the samples leave A_hat singular: too few or too similar transitions")
+    if np.linalg.matrix_rank(A_hat) < phi.shape[1]:
+        raise ValueError(
+            "the samples leave A_hat singular: too few or too similar transitions")
     return np.linalg.solve(A_hat, b_hat)
 # --8<-- [end:lstd]
 
@@ -386,9 +415,12 @@ def q_learning_fa_update(w, phi_sa, r: float, phi_next_all, gamma: float,
     """
     w = check_vector("w", w)
     phi_sa = check_vector("phi_sa", phi_sa, w.shape[0])
-    phi_next_all = np.asarray(phi_next_all, dtype=float)
-    if phi_next_all.ndim != 2 or phi_next_all.shape[1] != w.shape[0] or 0 in phi_next_all.shape:
-        raise ValueError(f"phi_next_all must have shape (A, {w.shape[0]}), got {phi_next_all.shape}")
+    # mutant dtype=None is equivalent: numeric input, float arithmetic below
+    phi_next_all = np.asarray(phi_next_all, dtype=float)  # pragma: no mutate
+    m = w.shape[0]
+    if phi_next_all.ndim != 2 or phi_next_all.shape[1] != m or 0 in phi_next_all.shape:
+        raise ValueError(
+            f"phi_next_all must have shape (A, {m}), got {phi_next_all.shape}")
     gamma = check_gamma(gamma)
     if not alpha > 0:
         raise ValueError(f"alpha must be positive, got {alpha}")
@@ -410,11 +442,13 @@ def dqn_loss(q_values, actions, rewards, q_next_target, gamma: float, dones=None
     """
     gamma = check_gamma(gamma)
     if q_values.ndim != 2 or q_next_target.shape != q_values.shape:
-        raise ValueError("q_values and q_next_target must have the same shape (N, A), got "
-                         f"{tuple(q_values.shape)} and {tuple(q_next_target.shape)}")
+        raise ValueError(
+            "q_values and q_next_target must have the same shape (N, A), got "
+            f"{tuple(q_values.shape)} and {tuple(q_next_target.shape)}")
     n, n_actions = q_values.shape
     if tuple(actions.shape) != (n,) or actions.min() < 0 or actions.max() >= n_actions:
-        raise ValueError(f"actions must hold N = {n} action indices in 0..{n_actions - 1}")
+        raise ValueError(
+            f"actions must hold N = {n} action indices in 0..{n_actions - 1}")
     if tuple(rewards.shape) != (n,):
         raise ValueError(f"rewards must have shape ({n},), got {tuple(rewards.shape)}")
     not_done = 1.0 if dones is None else 1.0 - dones
