@@ -27,7 +27,7 @@ from snippets.rl_basics.bellman_optimality import (
     policy_matrix,
     solve_boe,
 )
-from snippets.rl_basics.grid_world import make_grid_world, policy_from_arrows
+from snippets.rl_basics.grid_world import PI_1_ARROWS, make_grid_world, policy_from_arrows
 from snippets.rl_basics.state_values import (
     action_values,
     policy_matrices,
@@ -43,13 +43,7 @@ gammas = st.floats(min_value=0.0, max_value=0.95)
 # v*(s1) = 0 + γ·10 = 9.
 TINY_V_STAR = [9.0, 10.0, 10.0, 10.0]
 # The policy π₁ of the state-values page, which that page says is optimal.
-STATE_VALUES_PI_1 = [
-    "↓ → ↓ ↓ ↓",
-    "↓ ↓ ↓ ↓ ↓",
-    "→ → ↓ ↓ ↓",
-    "→ → ○ ← ←",
-    "↑ → ↑ ← ←",
-]
+STATE_VALUES_PI_1 = list(PI_1_ARROWS)
 
 
 def all_deterministic_values(P, R, gamma):

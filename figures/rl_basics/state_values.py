@@ -6,18 +6,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from snippets.rl_basics.grid_world import ARROWS, make_grid_world, policy_from_arrows, uniform_policy
+from snippets.rl_basics.grid_world import (
+    ARROWS,
+    PI_1_ARROWS,
+    make_grid_world,
+    policy_from_arrows,
+    uniform_policy,
+)
 from snippets.rl_basics.state_values import bellman_iterates, policy_matrices, solve_bellman
 
 GAMMA = 0.9
-# The policy π₁ drawn on the page (docs/rl-basics/state-values.md, 数值例子).
-GOOD_POLICY = [
-    "↓ → ↓ ↓ ↓",
-    "↓ ↓ ↓ ↓ ↓",
-    "→ → ↓ ↓ ↓",
-    "→ → ○ ← ←",
-    "↑ → ↑ ← ←",
-]
 
 
 def _grid(ax, world, values, pi=None, title=""):
@@ -41,7 +39,7 @@ def _grid(ax, world, values, pi=None, title=""):
 
 def figures() -> dict:
     world = make_grid_world()
-    policies = {"pi_1 (arrows)": policy_from_arrows(GOOD_POLICY),
+    policies = {"pi_1 (arrows)": policy_from_arrows(PI_1_ARROWS),
                 "uniform policy": uniform_policy(world.n_states)}
     values = {name: solve_bellman(*policy_matrices(pi, world.P, world.R), GAMMA)
               for name, pi in policies.items()}

@@ -30,6 +30,15 @@ ACTION_DELTAS = ((-1, 0), (0, 1), (1, 0), (0, -1), (0, 0))
 # The 5x5 layout used on every rl-basics page: (row, col), 0-based, row 0 at the top.
 DEFAULT_FORBIDDEN = ((1, 1), (1, 2), (2, 2), (3, 1), (3, 3), (4, 1))
 DEFAULT_TARGET = (3, 2)
+# The policy π₁ drawn on rl-basics/state-values (optimal for the default rewards and γ = 0.9,
+# as rl-basics/bellman-optimality shows); other pages reuse it as a good reference policy.
+PI_1_ARROWS = (
+    "↓ → ↓ ↓ ↓",
+    "↓ ↓ ↓ ↓ ↓",
+    "→ → ↓ ↓ ↓",
+    "→ → ○ ← ←",
+    "↑ → ↑ ← ←",
+)
 
 
 @dataclass(frozen=True)

@@ -16,27 +16,21 @@ from snippets.rl_basics.grid_world import (
     check_mdp,
     check_policy,
     check_vector,
+    PI_1_ARROWS,
     policy_from_arrows,
     uniform_policy,
-)
-
-# The policy pi_1 of rl-basics/state-values (arrows, row by row); the examples of the page
-# mix it with the uniform policy so that every state is visited (see example_policy).
-EXAMPLE_ARROWS = (
-    "↓ → ↓ ↓ ↓",
-    "↓ ↓ ↓ ↓ ↓",
-    "→ → ↓ ↓ ↓",
-    "→ → ○ ← ←",
-    "↑ → ↑ ← ←",
 )
 
 
 # --8<-- [start:example_policy]
 def example_policy(epsilon: float = 0.5) -> np.ndarray:
-    """pi = (1 - epsilon) pi_1 + epsilon * uniform on the 5x5 grid, shape (25, 5)."""
+    """pi = (1 - epsilon) pi_1 + epsilon * uniform on the 5x5 grid, shape (25, 5).
+
+    pi_1 is the policy of rl-basics/state-values; mixing in the uniform policy makes every
+    state visited, so that d_pi weights all states."""
     if not 0.0 <= epsilon <= 1.0:
         raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
-    pi_1 = policy_from_arrows(list(EXAMPLE_ARROWS))
+    pi_1 = policy_from_arrows(list(PI_1_ARROWS))
     return (1.0 - epsilon) * pi_1 + epsilon * uniform_policy(pi_1.shape[0])
 # --8<-- [end:example_policy]
 
