@@ -48,28 +48,31 @@ def qac_update(theta, q, s: int, a: int, r: float, s_next: int, a_next: int,
 
     critic (Sarsa):  q(s, a) <- q(s, a) + alpha_w [r + gamma q(s', a') - q(s, a)]
     actor:           theta   <- theta + alpha_theta grad ln pi(a|s, theta) q(s, a)
-    The actor uses the critic's new value q(s, a). theta, q: shape (S, A); returns copies.
+    The actor uses the critic's new value q(s, a). theta, q: shape (S, A);
+    returns new arrays.
     """
     pi = softmax_policy(theta)
     S, A = pi.shape
     q = _check_table("q", q, (S, A)).copy()
     s, a = _check_index("s", s, S), _check_index("a", a, A)
-    s_next, a_next = _check_index("s_next", s_next, S), _check_index("a_next", a_next, A)
+    s_next = _check_index("s_next", s_next, S)
+    a_next = _check_index("a_next", a_next, A)
     gamma = check_gamma(gamma)
-    alpha_theta, alpha_w = _check_rate("alpha_theta", alpha_theta), _check_rate("alpha_w", alpha_w)
+    alpha_theta = _check_rate("alpha_theta", alpha_theta)
+    alpha_w = _check_rate("alpha_w", alpha_w)
     # Sarsa's TD error r + γ q(s', a') − q(s, a)
     delta = r + gamma * q[s_next, a_next] - q[s, a]
     q[s, a] += alpha_w * delta
     # θ + α_θ ∇ln π(a|s) q(s, a)
-    theta_next = np.asarray(theta, dtype=float) + alpha_theta * grad_log_pi(theta, s, a) * q[s, a]
+    theta_next = theta + alpha_theta * grad_log_pi(theta, s, a) * q[s, a]
     return theta_next, q
 # --8<-- [end:qac_update]
 
 
 # --8<-- [start:pg_sample]
 def pg_sample(theta, q, s: int, a: int, baseline=0.0) -> np.ndarray:
-    """One-sample policy-gradient estimate g = grad ln pi(a|s) (q(s, a) - b(s)), shape (S, A)
-    (#eq-baseline-invariance). baseline: a number or shape (S,)."""
+    """One-sample policy-gradient estimate g = grad ln pi(a|s) (q(s, a) - b(s))
+    (#eq-baseline-invariance). Shape (S, A); baseline: a number or shape (S,)."""
     S, A = softmax_policy(theta).shape
     q = _check_table("q", q, (S, A))
     b = _check_baseline(baseline, S)
@@ -88,7 +91,7 @@ def expected_gradient(theta, q, weights, baseline=0.0) -> np.ndarray:
     if d.shape != (S,):
         raise ValueError(f"weights must have shape ({S},), got {d.shape}")
     total = np.zeros((S, A))
-    for s in range(S):
+    for s in np.flatnonzero(d):  # the states that carry weight
         for a in range(A):
             total += d[s] * pi[s, a] * pg_sample(theta, q, s, a, baseline)
     return total
@@ -99,7 +102,7 @@ def expected_gradient(theta, q, weights, baseline=0.0) -> np.ndarray:
 def gradient_variance(theta, q, weights, baseline=0.0) -> float:
     """tr Cov[g] = E||g||^2 - ||E g||^2 over S ~ d, A ~ pi(.|S) (#eq-optimal-baseline).
 
-    g = grad ln pi(A|S) (q(S, A) - b(S)); ||.|| is the Frobenius norm of the (S, A) array.
+    g = grad ln pi(A|S) (q(S, A) - b(S)); ||.|| is the Frobenius norm of g.
     """
     pi = softmax_policy(theta)
     S, A = pi.shape
@@ -107,7 +110,7 @@ def gradient_variance(theta, q, weights, baseline=0.0) -> float:
     if d.shape != (S,):
         raise ValueError(f"weights must have shape ({S},), got {d.shape}")
     second_moment = 0.0
-    for s in range(S):
+    for s in np.flatnonzero(d):  # the states that carry weight
         for a in range(A):
             g = pg_sample(theta, q, s, a, baseline)
             second_moment += d[s] * pi[s, a] * np.sum(g**2)
@@ -118,7 +121,7 @@ def gradient_variance(theta, q, weights, baseline=0.0) -> float:
 
 # --8<-- [start:optimal_baseline]
 def optimal_baseline(theta, q) -> np.ndarray:
-    """b*(s) = E_A[||grad ln pi(A|s)||^2 q(s, A)] / E_A[||grad ln pi(A|s)||^2], A ~ pi(.|s)
+    """b*(s) = E[||grad ln pi(A|s)||^2 q(s, A)] / E[||grad ln pi(A|s)||^2], A ~ pi(.|s)
     (#eq-optimal-baseline). Shape (S,). For the softmax, ||grad ln pi(a|s)||^2 =
     ||e_a - pi(.|s)||^2 > 0 unless pi(.|s) puts all its mass on a."""
     pi = softmax_policy(theta)
@@ -137,7 +140,7 @@ def advantage(q, v) -> np.ndarray:
     """A(s, a) = q(s, a) - v(s), shape (S, A) (#eq-advantage)."""
     q = np.asarray(q, dtype=float)
     if q.ndim != 2 or not np.all(np.isfinite(q)):
-        raise ValueError(f"q must be a finite array of shape (S, A), got shape {q.shape}")
+        raise ValueError(f"q must be a finite array of shape (S, A), got {q.shape}")
     v = check_vector("v", v, q.shape[0])
     return q - v[:, None]
 # --8<-- [end:advantage]
@@ -145,10 +148,10 @@ def advantage(q, v) -> np.ndarray:
 
 # --8<-- [start:td_error]
 def td_error(r, v_s, v_next, gamma: float):
-    """delta = r + gamma v(s') - v(s), elementwise over arrays of samples (#eq-td-advantage)."""
+    """delta = r + gamma v(s') - v(s), elementwise over arrays (#eq-td-advantage)."""
     gamma = check_gamma(gamma)
     r, v_s, v_next = (np.asarray(x, dtype=float) for x in (r, v_s, v_next))
-    if not (np.all(np.isfinite(r)) and np.all(np.isfinite(v_s)) and np.all(np.isfinite(v_next))):
+    if not all(np.all(np.isfinite(x)) for x in (r, v_s, v_next)):
         raise ValueError("r, v_s and v_next must be finite")
     return r + gamma * v_next - v_s
 # --8<-- [end:td_error]
@@ -162,15 +165,18 @@ def a2c_update(theta, v, s: int, a: int, r: float, s_next: int,
     delta  = r + gamma v(s') - v(s)                     (estimate of A(s, a))
     critic: v(s)  <- v(s) + alpha_w delta
     actor:  theta <- theta + alpha_theta delta grad ln pi(a|s, theta)
-    Both use the same delta, computed with the old v. theta: (S, A), v: (S,); returns copies.
+    Both use the same delta, computed with the old v. theta: (S, A), v: (S,);
+    returns new arrays.
     """
     S, A = softmax_policy(theta).shape
     v = check_vector("v", v, S).copy()
-    s, a, s_next = _check_index("s", s, S), _check_index("a", a, A), _check_index("s_next", s_next, S)
+    s, a = _check_index("s", s, S), _check_index("a", a, A)
+    s_next = _check_index("s_next", s_next, S)
     gamma = check_gamma(gamma)
-    alpha_theta, alpha_w = _check_rate("alpha_theta", alpha_theta), _check_rate("alpha_w", alpha_w)
+    alpha_theta = _check_rate("alpha_theta", alpha_theta)
+    alpha_w = _check_rate("alpha_w", alpha_w)
     delta = r + gamma * v[s_next] - v[s]  # TD error = advantage estimate
-    theta_next = np.asarray(theta, dtype=float) + alpha_theta * delta * grad_log_pi(theta, s, a)
+    theta_next = theta + alpha_theta * delta * grad_log_pi(theta, s, a)
     v[s] += alpha_w * delta
     return theta_next, v
 # --8<-- [end:a2c_update]
@@ -178,28 +184,30 @@ def a2c_update(theta, v, s: int, a: int, r: float, s_next: int,
 
 # --8<-- [start:objective]
 def objective(theta, P, R, gamma: float) -> float:
-    """J(theta) = (1/S) sum_s v_pi(s) for pi = softmax_policy(theta): the average state value
-    under a uniform start distribution (the metric v-bar of the policy-gradient page)."""
+    """J(theta) = (1/S) sum_s v_pi(s) for pi = softmax_policy(theta): the average
+    state value under a uniform start distribution (the metric v-bar)."""
     r_pi, P_pi = policy_matrices(softmax_policy(theta), P, R)
     return float(np.mean(solve_bellman(r_pi, P_pi, gamma)))
 # --8<-- [end:objective]
 
 
 # --8<-- [start:run_a2c]
-def run_a2c(P, R, gamma: float, theta0, n_steps: int, alpha_theta: float, alpha_w: float,
-            rng: np.random.Generator, episode_length: int = 20, record_every: int = 100):
+def run_a2c(P, R, gamma: float, theta0, n_steps: int, alpha_theta: float,
+            alpha_w: float, rng: np.random.Generator, episode_length: int = 20,
+            record_every: int = 100):
     """A2C on the model (P, R) from theta0 with v = 0 (#eq-a2c).
 
-    Episodes start in a uniformly random state and last episode_length steps; the reward of a
-    step is R[s, a]. Returns (theta, v, J) with J[k] = objective after k * record_every steps.
+    Episodes start in a uniformly random state and last episode_length steps; the
+    reward of a step is R[s, a]. Returns (theta, v, J), J[k] = objective(theta) after
+    k * record_every steps.
     """
     pi0 = softmax_policy(theta0)
     S, A = pi0.shape
     if R.shape != (S, A):
         raise ValueError(f"R must have shape (S, A) = {(S, A)}, got {np.shape(R)}")
     if n_steps < 1 or episode_length < 1 or record_every < 1:
-        raise ValueError("n_steps, episode_length and record_every must be positive, got "
-                         f"{n_steps}, {episode_length}, {record_every}")
+        raise ValueError("n_steps, episode_length and record_every must be positive, "
+                         f"got {n_steps}, {episode_length}, {record_every}")
     theta, v = np.asarray(theta0, dtype=float), np.zeros(S)
     J = [objective(theta, P, R, gamma)]
     s = 0
@@ -208,7 +216,8 @@ def run_a2c(P, R, gamma: float, theta0, n_steps: int, alpha_theta: float, alpha_
             s = int(rng.integers(S))  # a new episode
         a = int(rng.choice(A, p=softmax_policy(theta)[s]))  # A_t ~ π(·|S_t)
         s_next = int(rng.choice(S, p=P[s, a]))  # S_{t+1} ~ p(·|S_t, A_t)
-        theta, v = a2c_update(theta, v, s, a, R[s, a], s_next, gamma, alpha_theta, alpha_w)
+        theta, v = a2c_update(theta, v, s, a, R[s, a], s_next, gamma,
+                              alpha_theta, alpha_w)
         s = s_next
         if (t + 1) % record_every == 0:
             J.append(objective(theta, P, R, gamma))
@@ -220,8 +229,8 @@ def run_a2c(P, R, gamma: float, theta0, n_steps: int, alpha_theta: float, alpha_
 def importance_weights(pi, beta) -> np.ndarray:
     """rho(s, a) = pi(a|s) / beta(a|s), shape (S, A) (#eq-importance-sampling).
 
-    E_{A~beta}[rho(s, A) f(A)] = E_{A~pi}[f(A)] needs beta(a|s) > 0 wherever pi(a|s) > 0;
-    rho is 0 where both are 0.
+    E_{A~beta}[rho(s, A) f(A)] = E_{A~pi}[f(A)] needs beta(a|s) > 0 wherever
+    pi(a|s) > 0; rho is 0 where both are 0.
     """
     pi = check_distribution_rows("pi", pi, 2)
     beta = check_distribution_rows("beta", beta, 2)
@@ -236,7 +245,7 @@ def importance_weights(pi, beta) -> np.ndarray:
 # --8<-- [start:off_policy_ac_update]
 def off_policy_ac_update(theta, v, beta, s: int, a: int, r: float, s_next: int,
                          gamma: float, alpha_theta: float, alpha_w: float):
-    """One step of off-policy actor-critic on (s, a, r, s') with a ~ beta(.|s) (#eq-off-policy-ac).
+    """Off-policy actor-critic step on (s, a, r, s'), a ~ beta(.|s) (#eq-off-policy-ac).
 
     rho    = pi(a|s, theta) / beta(a|s),  delta = r + gamma v(s') - v(s)
     critic: v(s)  <- v(s) + alpha_w rho delta
@@ -247,12 +256,14 @@ def off_policy_ac_update(theta, v, beta, s: int, a: int, r: float, s_next: int,
     S, A = pi.shape
     rho = importance_weights(pi, beta)
     v = check_vector("v", v, S).copy()
-    s, a, s_next = _check_index("s", s, S), _check_index("a", a, A), _check_index("s_next", s_next, S)
+    s, a = _check_index("s", s, S), _check_index("a", a, A)
+    s_next = _check_index("s_next", s_next, S)
     gamma = check_gamma(gamma)
-    alpha_theta, alpha_w = _check_rate("alpha_theta", alpha_theta), _check_rate("alpha_w", alpha_w)
+    alpha_theta = _check_rate("alpha_theta", alpha_theta)
+    alpha_w = _check_rate("alpha_w", alpha_w)
     delta = r + gamma * v[s_next] - v[s]
     weighted = rho[s, a] * delta  # ρ δ
-    theta_next = np.asarray(theta, dtype=float) + alpha_theta * weighted * grad_log_pi(theta, s, a)
+    theta_next = theta + alpha_theta * weighted * grad_log_pi(theta, s, a)
     v[s] += alpha_w * weighted
     return theta_next, v
 # --8<-- [end:off_policy_ac_update]
@@ -263,8 +274,8 @@ def deterministic_policy_gradient(jac_mu, grad_q, weights) -> np.ndarray:
     """grad J = sum_s d(s) [d mu(s)/d theta]^T grad_a q(s, a)|_{a = mu(s)} (#eq-dpg).
 
     jac_mu: shape (S, m, n), jac_mu[s, i, j] = d mu_i(s) / d theta_j;
-    grad_q: shape (S, m), grad_q[s] = grad_a q(s, a) at a = mu(s); weights d: shape (S,).
-    Returns shape (n,).
+    grad_q: shape (S, m), grad_q[s] = grad_a q(s, a) at a = mu(s);
+    weights d: shape (S,). Returns shape (n,).
     """
     jac_mu = np.asarray(jac_mu, dtype=float)
     grad_q = np.asarray(grad_q, dtype=float)
@@ -283,13 +294,15 @@ def deterministic_policy_gradient(jac_mu, grad_q, weights) -> np.ndarray:
 def dpg_linear_quadratic(W, phi, H, B, weights) -> np.ndarray:
     """DPG of mu(s) = W phi(s) against q(s, a) = -1/2 a^T H a + a^T B phi(s) (#eq-dpg).
 
-    W: (m, k), phi: (S, k) features, H: (m, m) symmetric, B: (m, k). Returns dJ/dW, (m, k):
-    d mu_i / d W_jl = [i = j] phi_l(s) and grad_a q = -H a + B phi(s).
+    W: (m, k), phi: (S, k) features, H: (m, m) symmetric, B: (m, k).
+    Returns dJ/dW of shape (m, k); d mu_i / d W_jl = [i = j] phi_l(s) and
+    grad_a q = -H a + B phi(s).
     """
     W, phi, H, B = (np.asarray(x, dtype=float) for x in (W, phi, H, B))
     m, k = W.shape
     if phi.ndim != 2 or phi.shape[1] != k or H.shape != (m, m) or B.shape != (m, k):
-        raise ValueError(f"phi (S, {k}), H ({m}, {m}) and B ({m}, {k}) must match W {W.shape}")
+        raise ValueError(
+            f"phi (S, {k}), H ({m}, {m}) and B ({m}, {k}) must match W {W.shape}")
     mu = phi @ W.T  # μ(s) = W φ(s), shape (S, m)
     grad_q = -mu @ H.T + phi @ B.T  # ∇_a q(s, a) at a = μ(s)
     jac_mu = np.einsum("ij,sl->sijl", np.eye(m), phi).reshape(len(phi), m, m * k)
