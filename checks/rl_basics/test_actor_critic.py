@@ -53,7 +53,7 @@ def autograd_policy_gradient(theta, q, weights):
 # --8<-- [start:test_qac]
 @pytest.mark.formula("eq-qac")
 def test_qac_step_by_hand():
-    theta, q = np.zeros((2, 2)), np.array([[1.0, 2.0], [3.0, 4.0]])
+    theta, q = np.zeros((2, 2)), [[1, 2], [3, 4]]  # integers are accepted
     new_theta, new_q = qac_update(theta, q, 0, 1, r=0.5, s_next=1, a_next=0, gamma=0.9,
                                   alpha_theta=0.1, alpha_w=0.5)
     # critic: δ = 0.5 + 0.9·3 − 2 = 1.2, q(0, 1) = 2 + 0.5·1.2 = 2.6
@@ -367,9 +367,9 @@ U = np.full((2, 2), 0.5)
         (lambda: advantage([[np.inf]], [0.0]), "q must be a finite"),
         (lambda: advantage(Q, [0.0]), r"v must have shape \(2,\)"),
         (lambda: td_error(1.0, 0.0, 0.0, 1.0), "gamma must"),
-        (lambda: td_error(np.nan, 0.0, 0.0, 0.5), "r, v_s and v_next must be finite"),
-        (lambda: td_error(0.0, np.inf, 0.0, 0.5), "r, v_s and v_next must be finite"),
-        (lambda: td_error(0.0, 0.0, -np.inf, 0.5), "r, v_s and v_next must be finite"),
+        (lambda: td_error(np.nan, 0.0, 0.0, 0.5), "^r, v_s and v_next must be finite"),
+        (lambda: td_error(0.0, np.inf, 0.0, 0.5), "^r, v_s and v_next must be finite"),
+        (lambda: td_error(0.0, 0.0, -np.inf, 0.5), "^r, v_s and v_next must be finite"),
         (lambda: a2c_update(Z, [0.0], 0, 0, 0.0, 0, 0.9, 0.1, 0.1), r"v must have shape \(2,\)"),
         (lambda: a2c_update(Z, [0.0, 0.0], 2, 0, 0.0, 0, 0.9, 0.1, 0.1), "^s must"),
         (lambda: a2c_update(Z, [0.0, 0.0], 0, 2, 0.0, 0, 0.9, 0.1, 0.1), "^a must"),
@@ -380,7 +380,9 @@ U = np.full((2, 2), 0.5)
         (lambda: importance_weights(U * 2, U), "^pi must sum to 1"),
         (lambda: importance_weights(U, U * 2), "^beta must sum to 1"),
         (lambda: importance_weights(U, np.full((3, 2), 0.5)), r"beta must have the shape of pi \(2, 2\)"),
-        (lambda: importance_weights(U, [[1.0, 0.0], [0.5, 0.5]]), "beta must be positive wherever pi is"),
+        (lambda: importance_weights(U, [[1.0, 0.0], [0.5, 0.5]]), "^beta must be positive wherever pi is"),
+        (lambda: importance_weights([[0.5, 0.5]], [[0.0, 1.0]]), "^beta must be positive"),
+        (lambda: importance_weights(np.full((1, 3), 1 / 3), [[0, 0.5, 0.5]]), "^beta must be pos"),
         (lambda: off_policy_ac_update(Z, [0.0, 0.0], [[1.0, 0.0], U[0]], 0, 0, 0.0, 0, 0.9, 0.1, 0.1), "beta must be positive"),
         (lambda: off_policy_ac_update(Z, [0.0], U, 0, 0, 0.0, 0, 0.9, 0.1, 0.1), r"v must have shape \(2,\)"),
         (lambda: off_policy_ac_update(Z, [0.0, 0.0], U, 3, 0, 0.0, 0, 0.9, 0.1, 0.1), "^s must"),
@@ -410,7 +412,7 @@ def test_bad_input_raises_value_error(call, match):
         ({"n_steps": 0}, "n_steps, episode_length and record_every must be positive, got 0, 20, 100"),
         ({"episode_length": 0}, "must be positive, got 10, 0, 100"),
         ({"record_every": 0}, "must be positive, got 10, 20, 0"),
-        ({"R": np.zeros((4, 5))}, r"R must have shape \(S, A\) = \(2, 2\)"),
+        ({"R": np.zeros((4, 5))}, r"R must have shape \(S, A\) = \(2, 2\), got \(4, 5\)"),
     ],
 )
 def test_run_a2c_bad_input(tiny_world, kwargs, match):
@@ -419,3 +421,27 @@ def test_run_a2c_bad_input(tiny_world, kwargs, match):
             "rng": np.random.default_rng(0)} | kwargs
     with pytest.raises(ValueError, match=match):
         run_a2c(**args)
+
+
+def test_run_a2c_follows_the_sampling_protocol(tiny_world):
+    """Reference loop: restart every episode_length steps, A ~ pi, S' ~ p, record J."""
+    P, R, n, length = tiny_world.P, tiny_world.R, 12, 4
+    theta0 = np.random.default_rng(1).normal(size=(4, 5))
+    theta, v, J = run_a2c(P, R, 0.9, theta0, n, 0.3, 0.2, np.random.default_rng(2),
+                          episode_length=length, record_every=5)
+    rng, th, vv, Js = np.random.default_rng(2), theta0, np.zeros(4), []
+    for t in range(n):
+        if t % length == 0:
+            s = int(rng.integers(4))
+        a = int(rng.choice(5, p=softmax_policy(th)[s]))
+        s2 = int(rng.choice(4, p=P[s, a]))
+        th, vv = a2c_update(th, vv, s, a, R[s, a], s2, 0.9, 0.3, 0.2)
+        s = s2
+        if t in (4, 9):
+            Js.append(objective(th, P, R, 0.9))
+    np.testing.assert_array_equal(theta, th)
+    np.testing.assert_array_equal(v, vv)
+    np.testing.assert_allclose(J, [objective(theta0, P, R, 0.9), *Js], rtol=0, atol=1e-12)
+    # the smallest valid sizes run
+    assert len(run_a2c(P, R, 0.9, theta0, 1, 0.3, 0.2, np.random.default_rng(0),
+                       episode_length=1, record_every=1)[2]) == 2

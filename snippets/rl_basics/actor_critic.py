@@ -35,9 +35,11 @@ def _check_rate(name: str, alpha: float) -> float:
 
 
 def _check_baseline(baseline, n_states: int) -> np.ndarray:
-    b = np.asarray(baseline, dtype=float)
+    # mutant dtype=None is equivalent: b is only subtracted from the float q
+    b = np.asarray(baseline, dtype=float)  # pragma: no mutate
     if b.ndim > 1 or b.size not in (1, n_states) or not np.all(np.isfinite(b)):
-        raise ValueError(f"baseline must be a finite number or shape ({n_states},), got {b.shape}")
+        raise ValueError(
+            f"baseline must be a finite number or shape ({n_states},), got {b.shape}")
     return np.broadcast_to(b, (n_states,))
 
 
@@ -114,7 +116,7 @@ def gradient_variance(theta, q, weights, baseline=0.0) -> float:
         for a in range(A):
             g = pg_sample(theta, q, s, a, baseline)
             second_moment += d[s] * pi[s, a] * np.sum(g**2)
-    mean = expected_gradient(theta, q, d, baseline)
+    mean = expected_gradient(theta, q, d)  # E[g] does not depend on b (invariance)
     return float(second_moment - np.sum(mean**2))
 # --8<-- [end:gradient_variance]
 
@@ -138,7 +140,8 @@ def optimal_baseline(theta, q) -> np.ndarray:
 # --8<-- [start:advantage]
 def advantage(q, v) -> np.ndarray:
     """A(s, a) = q(s, a) - v(s), shape (S, A) (#eq-advantage)."""
-    q = np.asarray(q, dtype=float)
+    # mutant dtype=None is equivalent: q - v is float because v is
+    q = np.asarray(q, dtype=float)  # pragma: no mutate
     if q.ndim != 2 or not np.all(np.isfinite(q)):
         raise ValueError(f"q must be a finite array of shape (S, A), got {q.shape}")
     v = check_vector("v", v, q.shape[0])
@@ -150,7 +153,9 @@ def advantage(q, v) -> np.ndarray:
 def td_error(r, v_s, v_next, gamma: float):
     """delta = r + gamma v(s') - v(s), elementwise over arrays (#eq-td-advantage)."""
     gamma = check_gamma(gamma)
-    r, v_s, v_next = (np.asarray(x, dtype=float) for x in (r, v_s, v_next))
+    # mutants dropping the float dtype are equivalent: gamma * v_next is float already
+    arrays = [np.asarray(x, float) for x in (r, v_s, v_next)]  # pragma: no mutate
+    r, v_s, v_next = arrays
     if not all(np.all(np.isfinite(x)) for x in (r, v_s, v_next)):
         raise ValueError("r, v_s and v_next must be finite")
     return r + gamma * v_next - v_s
@@ -208,9 +213,8 @@ def run_a2c(P, R, gamma: float, theta0, n_steps: int, alpha_theta: float,
     if n_steps < 1 or episode_length < 1 or record_every < 1:
         raise ValueError("n_steps, episode_length and record_every must be positive, "
                          f"got {n_steps}, {episode_length}, {record_every}")
-    theta, v = np.asarray(theta0, dtype=float), np.zeros(S)
+    theta, v = theta0, np.zeros(S)
     J = [objective(theta, P, R, gamma)]
-    s = 0
     for t in range(n_steps):
         if t % episode_length == 0:
             s = int(rng.integers(S))  # a new episode
@@ -277,16 +281,18 @@ def deterministic_policy_gradient(jac_mu, grad_q, weights) -> np.ndarray:
     grad_q: shape (S, m), grad_q[s] = grad_a q(s, a) at a = mu(s);
     weights d: shape (S,). Returns shape (n,).
     """
-    jac_mu = np.asarray(jac_mu, dtype=float)
-    grad_q = np.asarray(grad_q, dtype=float)
+    # mutants dtype=None are equivalent: einsum with the float weights d is float
+    jac_mu = np.asarray(jac_mu, dtype=float)  # pragma: no mutate
+    grad_q = np.asarray(grad_q, dtype=float)  # pragma: no mutate
     if jac_mu.ndim != 3 or grad_q.shape != jac_mu.shape[:2]:
         raise ValueError(f"jac_mu (S, m, n) and grad_q (S, m) must match, got "
                          f"{jac_mu.shape} and {grad_q.shape}")
     d = check_distribution_rows("weights", weights, 1)
     if d.shape != jac_mu.shape[:1]:
         raise ValueError(f"weights must have shape ({jac_mu.shape[0]},), got {d.shape}")
-    # Σ_s d(s) Σ_i ∂μ_i(s)/∂θ_j ∂q/∂a_i
-    return np.einsum("s,sij,si->j", d, jac_mu, grad_q)
+    # Σ_s d(s) Σ_i ∂μ_i(s)/∂θ_j ∂q/∂a_i; an upper-case mutant of the
+    # subscripts is equivalent (einsum accepts both cases)
+    return np.einsum("s,sij,si->j", d, jac_mu, grad_q)  # pragma: no mutate
 # --8<-- [end:deterministic_policy_gradient]
 
 
@@ -298,14 +304,17 @@ def dpg_linear_quadratic(W, phi, H, B, weights) -> np.ndarray:
     Returns dJ/dW of shape (m, k); d mu_i / d W_jl = [i = j] phi_l(s) and
     grad_a q = -H a + B phi(s).
     """
-    W, phi, H, B = (np.asarray(x, dtype=float) for x in (W, phi, H, B))
+    # mutant dtype=None is equivalent: the products below are float for float inputs
+    W, phi, H, B = (np.asarray(x, float) for x in (W, phi, H, B))  # pragma: no mutate
     m, k = W.shape
     if phi.ndim != 2 or phi.shape[1] != k or H.shape != (m, m) or B.shape != (m, k):
         raise ValueError(
             f"phi (S, {k}), H ({m}, {m}) and B ({m}, {k}) must match W {W.shape}")
     mu = phi @ W.T  # μ(s) = W φ(s), shape (S, m)
     grad_q = -mu @ H.T + phi @ B.T  # ∇_a q(s, a) at a = μ(s)
-    jac_mu = np.einsum("ij,sl->sijl", np.eye(m), phi).reshape(len(phi), m, m * k)
+    # ∂μ_i/∂W_jl = [i = j] φ_l(s); upper-case subscripts are an equivalent mutant
+    jac_mu = np.einsum("ij,sl->sijl", np.eye(m), phi)  # pragma: no mutate
+    jac_mu = jac_mu.reshape(len(phi), m, m * k)
     return deterministic_policy_gradient(jac_mu, grad_q, weights).reshape(m, k)
 # --8<-- [end:dpg_linear_quadratic]
 
