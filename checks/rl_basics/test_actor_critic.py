@@ -88,7 +88,7 @@ def test_qac_in_expectation():
 
 # --8<-- [start:test_baseline_invariance]
 @pytest.mark.formula("eq-baseline-invariance")
-@pytest.mark.parametrize("seed", [3, 4, 5])
+@pytest.mark.parametrize("seed", [3, 4])
 def test_baseline_leaves_the_expected_gradient_unchanged(seed):
     mdp, theta, v, q = setting(seed)
     pi = softmax_policy(theta)
@@ -113,6 +113,8 @@ def test_pg_sample_by_hand():
     # ∇ln π(1|0) = e_1 − π = (−1/4, 1/4), times q − b = 5 − 1
     np.testing.assert_allclose(pg_sample(theta, q, 0, 1, [1.0, 9.0]),
                                [[-1.0, 1.0], [0.0, 0.0]], rtol=0, atol=1e-14)
+    # no baseline (the default): times q = 5
+    np.testing.assert_allclose(pg_sample(theta, q, 0, 1), [[-1.25, 1.25], [0, 0]], atol=1e-14)
 
 
 # --8<-- [start:test_optimal_baseline]
@@ -124,7 +126,7 @@ def test_optimal_baseline_beats_a_grid_of_baselines(seed):
     b_star = optimal_baseline(theta, q)
     best = gradient_variance(theta, q, d, b_star)
     with_v = gradient_variance(theta, q, d, v)
-    assert best < with_v < gradient_variance(theta, q, d, 0.0)
+    assert best < with_v < gradient_variance(theta, q, d)  # default: no baseline, b = 0
     for s in range(6):
         one = np.eye(6)[s]  # the variance at state s alone, b(s) on a grid around b*(s)
         at_star = gradient_variance(theta, q, one, b_star)

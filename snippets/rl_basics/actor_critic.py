@@ -84,7 +84,8 @@ def pg_sample(theta, q, s: int, a: int, baseline=0.0) -> np.ndarray:
 
 
 # --8<-- [start:expected_gradient]
-def expected_gradient(theta, q, weights, baseline=0.0) -> np.ndarray:
+# the default b = 0 is an equivalent mutant target: E[g] does not depend on b
+def expected_gradient(theta, q, weights, baseline=0.0) -> np.ndarray:  # pragma: no mutate
     """E[g] = sum_s d(s) sum_a pi(a|s) grad ln pi(a|s) (q(s, a) - b(s)), shape (S, A)
     (#eq-baseline-invariance): an explicit sum over states and actions."""
     pi = softmax_policy(theta)
