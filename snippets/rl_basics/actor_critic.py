@@ -1,0 +1,347 @@
+"""Actor-critic methods: QAC, baselines and the advantage, A2C, off-policy AC, the DPG.
+
+Page: rl-basics/actor-critic (docs/rl-basics/actor-critic.md). Tabular softmax actor as in
+policy_gradient.py: theta has shape (S, A), pi = softmax_policy(theta) has shape (S, A).
+Tabular critics: q of shape (S, A) (QAC) or v of shape (S,) (A2C). A baseline b is a number
+or an array of shape (S,) (one number per state); weights d is a distribution over states.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from snippets.rl_basics.grid_world import check_distribution_rows, check_gamma, check_vector
+from snippets.rl_basics.policy_gradient import grad_log_pi, softmax_policy
+from snippets.rl_basics.state_values import policy_matrices, solve_bellman
+
+
+def _check_table(name: str, x, shape: tuple[int, ...]) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    if x.shape != shape or not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be a finite array of shape {shape}, got {x.shape}")
+    return x
+
+
+def _check_index(name: str, i, n: int) -> int:
+    if not 0 <= i < n:
+        raise ValueError(f"{name} must be in 0..{n - 1}, got {i}")
+    return int(i)
+
+
+def _check_rate(name: str, alpha: float) -> float:
+    if not (np.isscalar(alpha) and np.isfinite(alpha) and alpha >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {alpha!r}")
+    return float(alpha)
+
+
+def _check_baseline(baseline, n_states: int) -> np.ndarray:
+    # mutant dtype=None is equivalent: b is only subtracted from the float q
+    b = np.asarray(baseline, dtype=float)  # pragma: no mutate
+    if b.ndim > 1 or b.size not in (1, n_states) or not np.all(np.isfinite(b)):
+        raise ValueError(
+            f"baseline must be a finite number or shape ({n_states},), got {b.shape}")
+    return np.broadcast_to(b, (n_states,))
+
+
+# --8<-- [start:qac_update]
+def qac_update(theta, q, s: int, a: int, r: float, s_next: int, a_next: int,
+               gamma: float, alpha_theta: float, alpha_w: float):
+    """One step of QAC on (s, a, r, s', a') with a' ~ pi(.|s') (#eq-qac).
+
+    critic (Sarsa):  q(s, a) <- q(s, a) + alpha_w [r + gamma q(s', a') - q(s, a)]
+    actor:           theta   <- theta + alpha_theta grad ln pi(a|s, theta) q(s, a)
+    The actor uses the critic's new value q(s, a). theta, q: shape (S, A);
+    returns new arrays.
+    """
+    pi = softmax_policy(theta)
+    S, A = pi.shape
+    q = _check_table("q", q, (S, A)).copy()
+    s, a = _check_index("s", s, S), _check_index("a", a, A)
+    s_next = _check_index("s_next", s_next, S)
+    a_next = _check_index("a_next", a_next, A)
+    gamma = check_gamma(gamma)
+    alpha_theta = _check_rate("alpha_theta", alpha_theta)
+    alpha_w = _check_rate("alpha_w", alpha_w)
+    # Sarsa's TD error r + γ q(s', a') − q(s, a)
+    delta = r + gamma * q[s_next, a_next] - q[s, a]
+    q[s, a] += alpha_w * delta
+    # θ + α_θ ∇ln π(a|s) q(s, a)
+    theta_next = theta + alpha_theta * grad_log_pi(theta, s, a) * q[s, a]
+    return theta_next, q
+# --8<-- [end:qac_update]
+
+
+# --8<-- [start:pg_sample]
+def pg_sample(theta, q, s: int, a: int, baseline=0.0) -> np.ndarray:
+    """One-sample policy-gradient estimate g = grad ln pi(a|s) (q(s, a) - b(s))
+    (#eq-baseline-invariance). Shape (S, A); baseline: a number or shape (S,)."""
+    S, A = softmax_policy(theta).shape
+    q = _check_table("q", q, (S, A))
+    b = _check_baseline(baseline, S)
+    s, a = _check_index("s", s, S), _check_index("a", a, A)
+    return grad_log_pi(theta, s, a) * (q[s, a] - b[s])
+# --8<-- [end:pg_sample]
+
+
+# --8<-- [start:expected_gradient]
+# the default b = 0 is an equivalent mutant target: E[g] does not depend on b
+def expected_gradient(theta, q, weights, baseline=0.0) -> np.ndarray:  # pragma: no mutate
+    """E[g] = sum_s d(s) sum_a pi(a|s) grad ln pi(a|s) (q(s, a) - b(s)), shape (S, A)
+    (#eq-baseline-invariance): an explicit sum over states and actions."""
+    pi = softmax_policy(theta)
+    S, A = pi.shape
+    d = check_distribution_rows("weights", weights, 1)
+    if d.shape != (S,):
+        raise ValueError(f"weights must have shape ({S},), got {d.shape}")
+    total = np.zeros((S, A))
+    for s in np.flatnonzero(d):  # the states that carry weight
+        for a in range(A):
+            # dropping `baseline` here is an equivalent mutant: by the invariance proved
+            # above the sum is the same for every b (checked per state via pg_sample)
+            g = pg_sample(theta, q, s, a, baseline)  # pragma: no mutate
+            total += d[s] * pi[s, a] * g
+    return total
+# --8<-- [end:expected_gradient]
+
+
+# --8<-- [start:gradient_variance]
+def gradient_variance(theta, q, weights, baseline=0.0) -> float:
+    """tr Cov[g] = E||g||^2 - ||E g||^2 over S ~ d, A ~ pi(.|S) (#eq-optimal-baseline).
+
+    g = grad ln pi(A|S) (q(S, A) - b(S)); ||.|| is the Frobenius norm of g.
+    """
+    pi = softmax_policy(theta)
+    S, A = pi.shape
+    d = check_distribution_rows("weights", weights, 1)
+    if d.shape != (S,):
+        raise ValueError(f"weights must have shape ({S},), got {d.shape}")
+    second_moment = 0.0
+    for s in np.flatnonzero(d):  # the states that carry weight
+        for a in range(A):
+            g = pg_sample(theta, q, s, a, baseline)
+            second_moment += d[s] * pi[s, a] * np.sum(g**2)
+    mean = expected_gradient(theta, q, d)  # E[g] does not depend on b (invariance)
+    return float(second_moment - np.sum(mean**2))
+# --8<-- [end:gradient_variance]
+
+
+# --8<-- [start:optimal_baseline]
+def optimal_baseline(theta, q) -> np.ndarray:
+    """b*(s) = E[||grad ln pi(A|s)||^2 q(s, A)] / E[||grad ln pi(A|s)||^2], A ~ pi(.|s)
+    (#eq-optimal-baseline). Shape (S,). For the softmax, ||grad ln pi(a|s)||^2 =
+    ||e_a - pi(.|s)||^2 > 0 unless pi(.|s) puts all its mass on a."""
+    pi = softmax_policy(theta)
+    S, A = pi.shape
+    q = _check_table("q", q, (S, A))
+    # ‖∇ln π(a|s)‖² for every (s, a): row s of ∇ln π(a|s) is e_a − π(·|s)
+    sq_norm = np.array([[np.sum(grad_log_pi(theta, s, a) ** 2) for a in range(A)]
+                        for s in range(S)])
+    weight = pi * sq_norm  # π(a|s) ‖∇ln π(a|s)‖²
+    return np.sum(weight * q, axis=1) / np.sum(weight, axis=1)
+# --8<-- [end:optimal_baseline]
+
+
+# --8<-- [start:advantage]
+def advantage(q, v) -> np.ndarray:
+    """A(s, a) = q(s, a) - v(s), shape (S, A) (#eq-advantage)."""
+    # mutant dtype=None is equivalent: q - v is float because v is
+    q = np.asarray(q, dtype=float)  # pragma: no mutate
+    if q.ndim != 2 or not np.all(np.isfinite(q)):
+        raise ValueError(f"q must be a finite array of shape (S, A), got {q.shape}")
+    v = check_vector("v", v, q.shape[0])
+    return q - v[:, None]
+# --8<-- [end:advantage]
+
+
+# --8<-- [start:td_error]
+def td_error(r, v_s, v_next, gamma: float):
+    """delta = r + gamma v(s') - v(s), elementwise over arrays (#eq-td-advantage)."""
+    gamma = check_gamma(gamma)
+    # mutants dropping the float dtype are equivalent: gamma * v_next is float already
+    arrays = [np.asarray(x, float) for x in (r, v_s, v_next)]  # pragma: no mutate
+    r, v_s, v_next = arrays
+    if not all(np.all(np.isfinite(x)) for x in (r, v_s, v_next)):
+        raise ValueError("r, v_s and v_next must be finite")
+    return r + gamma * v_next - v_s
+# --8<-- [end:td_error]
+
+
+# --8<-- [start:a2c_update]
+def a2c_update(theta, v, s: int, a: int, r: float, s_next: int,
+               gamma: float, alpha_theta: float, alpha_w: float):
+    """One step of advantage actor-critic (A2C) on (s, a, r, s') (#eq-a2c).
+
+    delta  = r + gamma v(s') - v(s)                     (estimate of A(s, a))
+    critic: v(s)  <- v(s) + alpha_w delta
+    actor:  theta <- theta + alpha_theta delta grad ln pi(a|s, theta)
+    Both use the same delta, computed with the old v. theta: (S, A), v: (S,);
+    returns new arrays.
+    """
+    S, A = softmax_policy(theta).shape
+    v = check_vector("v", v, S).copy()
+    s, a = _check_index("s", s, S), _check_index("a", a, A)
+    s_next = _check_index("s_next", s_next, S)
+    gamma = check_gamma(gamma)
+    alpha_theta = _check_rate("alpha_theta", alpha_theta)
+    alpha_w = _check_rate("alpha_w", alpha_w)
+    delta = r + gamma * v[s_next] - v[s]  # TD error = advantage estimate
+    theta_next = theta + alpha_theta * delta * grad_log_pi(theta, s, a)
+    v[s] += alpha_w * delta
+    return theta_next, v
+# --8<-- [end:a2c_update]
+
+
+# --8<-- [start:objective]
+def objective(theta, P, R, gamma: float) -> float:
+    """J(theta) = (1/S) sum_s v_pi(s) for pi = softmax_policy(theta): the average
+    state value under a uniform start distribution (the metric v-bar)."""
+    r_pi, P_pi = policy_matrices(softmax_policy(theta), P, R)
+    return float(np.mean(solve_bellman(r_pi, P_pi, gamma)))
+# --8<-- [end:objective]
+
+
+# --8<-- [start:run_a2c]
+def run_a2c(P, R, gamma: float, theta0, n_steps: int, alpha_theta: float,
+            alpha_w: float, rng: np.random.Generator, episode_length: int = 20,
+            record_every: int = 100):
+    """A2C on the model (P, R) from theta0 with v = 0 (#eq-a2c).
+
+    Episodes start in a uniformly random state and last episode_length steps; the
+    reward of a step is R[s, a]. Returns (theta, v, J), J[k] = objective(theta) after
+    k * record_every steps.
+    """
+    pi0 = softmax_policy(theta0)
+    S, A = pi0.shape
+    if R.shape != (S, A):
+        raise ValueError(f"R must have shape (S, A) = {(S, A)}, got {np.shape(R)}")
+    if n_steps < 1 or episode_length < 1 or record_every < 1:
+        raise ValueError("n_steps, episode_length and record_every must be positive, "
+                         f"got {n_steps}, {episode_length}, {record_every}")
+    theta, v = theta0, np.zeros(S)
+    J = [objective(theta, P, R, gamma)]
+    for t in range(n_steps):
+        if t % episode_length == 0:
+            s = int(rng.integers(S))  # a new episode
+        a = int(rng.choice(A, p=softmax_policy(theta)[s]))  # A_t ~ π(·|S_t)
+        s_next = int(rng.choice(S, p=P[s, a]))  # S_{t+1} ~ p(·|S_t, A_t)
+        theta, v = a2c_update(theta, v, s, a, R[s, a], s_next, gamma,
+                              alpha_theta, alpha_w)
+        s = s_next
+        if (t + 1) % record_every == 0:
+            J.append(objective(theta, P, R, gamma))
+    return theta, v, np.array(J)
+# --8<-- [end:run_a2c]
+
+
+# --8<-- [start:importance_weights]
+def importance_weights(pi, beta) -> np.ndarray:
+    """rho(s, a) = pi(a|s) / beta(a|s), shape (S, A) (#eq-importance-sampling).
+
+    E_{A~beta}[rho(s, A) f(A)] = E_{A~pi}[f(A)] needs beta(a|s) > 0 wherever
+    pi(a|s) > 0; rho is 0 where both are 0.
+    """
+    pi = check_distribution_rows("pi", pi, 2)
+    beta = check_distribution_rows("beta", beta, 2)
+    if beta.shape != pi.shape:
+        raise ValueError(f"beta must have the shape of pi {pi.shape}, got {beta.shape}")
+    if np.any((beta == 0) & (pi > 0)):
+        raise ValueError("beta must be positive wherever pi is (coverage)")
+    return np.divide(pi, beta, out=np.zeros_like(pi), where=beta > 0)
+# --8<-- [end:importance_weights]
+
+
+# --8<-- [start:off_policy_ac_update]
+def off_policy_ac_update(theta, v, beta, s: int, a: int, r: float, s_next: int,
+                         gamma: float, alpha_theta: float, alpha_w: float):
+    """Off-policy actor-critic step on (s, a, r, s'), a ~ beta(.|s) (#eq-off-policy-ac).
+
+    rho    = pi(a|s, theta) / beta(a|s),  delta = r + gamma v(s') - v(s)
+    critic: v(s)  <- v(s) + alpha_w rho delta
+    actor:  theta <- theta + alpha_theta rho delta grad ln pi(a|s, theta)
+    beta: the behaviour policy, shape (S, A).
+    """
+    pi = softmax_policy(theta)
+    S, A = pi.shape
+    rho = importance_weights(pi, beta)
+    v = check_vector("v", v, S).copy()
+    s, a = _check_index("s", s, S), _check_index("a", a, A)
+    s_next = _check_index("s_next", s_next, S)
+    gamma = check_gamma(gamma)
+    alpha_theta = _check_rate("alpha_theta", alpha_theta)
+    alpha_w = _check_rate("alpha_w", alpha_w)
+    delta = r + gamma * v[s_next] - v[s]
+    weighted = rho[s, a] * delta  # ρ δ
+    theta_next = theta + alpha_theta * weighted * grad_log_pi(theta, s, a)
+    v[s] += alpha_w * weighted
+    return theta_next, v
+# --8<-- [end:off_policy_ac_update]
+
+
+# --8<-- [start:deterministic_policy_gradient]
+def deterministic_policy_gradient(jac_mu, grad_q, weights) -> np.ndarray:
+    """grad J = sum_s d(s) [d mu(s)/d theta]^T grad_a q(s, a)|_{a = mu(s)} (#eq-dpg).
+
+    jac_mu: shape (S, m, n), jac_mu[s, i, j] = d mu_i(s) / d theta_j;
+    grad_q: shape (S, m), grad_q[s] = grad_a q(s, a) at a = mu(s);
+    weights d: shape (S,). Returns shape (n,).
+    """
+    # mutants dtype=None are equivalent: einsum with the float weights d is float
+    jac_mu = np.asarray(jac_mu, dtype=float)  # pragma: no mutate
+    grad_q = np.asarray(grad_q, dtype=float)  # pragma: no mutate
+    if jac_mu.ndim != 3 or grad_q.shape != jac_mu.shape[:2]:
+        raise ValueError(f"jac_mu (S, m, n) and grad_q (S, m) must match, got "
+                         f"{jac_mu.shape} and {grad_q.shape}")
+    d = check_distribution_rows("weights", weights, 1)
+    if d.shape != jac_mu.shape[:1]:
+        raise ValueError(f"weights must have shape ({jac_mu.shape[0]},), got {d.shape}")
+    # Σ_s d(s) Σ_i ∂μ_i(s)/∂θ_j ∂q/∂a_i; an upper-case mutant of the
+    # subscripts is equivalent (einsum accepts both cases)
+    return np.einsum("s,sij,si->j", d, jac_mu, grad_q)  # pragma: no mutate
+# --8<-- [end:deterministic_policy_gradient]
+
+
+# --8<-- [start:dpg_linear_quadratic]
+def dpg_linear_quadratic(W, phi, H, B, weights) -> np.ndarray:
+    """DPG of mu(s) = W phi(s) against q(s, a) = -1/2 a^T H a + a^T B phi(s) (#eq-dpg).
+
+    W: (m, k), phi: (S, k) features, H: (m, m) symmetric, B: (m, k).
+    Returns dJ/dW of shape (m, k); d mu_i / d W_jl = [i = j] phi_l(s) and
+    grad_a q = -H a + B phi(s).
+    """
+    # mutant dtype=None is equivalent: the products below are float for float inputs
+    W, phi, H, B = (np.asarray(x, float) for x in (W, phi, H, B))  # pragma: no mutate
+    m, k = W.shape
+    if phi.ndim != 2 or phi.shape[1] != k or H.shape != (m, m) or B.shape != (m, k):
+        raise ValueError(
+            f"phi (S, {k}), H ({m}, {m}) and B ({m}, {k}) must match W {W.shape}")
+    mu = phi @ W.T  # μ(s) = W φ(s), shape (S, m)
+    grad_q = -mu @ H.T + phi @ B.T  # ∇_a q(s, a) at a = μ(s)
+    # ∂μ_i/∂W_jl = [i = j] φ_l(s); upper-case subscripts are an equivalent mutant
+    jac_mu = np.einsum("ij,sl->sijl", np.eye(m), phi)  # pragma: no mutate
+    jac_mu = jac_mu.reshape(len(phi), m, m * k)
+    return deterministic_policy_gradient(jac_mu, grad_q, weights).reshape(m, k)
+# --8<-- [end:dpg_linear_quadratic]
+
+
+if __name__ == "__main__":
+    from snippets.rl_basics.bellman_optimality import solve_boe
+    from snippets.rl_basics.grid_world import make_grid_world
+    from snippets.rl_basics.state_values import action_values
+
+    world, gamma = make_grid_world(), 0.9
+    v_star, pi_star = solve_boe(world.P, world.R, gamma)
+    theta = np.eye(world.n_actions)[pi_star]  # softmax leaning towards π*
+    pi = softmax_policy(theta)
+    v = solve_bellman(*policy_matrices(pi, world.P, world.R), gamma)
+    q = action_values(v, world.P, world.R, gamma)
+    d = np.full(world.n_states, 1 / world.n_states)
+    b_star = optimal_baseline(theta, q)
+    print(f"pi(pi*(s)|s) = {pi[0, pi_star[0]]:.4f}, J(theta) = {d @ v:.4f}, "
+          f"J(pi*) = {d @ v_star:.4f}")
+    for name, b in (("none", 0.0), ("v_pi", v), ("optimal", b_star)):
+        print(f"variance with baseline {name:8s}: {gradient_variance(theta, q, d, b):.4f}")
+    print("max |b* - v_pi| =", np.round(np.abs(b_star - v).max(), 4))
+    theta0 = np.zeros((world.n_states, world.n_actions))
+    _, _, J = run_a2c(world.P, world.R, gamma, theta0, 20_000, 0.5, 0.2,
+                      np.random.default_rng(0), record_every=2000)
+    print("A2C: J every 2,000 steps", np.round(J, 3))
