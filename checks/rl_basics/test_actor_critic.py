@@ -20,7 +20,7 @@ from snippets.rl_basics.actor_critic import (
     expected_gradient,
     gradient_variance,
     importance_weights,
-    objective,
+    uniform_start_objective,
     off_policy_ac_update,
     optimal_baseline,
     pg_sample,
@@ -243,7 +243,7 @@ def test_a2c_improves_the_grid_world_policy(world):
                           np.random.default_rng(0), record_every=1000)
     assert J[0] == pytest.approx(np.mean(solve_bellman(
         *policy_matrices(np.full((25, 5), 0.2), world.P, world.R), GAMMA)), abs=1e-12)
-    assert J[-1] == pytest.approx(objective(theta, world.P, world.R, GAMMA), abs=1e-12)
+    assert J[-1] == pytest.approx(uniform_start_objective(theta, world.P, world.R, GAMMA), abs=1e-12)
     assert len(J) == 3 and J[0] < -3 and J[-1] > 7  # J(π*) = 7.80
 # --8<-- [end:test_a2c]
 
@@ -445,10 +445,17 @@ def test_run_a2c_follows_the_sampling_protocol(tiny_world):
         th, vv = a2c_update(th, vv, s, a, R[s, a], s2, 0.9, 0.3, 0.2)
         s = s2
         if t in (4, 9):
-            Js.append(objective(th, P, R, 0.9))
+            Js.append(uniform_start_objective(th, P, R, 0.9))
     np.testing.assert_array_equal(theta, th)
     np.testing.assert_array_equal(v, vv)
-    np.testing.assert_allclose(J, [objective(theta0, P, R, 0.9), *Js], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(J, [uniform_start_objective(theta0, P, R, 0.9), *Js], rtol=0, atol=1e-12)
     # the smallest valid sizes run
     assert len(run_a2c(P, R, 0.9, theta0, 1, 0.3, 0.2, np.random.default_rng(0),
                        episode_length=1, record_every=1)[2]) == 2
+
+
+def test_uniform_start_objective_is_the_mean_state_value(world):
+    theta = np.random.default_rng(5).normal(size=(world.n_states, world.n_actions))
+    v = solve_bellman(*policy_matrices(softmax_policy(theta), world.P, world.R), GAMMA)
+    assert uniform_start_objective(theta, world.P, world.R, GAMMA) == pytest.approx(
+        v.mean(), abs=1e-12)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from snippets.rl_basics.grid_world import check_distribution_rows, check_gamma, check_vector
-from snippets.rl_basics.policy_gradient import grad_log_pi, softmax_policy
+from snippets.rl_basics.policy_gradient import grad_log_pi, objective, softmax_policy
 from snippets.rl_basics.state_values import policy_matrices, solve_bellman
 
 
@@ -191,13 +191,10 @@ def a2c_update(theta, v, s: int, a: int, r: float, s_next: int,
 # --8<-- [end:a2c_update]
 
 
-# --8<-- [start:objective]
-def objective(theta, P, R, gamma: float) -> float:
-    """J(theta) = (1/S) sum_s v_pi(s) for pi = softmax_policy(theta): the average
-    state value under a uniform start distribution (the metric v-bar)."""
-    r_pi, P_pi = policy_matrices(softmax_policy(theta), P, R)
-    return float(np.mean(solve_bellman(r_pi, P_pi, gamma)))
-# --8<-- [end:objective]
+def uniform_start_objective(theta, P, R, gamma: float) -> float:
+    """J(theta) = (1/S) sum_s v_pi(s): policy_gradient.objective with a uniform d0."""
+    S = np.shape(R)[0]
+    return objective(theta, P, R, np.full(S, 1.0 / S), gamma)
 
 
 # --8<-- [start:run_a2c]
@@ -207,7 +204,7 @@ def run_a2c(P, R, gamma: float, theta0, n_steps: int, alpha_theta: float,
     """A2C on the model (P, R) from theta0 with v = 0 (#eq-a2c).
 
     Episodes start in a uniformly random state and last episode_length steps; the
-    reward of a step is R[s, a]. Returns (theta, v, J), J[k] = objective(theta) after
+    reward of a step is R[s, a]. Returns (theta, v, J), J[k] = uniform_start_objective(theta) after
     k * record_every steps.
     """
     pi0 = softmax_policy(theta0)
@@ -218,7 +215,7 @@ def run_a2c(P, R, gamma: float, theta0, n_steps: int, alpha_theta: float,
         raise ValueError("n_steps, episode_length and record_every must be positive, "
                          f"got {n_steps}, {episode_length}, {record_every}")
     theta, v = theta0, np.zeros(S)
-    J = [objective(theta, P, R, gamma)]
+    J = [uniform_start_objective(theta, P, R, gamma)]
     for t in range(n_steps):
         if t % episode_length == 0:
             s = int(rng.integers(S))  # a new episode
@@ -228,7 +225,7 @@ def run_a2c(P, R, gamma: float, theta0, n_steps: int, alpha_theta: float,
                               alpha_theta, alpha_w)
         s = s_next
         if (t + 1) % record_every == 0:
-            J.append(objective(theta, P, R, gamma))
+            J.append(uniform_start_objective(theta, P, R, gamma))
     return theta, v, np.array(J)
 # --8<-- [end:run_a2c]
 
