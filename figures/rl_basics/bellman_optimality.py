@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Rectangle
 
 from snippets.rl_basics.bellman_optimality import boe_iterates, solve_boe
 from snippets.rl_basics.grid_world import ARROWS, make_grid_world
+from figures.rl_basics import outline_cells
 
 # (gamma, r_forbidden) of the three panels discussed on the page (数值例子)
 SETTINGS = ((0.9, -1.0), (0.9, -10.0), (0.5, -1.0))
@@ -25,12 +25,7 @@ def _panel(ax, world, v_star, pi_star, title):
         value = f"{v_star[s]:.2f}" if abs(v_star[s]) >= 0.1 else f"{mantissa}e{int(exponent)}"
         ax.text(c, r, f"{ARROWS[pi_star[s]]}\n{value}", ha="center", va="center",
                 fontsize=8, color="black" if bright else "white")
-    for r, c in world.forbidden:
-        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, ec="#ff8c00", lw=2.5))
-    tr, tc = world.target
-    ax.add_patch(Rectangle((tc - 0.5, tr - 0.5), 1, 1, fill=False, ec="#00b0ff", lw=2.5))
-    ax.set_xticks(range(world.n_cols))
-    ax.set_yticks(range(world.n_rows))
+    outline_cells(ax, world)
     ax.set_title(title, fontsize=10)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Rectangle
 
 from snippets.rl_basics.grid_world import (
     ARROWS,
@@ -14,6 +13,7 @@ from snippets.rl_basics.grid_world import (
     uniform_policy,
 )
 from snippets.rl_basics.state_values import bellman_iterates, policy_matrices, solve_bellman
+from figures.rl_basics import outline_cells
 
 GAMMA = 0.9
 
@@ -28,12 +28,7 @@ def _grid(ax, world, values, pi=None, title=""):
             text = f"{ARROWS[int(pi[s].argmax())]}\n{text}"
         ax.text(c, r, text, ha="center", va="center", fontsize=8,
                 color="white" if values[s] < 2 else "black")
-    for r, c in world.forbidden:
-        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, ec="#ff8c00", lw=2.5))
-    tr, tc = world.target
-    ax.add_patch(Rectangle((tc - 0.5, tr - 0.5), 1, 1, fill=False, ec="#00b0ff", lw=2.5))
-    ax.set_xticks(range(world.n_cols))
-    ax.set_yticks(range(world.n_rows))
+    outline_cells(ax, world)
     ax.set_title(title)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Rectangle
 
 from snippets.rl_basics.grid_world import make_grid_world
 from snippets.rl_basics.state_values import policy_matrices, solve_bellman
@@ -20,6 +19,7 @@ from snippets.rl_basics.value_function_approximation import (
     td_linear,
     td_matrices,
 )
+from figures.rl_basics import outline_cells
 
 GAMMA = 0.9
 EPSILON = 0.5
@@ -33,12 +33,7 @@ def _grid(ax, world, values, title, vmin, vmax, fmt="{:.1f}", cmap="viridis"):
         r, c = world.cell(s)
         ax.text(c, r, fmt.format(values[s]), ha="center", va="center", fontsize=7,
                 color="white" if values[s] < mid else "black")
-    for r, c in world.forbidden:
-        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, ec="#ff8c00", lw=2))
-    tr, tc = world.target
-    ax.add_patch(Rectangle((tc - 0.5, tr - 0.5), 1, 1, fill=False, ec="#00b0ff", lw=2))
-    ax.set_xticks([])
-    ax.set_yticks([])
+    outline_cells(ax, world, lw=2, ticks=False)
     ax.set_title(title, fontsize=9)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Rectangle
 
 from snippets.rl_basics.bellman_optimality import solve_boe
 from snippets.rl_basics.grid_world import ARROWS, make_grid_world
@@ -13,6 +12,7 @@ from snippets.rl_basics.value_policy_iteration import (
     truncated_policy_iteration,
     value_iteration,
 )
+from figures.rl_basics import outline_cells
 
 GAMMA = 0.9
 
@@ -57,12 +57,7 @@ def figures() -> dict:
         r, c = world.cell(s)
         ax.text(c, r, f"{ARROWS[pi_star[s]]}\n{v_star[s]:.2f}", ha="center", va="center",
                 fontsize=9, color="white" if v_star[s] < 2 else "black")
-    for r, c in world.forbidden:
-        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, ec="#ff8c00", lw=2.5))
-    tr, tc = world.target
-    ax.add_patch(Rectangle((tc - 0.5, tr - 0.5), 1, 1, fill=False, ec="#00b0ff", lw=2.5))
-    ax.set_xticks(range(world.n_cols))
-    ax.set_yticks(range(world.n_rows))
+    outline_cells(ax, world)
     ax.set_title(r"$\pi^*$ and $v^*$" + (" (same from VI, PI, TPI)" if same else ""),
                  fontsize=10)
     return {"value-policy-iteration-convergence": conv, "value-policy-iteration-optimal": grid}
