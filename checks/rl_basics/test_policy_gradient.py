@@ -29,8 +29,8 @@ from snippets.rl_basics.policy_gradient import (
     reinforce_update,
     sample_episodes,
     softmax_policy,
-    stationary_distribution,
 )
+from snippets.rl_basics.value_function_approximation import stationary_distribution
 from snippets.rl_basics.state_values import policy_matrices, solve_bellman
 
 # the tensors here are tiny: extra intra-op threads only add overhead on a shared machine
@@ -68,39 +68,6 @@ def test_average_value_is_the_mean_return_from_a_random_start(mdp):
 @pytest.mark.formula("eq-average-value")
 def test_average_value_by_hand():
     assert average_state_value([1.0, 3.0, -2.0], [0.5, 0.25, 0.25]) == pytest.approx(0.75)
-
-
-# --8<-- [start:test_stationary]
-@pytest.mark.formula("eq-stationary-distribution")
-@given(seed=seeds)
-@settings(max_examples=30, deadline=None)
-def test_stationary_distribution_is_the_limit_of_the_chain(seed):
-    mdp = random_mdp(seed)
-    _, P_pi = policy_matrices(mdp.pi, mdp.P, mdp.R)
-    d = stationary_distribution(P_pi)
-    # power iteration d_{k+1}^T = d_k^T P_π from the first state; a dense random P_π
-    # mixes fast (its |λ₂| is well below 0.9), so 400 steps leave an error below 1e-15
-    x = np.eye(6)[0]
-    for _ in range(400):
-        x = x @ P_pi
-    np.testing.assert_allclose(d, x, rtol=0, atol=1e-10)
-    np.testing.assert_allclose(d @ P_pi, d, rtol=0, atol=1e-12)
-
-
-@pytest.mark.formula("eq-stationary-distribution")
-def test_stationary_distribution_by_hand():
-    # two states: leave s1 w.p. 0.1, leave s2 w.p. 0.3;
-    # the balance 0.1 d1 = 0.3 d2 gives d = (3/4, 1/4)
-    P_pi = np.array([[0.9, 0.1], [0.3, 0.7]])
-    d = stationary_distribution(P_pi)
-    np.testing.assert_allclose(d, [0.75, 0.25], rtol=0, atol=1e-14)
-# --8<-- [end:test_stationary]
-
-
-@pytest.mark.formula("eq-stationary-distribution")
-def test_the_uniform_policy_on_the_grid_is_uniformly_stationary(world):
-    _, P_pi = policy_matrices(uniform_policy(25), world.P, world.R)
-    np.testing.assert_allclose(stationary_distribution(P_pi), np.full(25, 1 / 25), atol=1e-12)
 
 
 # --8<-- [start:test_average_reward]
@@ -380,8 +347,6 @@ def test_sampled_states_and_actions_follow_the_distributions(mdp):
         (lambda m: average_state_value([1.0, 2.0], [1.0]), r"d must have shape \(2,\), got \(1,\)"),
         (lambda m: average_state_value([1.0, 2.0], [0.7, 0.7]), "^d must sum to 1"),
         (lambda m: average_state_value([1.0, 2.0], [[0.5, 0.5]]), "^d must have 1 axes"),
-        (lambda m: stationary_distribution(np.eye(3)[:2]), r"P_pi must be square, got shape \(2, 3\)"),
-        (lambda m: stationary_distribution(np.eye(3) * 2), "^P_pi must sum to 1"),
         (lambda m: average_reward(np.zeros(3), np.full(2, 0.5)), r"d_pi must have shape \(3,\)"),
         (lambda m: average_reward(np.zeros((3, 1)), np.full(3, 1 / 3)), "r_pi must have shape"),
         (lambda m: discounted_visitation(np.full(3, 1 / 3), np.eye(3)[:2], 0.5), "P_pi must be square"),

@@ -594,3 +594,19 @@ def test_boundary_cases_of_the_valid_inputs():
     assert states.shape == (1, 4) and states[0, 0] == 1
     it = expected_td_iterates(np.eye(2), [1.0, 1.0], 0.5, 0, w0=[3.0, 4.0])
     np.testing.assert_array_equal(it, [[3.0, 4.0]])
+
+
+@pytest.mark.formula("eq-stationary")
+def test_stationary_distribution_by_hand():
+    # two states: leave s1 w.p. 0.1, leave s2 w.p. 0.3;
+    # the balance 0.1 d1 = 0.3 d2 gives d = (3/4, 1/4)
+    d = stationary_distribution(np.array([[0.9, 0.1], [0.3, 0.7]]))
+    np.testing.assert_allclose(d, [0.75, 0.25], rtol=0, atol=1e-14)
+
+
+@pytest.mark.formula("eq-stationary")
+def test_the_uniform_policy_on_the_grid_is_uniformly_stationary(world):
+    # every move of the uniform policy is undone by the opposite move with the same
+    # probability (a bounce stays put), so P_π is symmetric and the uniform d is stationary
+    _, P_pi = policy_matrices(uniform_policy(25), world.P, world.R)
+    np.testing.assert_allclose(stationary_distribution(P_pi), np.full(25, 1 / 25), atol=1e-12)

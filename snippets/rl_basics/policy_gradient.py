@@ -19,6 +19,7 @@ from snippets.rl_basics.grid_world import (
     check_vector,
 )
 from snippets.rl_basics.state_values import action_values, policy_matrices, solve_bellman
+from snippets.rl_basics.value_function_approximation import stationary_distribution
 
 
 def _check_theta(theta) -> np.ndarray:
@@ -56,25 +57,6 @@ def average_state_value(v, d) -> float:
 # --8<-- [end:average_state_value]
 
 
-# --8<-- [start:stationary_distribution]
-def stationary_distribution(P_pi) -> np.ndarray:
-    """Stationary distribution: d_pi^T P_pi = d_pi^T, sum_s d_pi(s) = 1.
-
-    Page anchor #eq-stationary-distribution. P_pi: shape (S, S), rows sum to 1,
-    assumed irreducible (then d_pi is unique). Solves the S equations
-    (P_pi^T - I) d = 0 with the last one replaced by sum(d) = 1. Returns shape (S,).
-    """
-    P_pi = check_distribution_rows("P_pi", P_pi, 2)
-    # mutant shape[1] is equivalent: a non-square P_pi fails the next test either way
-    S = P_pi.shape[0]  # pragma: no mutate
-    if P_pi.shape != (S, S):
-        raise ValueError(f"P_pi must be square, got shape {P_pi.shape}")
-    M = P_pi.T - np.eye(S)  # (P_π^T − I) d = 0
-    M[-1] = 1.0  # the last (redundant) equation becomes Σ_s d(s) = 1
-    rhs = np.zeros(S)
-    rhs[-1] = 1.0
-    return np.linalg.solve(M, rhs)
-# --8<-- [end:stationary_distribution]
 
 
 # --8<-- [start:average_reward]
