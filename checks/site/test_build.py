@@ -31,30 +31,36 @@ def project_copy(tmp_path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize(
-    "breakage, expected",
-    [
-        # malformed TeX: the page and the formula are named
-        (("docs/glossary.md", "\n$$\\frac{1}{$$\n"), "KaTeX cannot render a formula in glossary.md"),
-        # an included snippet section that does not exist
-        (("docs/glossary.md", '\n```py\n--8<-- "snippets/rl_basics/missing.py:nothing"\n```\n'), "missing.py"),
-        # an included section that the (existing) file does not have
-        (("docs/glossary.md", '\n```py\n--8<-- "snippets/rl_basics/state_values.py:nope"\n```\n'),
-         "Snippet section 'nope' could not be located"),
-        # a link to a page that does not exist
-        (("docs/glossary.md", "\n[x](rl-basics/no-such-page.md)\n"), "no-such-page.md"),
-        # a key equation without check, code or formula
-        (("docs/rl-basics/state-values.md", "\n### 空的公式 { #eq-empty .key-eq }\n"),
-         "#eq-empty: no check is marked"),
-    ],
-    ids=["malformed-tex", "missing-snippet", "missing-section", "broken-link",
-         "unchecked-key-equation"],
-)
-def test_strict_build_fails_on(project_copy, breakage, expected):
-    path, text = breakage
-    with open(project_copy / path, "a", encoding="utf-8") as f:
-        f.write(text)
-    result = build_site(project_copy / "site", root=project_copy)
+def break_and_build(copy: Path, breakages: list[tuple[str, str]]) -> str:
+    for path, text in breakages:
+        with open(copy / path, "a", encoding="utf-8") as f:
+            f.write(text)
+    result = build_site(copy / "site", root=copy)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
+    return output
+
+
+def test_strict_build_reports_every_warning_it_must(project_copy):
+    """One build, three breakages reported as warnings: all three must be named."""
+    output = break_and_build(project_copy, [
+        ("docs/glossary.md", "\n$$\\frac{1}{$$\n"),  # malformed TeX
+        ("docs/glossary.md", "\n[x](rl-basics/no-such-page.md)\n"),  # a broken link
+        ("docs/rl-basics/state-values.md", "\n### 空的公式 { #eq-empty .key-eq }\n"),  # unchecked
+    ])
+    assert "KaTeX cannot render a formula in glossary.md" in output, output
+    assert "no-such-page.md" in output, output
+    assert "#eq-empty: no check is marked" in output, output
+
+
+@pytest.mark.parametrize(
+    "include, expected",
+    [
+        ("snippets/rl_basics/missing.py:nothing", "missing.py"),
+        ("snippets/rl_basics/state_values.py:nope", "Snippet section 'nope' could not be located"),
+    ],
+    ids=["missing-snippet-file", "missing-snippet-section"],
+)
+def test_strict_build_fails_on_a_missing_include(project_copy, include, expected):
+    output = break_and_build(project_copy, [("docs/glossary.md", f'\n```py\n--8<-- "{include}"\n```\n')])
     assert expected in output, output
