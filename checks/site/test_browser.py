@@ -10,10 +10,13 @@ from urllib.parse import urlparse
 
 import pytest
 
+from checks.site.browser import ROOT
+
 pytestmark = pytest.mark.browser
 
-PAGES = ["index.html", "rl-basics/index.html", "rl-basics/state-values.html", "formulas.html",
-         "glossary.html"]
+# Every page of the site (the offline plugin turns x.md into x.html), and the generated index.
+PAGES = sorted(p.relative_to(ROOT / "docs").with_suffix(".html").as_posix()
+               for p in (ROOT / "docs").rglob("*.md") if "_data" not in p.parts) + ["formulas.html"]
 TYPESET = "document.querySelectorAll('.arithmatex:not([data-katex=done])').length === 0"
 
 
@@ -30,7 +33,7 @@ def open_page(browser, url, **options):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_page_loads_typesets_math_and_stays_on_this_host(browser, site_url, path):
-    page, seen = open_page(browser, site_url + path)
+    page, seen = open_page(browser, site_url + path, viewport={"width": 1280, "height": 900})
     page.wait_for_function(TYPESET, timeout=10_000)
     assert seen["errors"] == []
     hosts = {urlparse(u).netloc for u in seen["requests"] if not u.startswith(("data:", "blob:"))}
@@ -41,6 +44,11 @@ def test_page_loads_typesets_math_and_stays_on_this_host(browser, site_url, path
     broken = page.evaluate("[...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
                            ".map(i => i.src)")
     assert broken == []
+    # rule P4: at a 1280 px window every display formula fits its column (use `aligned`)
+    too_wide = page.evaluate("[...document.querySelectorAll('div.arithmatex')]"
+                             ".filter(e => e.scrollWidth > e.clientWidth + 1)"
+                             ".map(e => e.querySelector('annotation').textContent.slice(0, 80))")
+    assert too_wide == []
     page.close()
 
 
@@ -116,3 +124,4 @@ def test_site_works_from_the_file_system(browser, site):
     assert page.locator(".katex-error").count() == 0
     assert any(p.endswith("/rl-basics/state-values.html") for p in search(page, "贝尔曼方程"))
     page.close()
+
