@@ -26,7 +26,7 @@ from snippets.rl_basics.actor_critic import (
     pg_sample,
     qac_update,
     run_a2c,
-    td_error,
+    td_errors,
 )
 from snippets.rl_basics.policy_gradient import softmax_policy
 from snippets.rl_basics.state_values import action_values, policy_matrices, solve_bellman
@@ -196,7 +196,7 @@ def test_expected_td_error_is_the_advantage(seed):
         # E[δ | s, a] as a sum over r and s' (independent given s, a in random_mdp)
         expected = np.array([[
             sum(mdp.p_r[s, a, k] * mdp.P[s, a, s2]
-                * td_error(mdp.reward_values[k], v_used[s], v_used[s2], 0.8)
+                * td_errors(mdp.reward_values[k], v_used[s], v_used[s2], 0.8)
                 for k in range(3) for s2 in range(6))
             for a in range(3)] for s in range(6)])
         gap = np.abs(expected - advantage(q, v)).max()
@@ -206,7 +206,7 @@ def test_expected_td_error_is_the_advantage(seed):
 
 @pytest.mark.formula("eq-td-advantage")
 def test_td_error_by_hand():
-    np.testing.assert_allclose(td_error([1.0, 0.0], [2.0, 1.0], [3.0, -1.0], 0.5),
+    np.testing.assert_allclose(td_errors([1.0, 0.0], [2.0, 1.0], [3.0, -1.0], 0.5),
                                [0.5, -1.5], rtol=0, atol=1e-15)
 
 
@@ -373,10 +373,10 @@ U = np.full((2, 2), 0.5)
         (lambda: advantage([1.0, 2.0], [0.0]), r"q must be a finite array of shape \(S, A\)"),
         (lambda: advantage([[np.inf]], [0.0]), "q must be a finite"),
         (lambda: advantage(Q, [0.0]), r"v must have shape \(2,\)"),
-        (lambda: td_error(1.0, 0.0, 0.0, 1.0), "gamma must"),
-        (lambda: td_error(np.nan, 0.0, 0.0, 0.5), "^r, v_s and v_next must be finite"),
-        (lambda: td_error(0.0, np.inf, 0.0, 0.5), "^r, v_s and v_next must be finite"),
-        (lambda: td_error(0.0, 0.0, -np.inf, 0.5), "^r, v_s and v_next must be finite"),
+        (lambda: td_errors(1.0, 0.0, 0.0, 1.0), "gamma must"),
+        (lambda: td_errors(np.nan, 0.0, 0.0, 0.5), "^r, v_s and v_next must be finite"),
+        (lambda: td_errors(0.0, np.inf, 0.0, 0.5), "^r, v_s and v_next must be finite"),
+        (lambda: td_errors(0.0, 0.0, -np.inf, 0.5), "^r, v_s and v_next must be finite"),
         (lambda: a2c_update(Z, [0.0], 0, 0, 0.0, 0, 0.9, 0.1, 0.1), r"v must have shape \(2,\)"),
         (lambda: a2c_update(Z, [0.0, 0.0], 2, 0, 0.0, 0, 0.9, 0.1, 0.1), "^s must"),
         (lambda: a2c_update(Z, [0.0, 0.0], 0, 2, 0.0, 0, 0.9, 0.1, 0.1), "^a must"),

@@ -22,6 +22,7 @@ from snippets.rl_basics.grid_world import (
     check_vector,
     make_grid_world,
     policy_from_arrows,
+    sample_from_cdf,
     uniform_policy,
 )
 
@@ -159,3 +160,24 @@ def test_valid_inputs_at_the_edges_pass_validation_as_floats():
     assert edge.state(1, 0) == 1 and edge.cell(1) == (1, 0)
     assert make_grid_world(1, 2, forbidden=(), target=(0, 1)).n_states == 2
     np.testing.assert_array_equal(uniform_policy(1, 1), [[1.0]])
+
+
+def test_sample_from_cdf_draws_each_index_with_its_probability():
+    probs = np.array([[0.1, 0.0, 0.6, 0.3], [0.25, 0.25, 0.25, 0.25]])
+    n = 20_000
+    cdf = np.repeat(np.cumsum(probs, axis=1), n, axis=0)  # n rows of each distribution
+    draws = sample_from_cdf(cdf, np.random.default_rng(0)).reshape(2, n)
+    for row, p in zip(draws, probs):
+        freq = np.bincount(row, minlength=4) / n
+        standard_error = np.sqrt(p * (1 - p) / n)
+        assert np.all(np.abs(freq - p) <= 4 * standard_error + 1e-12), (freq, p)
+    assert not np.any(draws[0] == 1)  # probability 0 is never drawn
+
+
+def test_sample_from_cdf_never_overshoots_a_cdf_that_rounds_below_one():
+    cdf = np.tile([0.3, 0.999_999_9], (1000, 1))
+    assert sample_from_cdf(cdf, np.random.default_rng(1)).max() <= 1
+    with pytest.raises(ValueError, match=r"^cdf must have shape \(N, K\)"):
+        sample_from_cdf(np.ones(3), np.random.default_rng())
+    with pytest.raises(ValueError, match="cdf must have shape"):
+        sample_from_cdf(np.ones((3, 0)), np.random.default_rng())

@@ -153,9 +153,11 @@ def advantage(q, v) -> np.ndarray:
 # --8<-- [end:advantage]
 
 
-# --8<-- [start:td_error]
-def td_error(r, v_s, v_next, gamma: float):
-    """delta = r + gamma v(s') - v(s), elementwise over arrays (#eq-td-advantage)."""
+# --8<-- [start:td_errors]
+def td_errors(r, v_s, v_next, gamma: float):
+    """delta = r + gamma v(s') - v(s), elementwise over arrays (#eq-td-advantage).
+
+    The vectorised form of temporal_difference.td_error (one transition, v as a table)."""
     gamma = check_gamma(gamma)
     # mutants dropping the float dtype are equivalent: gamma * v_next is float already
     arrays = [np.asarray(x, float) for x in (r, v_s, v_next)]  # pragma: no mutate
@@ -163,7 +165,7 @@ def td_error(r, v_s, v_next, gamma: float):
     if not all(np.all(np.isfinite(x)) for x in (r, v_s, v_next)):
         raise ValueError("r, v_s and v_next must be finite")
     return r + gamma * v_next - v_s
-# --8<-- [end:td_error]
+# --8<-- [end:td_errors]
 
 
 # --8<-- [start:a2c_update]

@@ -151,6 +151,22 @@ def uniform_policy(n_states: int, n_actions: int = len(ACTIONS)) -> np.ndarray:
     return np.full((n_states, n_actions), 1.0 / n_actions)
 
 
+def sample_from_cdf(cdf, rng: np.random.Generator) -> np.ndarray:
+    """One index per row of cdf (each row: cumulative probabilities), by inversion.
+
+    Row i gives index k with probability cdf[i, k] - cdf[i, k - 1]. Used by every sampler of
+    the rl-basics pages (actions from pi, next states from P, start states from d0).
+    """
+    cdf = np.asarray(cdf, dtype=float)
+    if cdf.ndim != 2 or cdf.shape[1] == 0:
+        raise ValueError(f"cdf must have shape (N, K) with K >= 1, got {cdf.shape}")
+    # u is scaled by the last entry (1 up to rounding) so that it never overshoots;
+    # mutants `/` for `*` and `>=` for `>` are equivalent (the last entry is 1; ties have
+    # probability 0)
+    u = rng.random((cdf.shape[0], 1)) * cdf[:, -1:]  # pragma: no mutate
+    return (u > cdf).sum(axis=1)  # pragma: no mutate
+
+
 # ----------------------------------------------------------------------------------------
 # Input validation shared by the rl-basics snippets: each raises ValueError naming the
 # argument and what was expected.

@@ -17,6 +17,7 @@ from snippets.rl_basics.grid_world import (
     check_gamma,
     check_mdp,
     check_vector,
+    sample_from_cdf,
 )
 from snippets.rl_basics.state_values import action_values, policy_matrices, solve_bellman
 from snippets.rl_basics.value_function_approximation import stationary_distribution
@@ -163,15 +164,6 @@ def policy_gradient(theta, P, R, d0, gamma: float) -> np.ndarray:
 # --8<-- [end:policy_gradient]
 
 
-def _sample(cdf: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One index per row of cdf (rows: cumulative probabilities), by inversion."""
-    # u is scaled by the last entry (1 up to rounding) so that it never overshoots;
-    # mutants `/` for `*` and `>=` for `>` are equivalent (the last entry is 1; ties have
-    # probability 0)
-    u = rng.random((cdf.shape[0], 1)) * cdf[:, -1:]  # pragma: no mutate
-    return (u > cdf).sum(axis=1)  # pragma: no mutate
-
-
 # --8<-- [start:sample_episodes]
 def sample_episodes(P, R, pi, d0, n_episodes: int, horizon: int,
                     rng: np.random.Generator):
@@ -194,12 +186,12 @@ def sample_episodes(P, R, pi, d0, n_episodes: int, horizon: int,
             f"n_episodes and horizon must be positive, got {n_episodes}, {horizon}")
     states = np.empty((n_episodes, horizon), dtype=int)
     actions = np.empty((n_episodes, horizon), dtype=int)
-    s = _sample(np.tile(np.cumsum(d0), (n_episodes, 1)), rng)  # S_0 ~ d0
+    s = sample_from_cdf(np.tile(np.cumsum(d0), (n_episodes, 1)), rng)  # S_0 ~ d0
     pi_cdf, P_cdf = np.cumsum(pi, axis=1), np.cumsum(P, axis=2)
     for t in range(horizon):
-        a = _sample(pi_cdf[s], rng)  # A_t ~ π(·|S_t)
+        a = sample_from_cdf(pi_cdf[s], rng)  # A_t ~ π(·|S_t)
         states[:, t], actions[:, t] = s, a
-        s = _sample(P_cdf[s, a], rng)  # S_{t+1} ~ p(·|S_t, A_t)
+        s = sample_from_cdf(P_cdf[s, a], rng)  # S_{t+1} ~ p(·|S_t, A_t)
     return states, actions, R[states, actions]
 # --8<-- [end:sample_episodes]
 

@@ -15,6 +15,7 @@ from snippets.rl_basics.grid_world import (
     check_mdp,
     check_policy,
     check_vector,
+    sample_from_cdf,
 )
 
 
@@ -58,25 +59,17 @@ def mc_returns(P, R, pi, gamma: float, start_state: int, n_episodes: int, horizo
         raise ValueError(
             f"n_episodes and horizon must be positive, got {n_episodes}, {horizon}")
 
-    def sample(cdf: np.ndarray) -> np.ndarray:
-        """One index per row of cdf (rows: cumulative probabilities), by inversion."""
-        # u is scaled by the last entry (1 up to rounding) so that it never overshoots;
-        # mutants `/` for `*` and `>=` for `>` are equivalent
-        # (the last entry is 1; ties have probability 0)
-        u = rng.random((cdf.shape[0], 1)) * cdf[:, -1:]  # pragma: no mutate
-        return (u > cdf).sum(axis=1)  # pragma: no mutate
-
     pi_cdf = np.cumsum(pi, axis=1)
     P_cdf = np.cumsum(P, axis=2)
     s = np.full(n_episodes, start_state)
     G = np.zeros(n_episodes)
     discount = 1.0  # γ^t
     for t in range(horizon):
-        a = sample(pi_cdf[s])  # A_t ~ π(·|S_t)
+        a = sample_from_cdf(pi_cdf[s], rng)  # A_t ~ π(·|S_t)
         if t == 0 and first_action is not None:
             a = np.full(n_episodes, first_action)
         G += discount * R[s, a]  # γ^t R_{t+1}
-        s = sample(P_cdf[s, a])  # S_{t+1} ~ p(·|S_t, A_t)
+        s = sample_from_cdf(P_cdf[s, a], rng)  # S_{t+1} ~ p(·|S_t, A_t)
         discount *= gamma
     return G
 # --8<-- [end:mc_returns]

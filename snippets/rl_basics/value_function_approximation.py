@@ -18,6 +18,7 @@ from snippets.rl_basics.grid_world import (
     check_vector,
     PI_1_ARROWS,
     policy_from_arrows,
+    sample_from_cdf,
     uniform_policy,
 )
 
@@ -181,13 +182,9 @@ def sample_trajectories(P, R, pi, s0, n_steps: int, rng: np.random.Generator):
     rewards = np.empty((s.shape[0], n_steps))
     states[:, 0] = s
     for t in range(n_steps):
-        # inversion sampling; u is scaled by the last cdf entry (1 up to rounding);
-        # mutants `/` for `*` and `>=` for `>` are equivalent (ties have probability 0)
-        u = rng.random((s.shape[0], 1)) * pi_cdf[s, -1:]  # pragma: no mutate
-        a = (u > pi_cdf[s]).sum(axis=1)  # pragma: no mutate
+        a = sample_from_cdf(pi_cdf[s], rng)  # A_t ~ π(·|S_t)
         rewards[:, t] = R[s, a]
-        u = rng.random((s.shape[0], 1)) * P_cdf[s, a, -1:]  # pragma: no mutate
-        s = (u > P_cdf[s, a]).sum(axis=1)  # pragma: no mutate
+        s = sample_from_cdf(P_cdf[s, a], rng)  # S_{t+1} ~ p(·|S_t, A_t)
         states[:, t + 1] = s
     return states, rewards
 # --8<-- [end:sample_trajectories]
