@@ -157,7 +157,8 @@ def sample_from_cdf(cdf, rng: np.random.Generator) -> np.ndarray:
     Row i gives index k with probability cdf[i, k] - cdf[i, k - 1]. Used by every sampler of
     the rl-basics pages (actions from pi, next states from P, start states from d0).
     """
-    cdf = np.asarray(cdf, dtype=float)
+    # mutant dtype=None is equivalent: an integer cdf compares the same with the float u
+    cdf = np.asarray(cdf, dtype=float)  # pragma: no mutate
     if cdf.ndim != 2 or cdf.shape[1] == 0:
         raise ValueError(f"cdf must have shape (N, K) with K >= 1, got {cdf.shape}")
     # u is scaled by the last entry (1 up to rounding) so that it never overshoots;
