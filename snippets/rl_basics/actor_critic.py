@@ -262,17 +262,12 @@ def off_policy_ac_update(theta, v, beta, s: int, a: int, r: float, s_next: int,
     pi = softmax_policy(theta)
     S, A = pi.shape
     rho = importance_weights(pi, beta)
-    v = check_vector("v", v, S).copy()
     s, a = _check_index("s", s, S), _check_index("a", a, A)
-    s_next = _check_index("s_next", s_next, S)
-    gamma = check_gamma(gamma)
     alpha_theta = _check_rate("alpha_theta", alpha_theta)
     alpha_w = _check_rate("alpha_w", alpha_w)
-    delta = r + gamma * v[s_next] - v[s]
-    weighted = rho[s, a] * delta  # ρ δ
-    theta_next = theta + alpha_theta * weighted * grad_log_pi(theta, s, a)
-    v[s] += alpha_w * weighted
-    return theta_next, v
+    # ρ multiplies δ in both updates: an A2C step whose step sizes are scaled by ρ
+    return a2c_update(theta, v, s, a, r, s_next, gamma,
+                      rho[s, a] * alpha_theta, rho[s, a] * alpha_w)
 # --8<-- [end:off_policy_ac_update]
 
 

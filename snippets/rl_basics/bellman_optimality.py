@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from snippets.rl_basics.grid_world import (
-    check_distribution_rows,
     check_gamma,
     check_mdp,
+    check_reward_model,
     check_vector,
 )
 
@@ -35,13 +35,8 @@ def boe_rhs_elementwise(v, P, reward_values, p_r, gamma: float) -> np.ndarray:
     Written as loops so that every sum of the equation is visible.
     P: (S, A, S), reward_values: (K,), p_r: (S, A, K), v: (S,).
     """
-    P = check_distribution_rows("P", P, 3)
+    P, reward_values, p_r = check_reward_model(P, reward_values, p_r)
     S, A, _ = P.shape
-    p_r = check_distribution_rows("p_r", p_r, 3)
-    reward_values = check_vector("reward_values", reward_values, p_r.shape[2])
-    if p_r.shape[:2] != (S, A):
-        raise ValueError(
-            f"p_r must have shape (S, A, K) with (S, A) = {(S, A)}, got {p_r.shape}")
     v = check_vector("v", v, S)
     gamma = check_gamma(gamma)
     K = len(reward_values)

@@ -218,6 +218,18 @@ def check_mdp(P, R) -> tuple[np.ndarray, np.ndarray]:
     return P, R
 
 
+def check_reward_model(P, reward_values, p_r):
+    """P (S, A, S) and p_r (S, A, K) with rows summing to 1, reward_values of shape (K,)."""
+    P = check_distribution_rows("P", P, 3)
+    S, A, _ = P.shape
+    p_r = check_distribution_rows("p_r", p_r, 3)
+    reward_values = check_vector("reward_values", reward_values, p_r.shape[2])
+    if p_r.shape[:2] != (S, A):
+        raise ValueError(
+            f"p_r must have shape (S, A, K) with (S, A) = {(S, A)}, got {p_r.shape}")
+    return P, reward_values, p_r
+
+
 def check_policy(pi, n_states: int, n_actions: int) -> np.ndarray:
     """pi of shape (S, A), each row a probability distribution over actions."""
     pi = check_distribution_rows("pi", pi, 2)

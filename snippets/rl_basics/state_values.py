@@ -14,6 +14,7 @@ from snippets.rl_basics.grid_world import (
     check_gamma,
     check_mdp,
     check_policy,
+    check_reward_model,
     check_vector,
     sample_from_cdf,
 )
@@ -82,13 +83,8 @@ def bellman_rhs_elementwise(v, pi, P, reward_values, p_r, gamma: float) -> np.nd
     out[s] = sum_a pi(a|s) [ sum_r p(r|s,a) r + gamma sum_{s'} p(s'|s,a) v(s') ],
     written as loops so that every sum of the equation is visible.
     """
-    P = check_distribution_rows("P", P, 3)
+    P, reward_values, p_r = check_reward_model(P, reward_values, p_r)
     S, A, _ = P.shape
-    p_r = check_distribution_rows("p_r", p_r, 3)
-    reward_values = check_vector("reward_values", reward_values, p_r.shape[2])
-    if p_r.shape[:2] != (S, A):
-        raise ValueError(
-            f"p_r must have shape (S, A, K) with (S, A) = {(S, A)}, got {p_r.shape}")
     pi = check_policy(pi, S, A)
     v = check_vector("v", v, S)
     gamma = check_gamma(gamma)
