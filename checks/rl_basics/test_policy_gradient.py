@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from checks.rl_basics.conftest import random_mdp
 from snippets.rl_basics.bellman_optimality import solve_boe
-from snippets.rl_basics.grid_world import uniform_policy
 from snippets.rl_basics.policy_gradient import (
     average_reward,
     average_state_value,

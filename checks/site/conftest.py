@@ -42,7 +42,3 @@ def browser():
     with chromium() as b:
         yield b
 
-
-def article_pages(site: Path) -> list[Path]:
-    """Built HTML pages of written articles (docs/<section>/<article>.md)."""
-    return sorted(p for p in site.glob("*/*.html") if p.name != "index.html")
