@@ -1,8 +1,11 @@
-"""Fixtures of the site checks: one strict build per test session, served on localhost."""
+"""Fixtures of the site checks: one strict build per test run, served on localhost."""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,9 +15,22 @@ from checks.site.browser import build_site, chromium, chromium_available, serve
 
 @pytest.fixture(scope="session")
 def build(tmp_path_factory):
-    """The finished `mkdocs build --strict` of the project (process and site directory)."""
-    site = tmp_path_factory.mktemp("site")
-    result = build_site(site)
+    """The finished `mkdocs build --strict` of the project (process and site directory).
+
+    Built once per test run: the xdist workers share the base temporary directory's parent,
+    and the first worker to take the lock builds while the others wait for it.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    site, record = root / "site", root / "site-build.json"
+    with open(root / "site-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            result = build_site(site)
+            record.write_text(json.dumps({"returncode": result.returncode,
+                                          "stdout": result.stdout, "stderr": result.stderr}))
+    result = subprocess.CompletedProcess(args="mkdocs build --strict", **json.loads(record.read_text()))
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
     return result, site
 

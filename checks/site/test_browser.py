@@ -6,6 +6,8 @@ Skips without /usr/bin/chromium unless REQUIRE_BROWSER=1 (CI sets it: then it fa
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -21,7 +23,7 @@ TYPESET = "document.querySelectorAll('.arithmatex:not([data-katex=done])').lengt
 
 
 def open_page(browser, url, **options):
-    """Open url; collect console errors, page errors and every requested URL."""
+    """Open url in a new page; collect console errors, page errors and every requested URL."""
     page = browser.new_page(**options)
     seen = {"errors": [], "requests": []}
     page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
@@ -31,12 +33,65 @@ def open_page(browser, url, **options):
     return page, seen
 
 
+class Tab:
+    """One page, reused for every page check of this worker (a new page per check and
+    Playwright's "networkidle", 500 ms of silence, cost 1-3 s a page).
+
+    Every request is counted from its start to its end, so `settle` waits exactly until none
+    is pending. The search index is answered with an empty one: the search worker would
+    otherwise fetch and index the whole site on every page; it gets the real index's
+    configuration with one document (searching the real index is checked below).
+    """
+
+    def __init__(self, browser, site: Path):
+        index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+        small = {"config": index["config"], "docs": index["docs"][:1]}  # the real format
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context.route("**/search/search_index.json", lambda route: route.fulfill(json=small))
+        self.page = self.context.new_page()
+        self.pending: set = set()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.context.on("request", self._started)
+        self.context.on("requestfinished", self._ended)
+        self.context.on("requestfailed", self._ended)
+
+    def _started(self, request):
+        self.requests.append(request.url)
+        self.pending.add(request)
+
+    def _ended(self, request):
+        self.pending.discard(request)
+
+    def open(self, url: str):
+        """Load url, wait for the math and the fonts, then until no request is pending."""
+        self.errors.clear()
+        self.requests.clear()
+        self.page.goto(url, wait_until="load")
+        self.page.wait_for_function(TYPESET, timeout=10_000)
+        self.page.evaluate("document.fonts.ready.then(() => true)")
+        for _ in range(200):  # at most 2 s; a request still open then fails the check
+            if not self.pending:
+                break
+            self.page.wait_for_timeout(10)
+        assert not self.pending, [r.url for r in self.pending]
+        return self.page
+
+
+@pytest.fixture(scope="session")
+def tab(browser, site):
+    tab = Tab(browser, site)
+    yield tab
+    tab.context.close()
+
+
 @pytest.mark.parametrize("path", PAGES)
-def test_page_loads_typesets_math_and_stays_on_this_host(browser, site_url, path):
-    page, seen = open_page(browser, site_url + path, viewport={"width": 1280, "height": 900})
-    page.wait_for_function(TYPESET, timeout=10_000)
-    assert seen["errors"] == []
-    hosts = {urlparse(u).netloc for u in seen["requests"] if not u.startswith(("data:", "blob:"))}
+def test_page_loads_typesets_math_and_stays_on_this_host(tab, site_url, path):
+    page = tab.open(site_url + path)
+    assert tab.errors == []
+    hosts = {urlparse(u).netloc for u in tab.requests if not u.startswith(("data:", "blob:"))}
     assert hosts == {urlparse(site_url).netloc}, hosts
     formulas = page.locator(".arithmatex").count()
     assert page.locator(".arithmatex .katex").count() == formulas
@@ -49,12 +104,10 @@ def test_page_loads_typesets_math_and_stays_on_this_host(browser, site_url, path
                              ".filter(e => e.scrollWidth > e.clientWidth + 1)"
                              ".map(e => e.querySelector('annotation').textContent.slice(0, 80))")
     assert too_wide == []
-    page.close()
 
 
-def test_exemplar_shows_math_code_checks_and_figures(browser, site_url):
-    page, _ = open_page(browser, site_url + "rl-basics/state-values.html")
-    page.wait_for_function(TYPESET, timeout=10_000)
+def test_exemplar_shows_math_code_checks_and_figures(tab, site_url):
+    page = tab.open(site_url + "rl-basics/state-values.html")
     assert page.locator(".arithmatex").count() > 100
     assert page.locator("h3.key-eq").count() == 8
     code = page.locator("pre").all_inner_texts()
@@ -65,7 +118,6 @@ def test_exemplar_shows_math_code_checks_and_figures(browser, site_url):
     assert any("def test_closed_form_reproduces_the_hand_computed_example" in c for c in checks)
     sizes = page.evaluate("[...document.images].map(i => i.naturalWidth)")
     assert len(sizes) == 2 and min(sizes) > 300
-    page.close()
 
 
 def test_dark_scheme_follows_the_system_preference(browser, site_url):
@@ -98,6 +150,15 @@ def search(page, query: str) -> list[str]:
                          ".map(a => new URL(a.href).pathname)")
 
 
+@pytest.fixture(scope="session")
+def search_page(browser, site_url):
+    """The home page with the real search index, shared by the queries of this worker."""
+    page, seen = open_page(browser, site_url + "index.html")
+    yield page
+    assert seen["errors"] == []
+    page.close()
+
+
 @pytest.mark.parametrize(
     "query, expected",
     [
@@ -109,11 +170,9 @@ def search(page, query: str) -> list[str]:
         ("discounted return", "/rl-basics/state-values.html"),
     ],
 )
-def test_search_finds_chinese_and_english_terms(browser, site_url, query, expected):
-    page, _ = open_page(browser, site_url + "index.html")
-    results = search(page, query)
+def test_search_finds_chinese_and_english_terms(search_page, query, expected):
+    results = search(search_page, query)
     assert expected in results, (query, results)
-    page.close()
 
 
 def test_site_works_from_the_file_system(browser, site):
