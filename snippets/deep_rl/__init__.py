@@ -1,0 +1,1 @@
+"""Snippets of the deep-rl section (深度强化学习)."""
