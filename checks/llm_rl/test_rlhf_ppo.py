@@ -294,12 +294,14 @@ def test_whitening_rejects_bad_input():
 # ---------------------------------------------------------------------------- reward norm
 
 
+# --8<-- [start:test_reward_norm]
 @pytest.mark.formula("eq-reward-norm")
 def test_reward_normalisation_by_hand():
     # (r − 0.5) / 0.8 = 1.25, −1.25, 0.375 → clipped to ±1
     out = normalize_rewards(torch.tensor([1.5, -0.5, 0.8], dtype=F64), 0.5, 0.8, 1.0)
     np.testing.assert_allclose(out, [1.0, -1.0, 0.375], atol=1e-15)
     np.testing.assert_allclose(normalize_rewards([2.0], -1.0, 2.0, 5.0), [1.5])
+# --8<-- [end:test_reward_norm]
 
 
 def test_reward_normalisation_rejects_bad_input():

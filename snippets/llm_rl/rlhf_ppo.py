@@ -354,7 +354,10 @@ if __name__ == "__main__":
           float(masked_mean(white**2, mask)))
     returns = adv + ex["values"][:, :-1] * mask
     logp_new = ex["logp"] + 0.3 * torch.tensor([[1.0, -1, 1, -1, 1]] * 3, dtype=torch.float64)
-    print("ratio r_t:\n", torch.exp(logp_new - ex["logp"]) * mask)
+    ratio = torch.exp(logp_new - ex["logp"])
+    print("ratio r_t:\n", ratio * mask)
+    print("clipped (zero-gradient) tokens:\n",
+          (((white > 0) & (ratio > 1.2)) | ((white < 0) & (ratio < 0.8))).int() * mask.int())
     print("PPO loss (token-level mean):",
           float(ppo_policy_loss(logp_new, ex["logp"], white, mask, 0.2)))
     print("PPO loss (per-sequence mean):",
@@ -363,6 +366,9 @@ if __name__ == "__main__":
     print("value loss (clip 0.2):", float(value_loss(v_new, ex["values"][:, :-1], returns,
                                                      mask, 0.2)))
     print("value loss unclipped:", float(masked_mean((v_new - returns) ** 2, mask)))
+    v_new.requires_grad_(True)
+    value_loss(v_new, ex["values"][:, :-1], returns, mask, 0.2).backward()
+    print("tokens with zero value gradient:", int(((v_new.grad == 0) & (mask == 1)).sum()))
     print("RM loss for r_w = [1.0, 0.2], r_l = [0.0, 0.7]:",
           float(reward_model_loss([1.0, 0.2], [0.0, 0.7])))
     print("normalised scores (mean 0.5, std 0.8, clip 1.5):",
