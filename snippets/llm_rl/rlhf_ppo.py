@@ -44,6 +44,18 @@ def _check_same_shape(name: str, x: torch.Tensor, shape: torch.Size) -> torch.Te
     return x
 
 
+def _check_like(name: str, x, ref: torch.Tensor) -> torch.Tensor:
+    """x as a finite tensor with the shape and the dtype of ref."""
+    return _check_same_shape(name, _as_tensor(name, x).to(ref.dtype), ref.shape)
+
+
+def _check_scalar(name: str, x) -> torch.Tensor:
+    x = _as_tensor(name, x)
+    if x.ndim != 0:
+        raise ValueError(f"{name} must be a scalar, got shape {tuple(x.shape)}")
+    return x
+
+
 def _check_positive(name: str, value: float) -> float:
     if not value > 0.0:
         raise ValueError(f"{name} must be positive, got {value}")
@@ -65,33 +77,31 @@ def masked_mean(x, mask, dim: int | None = None) -> torch.Tensor:
     """
     x = _as_tensor("x", x)
     mask = check_mask(mask, x.shape).to(x.dtype)
-    count = mask.sum() if dim is None else mask.sum(dim)
+    count = mask.sum(dim)  # dim=None: every element
     if (count == 0).any():
         raise ValueError("mask selects no element to average over")
-    total = (x * mask).sum() if dim is None else (x * mask).sum(dim)
-    return total / count
+    return (x * mask).sum(dim) / count
 # --8<-- [end:masked_mean]
 
 
 # --8<-- [start:reward_model_loss]
 def reward_model_loss(r_chosen, r_rejected, lm_nll=None, lm_coef: float = 0.0
                       ) -> torch.Tensor:
-    """Pairwise reward-model loss -mean log sigmoid(r(x, y_w) - r(x, y_l)) (#eq-rm-loss).
+    """Pairwise RM loss -mean log sigmoid(r(x, y_w) - r(x, y_l)) (#eq-rm-loss).
 
-    r_chosen, r_rejected: shape (B,), the scalar rewards of the preferred and the rejected
-    response of each pair. Optional LM term of the paper: lm_coef * mean(lm_nll), where
-    lm_nll (shape (B,)) is the token-mean negative log-likelihood of y_w under the RM's LM head.
+    r_chosen, r_rejected: shape (B,), the scalar rewards of the preferred and the
+    rejected response of each pair. Optional LM term of the paper: lm_coef *
+    mean(lm_nll), where lm_nll (shape (B,)) is the token-mean negative
+    log-likelihood of y_w under the reward model's LM head.
     """
     r_chosen = _as_tensor("r_chosen", r_chosen)
-    r_rejected = _check_same_shape("r_rejected", _as_tensor("r_rejected", r_rejected)
-                                   .to(r_chosen.dtype), r_chosen.shape)
+    r_rejected = _check_like("r_rejected", r_rejected, r_chosen)
     lm_coef = _check_non_negative("lm_coef", lm_coef)
     # -log σ(Δ) = softplus(-Δ), with Δ = r(x, y_w) - r(x, y_l); stable for large |Δ|
     pair = torch.nn.functional.softplus(r_rejected - r_chosen)
     loss = pair.mean()
     if lm_nll is not None:
-        lm_nll = _check_same_shape("lm_nll", _as_tensor("lm_nll", lm_nll).to(loss.dtype),
-                                   r_chosen.shape)
+        lm_nll = _check_like("lm_nll", lm_nll, r_chosen)
         # + β_rm · (−log π_LM(y_w | x)), the imitation term on the preferred responses
         loss = loss + lm_coef * lm_nll.mean()
     return loss
@@ -100,19 +110,17 @@ def reward_model_loss(r_chosen, r_rejected, lm_nll=None, lm_coef: float = 0.0
 
 # --8<-- [start:kl_penalized_rewards]
 def kl_penalized_rewards(score, logp, logp_ref, mask, kl_coef: float) -> torch.Tensor:
-    """Token rewards r_t = -eta (log pi_RL - log pi_SFT)_t, plus the RM score at the last
-    response token (#eq-token-reward).
+    """Token rewards r_t = -eta (log pi_RL - log pi_SFT)_t, plus the RM score at
+    the last response token (#eq-token-reward).
 
     score: shape (B,); logp, logp_ref, mask: shape (B, T), right-padded, at least one
     response token per row. The KL term is the k1 estimate, one per token; summed over a
     response the rewards give score - eta * log(pi_RL(y|x) / pi_SFT(y|x)).
     """
     logp = _as_tensor("logp", logp)
-    logp_ref = _check_same_shape("logp_ref", _as_tensor("logp_ref", logp_ref)
-                                 .to(logp.dtype), logp.shape)
+    logp_ref = _check_like("logp_ref", logp_ref, logp)
     mask = check_right_padded(check_mask(mask, logp.shape).to(logp.dtype))
-    score = _check_same_shape("score", _as_tensor("score", score).to(logp.dtype),
-                              logp.shape[:-1])
+    score = _check_like("score", score, logp[..., 0])
     kl_coef = _check_non_negative("kl_coef", kl_coef)
     lengths = mask.sum(-1).long()
     if (lengths == 0).any():
@@ -120,7 +128,7 @@ def kl_penalized_rewards(score, logp, logp_ref, mask, kl_coef: float) -> torch.T
     # −η (log π_RL(y_t) − log π_SFT(y_t)) on response tokens, 0 on padding
     rewards = -kl_coef * (logp - logp_ref) * mask
     # + r_ψ(x, y) at the last response token t = length − 1
-    last = torch.nn.functional.one_hot(lengths - 1, logp.shape[-1]).to(logp.dtype)
+    last = torch.nn.functional.one_hot(lengths - 1, logp.shape[-1])
     return rewards + score[..., None] * last
 # --8<-- [end:kl_penalized_rewards]
 
@@ -136,24 +144,25 @@ def _check_rate(name: str, value: float) -> float:
 def gae(rewards, values, gamma: float, lam: float, mask=None) -> torch.Tensor:
     """Generalised advantage estimation by the reverse recursion (#eq-gae).
 
-    delta_t = r_t + gamma V(s_{t+1}) - V(s_t);  A_t = delta_t + gamma lam A_{t+1}, A_T = 0,
-    so A_t = sum_l (gamma lam)^l delta_{t+l}.
-    rewards: shape (..., T); values: shape (..., T + 1), values[..., T] is the bootstrap
-    value after the last position (0 at a terminal). mask (optional, shape (..., T),
-    right-padded): a response ends at its last 1; the state after it is terminal (its value
-    counts as 0) and the advantages on padding are 0.
+    delta_t = r_t + gamma V(s_{t+1}) - V(s_t);  A_t = delta_t + gamma lam A_{t+1},
+    A_T = 0, so A_t = sum_l (gamma lam)^l delta_{t+l}.
+    rewards: shape (..., T); values: shape (..., T + 1), values[..., T] is the
+    bootstrap value after the last position (0 at a terminal). mask (optional,
+    shape (..., T), right-padded): a response ends at its last 1; the state after
+    it is terminal (its value counts as 0) and the advantages on padding are 0.
     """
     rewards = _as_tensor("rewards", rewards)
-    values = _as_tensor("values", values).to(rewards.dtype)
-    if rewards.ndim == 0 or values.shape != rewards.shape[:-1] + (rewards.shape[-1] + 1,):
-        raise ValueError(f"values must have shape (..., T + 1) for rewards of shape (..., T); "
-                         f"got {tuple(values.shape)} and {tuple(rewards.shape)}")
+    values = _as_tensor("values", values)
+    shape = rewards.shape
+    if rewards.ndim == 0 or values.shape != shape[:-1] + (shape[-1] + 1,):
+        raise ValueError(f"values must have shape (..., T + 1) for rewards of shape "
+                         f"(..., T); got {tuple(values.shape)} and {tuple(shape)}")
     gamma, lam = _check_rate("gamma", gamma), _check_rate("lam", lam)
     if mask is None:
         mask = torch.ones_like(rewards)
-    mask = check_right_padded(check_mask(mask, rewards.shape).to(rewards.dtype))
-    # the position after t is still in the response: mask[t + 1]; after the last column, the
-    # given bootstrap value values[..., T] is used as it is
+    mask = check_right_padded(check_mask(mask, rewards.shape))
+    # the position after t is still in the response: mask[t + 1]; after the last
+    # column, the given bootstrap value values[..., T] is used as it is
     next_mask = torch.cat([mask[..., 1:], torch.ones_like(mask[..., :1])], dim=-1)
     # δ_t = r_t + γ V(s_{t+1}) − V(s_t), zero on padding
     deltas = (rewards + gamma * values[..., 1:] * next_mask - values[..., :-1]) * mask
@@ -169,10 +178,10 @@ def gae(rewards, values, gamma: float, lam: float, mask=None) -> torch.Tensor:
 
 # --8<-- [start:whiten]
 def whiten(x, mask, eps: float = 1e-8) -> torch.Tensor:
-    """Masked whitening (x - mu) / sqrt(var + eps) over the response tokens (#eq-whiten).
+    """Masked whitening (x - mu) / sqrt(var + eps) over response tokens (#eq-whiten).
 
-    mu and var are the mean and the population variance (divisor N) of x over all N tokens
-    with mask = 1 in the batch; padding positions are returned as 0. Shapes: (..., T).
+    mu and var are the mean and the population variance (divisor N) of x over all
+    N tokens with mask = 1 in the batch; padding is returned as 0. Shapes: (..., T).
     """
     x = _as_tensor("x", x)
     mask = check_mask(mask, x.shape).to(x.dtype)
@@ -187,7 +196,8 @@ def whiten(x, mask, eps: float = 1e-8) -> torch.Tensor:
 
 # --8<-- [start:normalize_rewards]
 def normalize_rewards(score, mean: float, std: float, clip: float) -> torch.Tensor:
-    """Reward normalisation and clipping clip((r - mean) / std, -clip, clip) (#eq-reward-norm).
+    """Reward normalisation and clipping clip((r - mean) / std, -clip, clip)
+    (#eq-reward-norm).
 
     score: shape (B,) (any shape); mean, std: running statistics of past RM scores.
     """
@@ -204,17 +214,19 @@ def normalize_rewards(score, mean: float, std: float, clip: float) -> torch.Tens
 # --8<-- [start:ppo_clip_objective]
 def ppo_clip_objective(ratio, advantages, eps: float, eps_high: float | None = None
                        ) -> torch.Tensor:
-    """Per-element clipped surrogate min(r A, clip(r, 1 - eps, 1 + eps_high) A) (#eq-ppo-clip).
+    """Per-element clipped surrogate min(r A, clip(r, 1 - eps, 1 + eps_high) A)
+    (#eq-ppo-clip).
 
-    ratio = pi_theta(a|s) / pi_old(a|s) and advantages have the same shape; eps_high defaults
-    to eps (symmetric PPO clipping; DAPO's clip-higher passes a larger eps_high).
-    The objective is maximised; a loss is its negative, aggregated over the response mask.
+    ratio = pi_theta(a|s) / pi_old(a|s) and advantages have the same shape;
+    eps_high defaults to eps (symmetric PPO clipping; DAPO's clip-higher passes a
+    larger eps_high). The objective is maximised; a loss is its negative,
+    aggregated over the response mask.
     """
     ratio = _as_tensor("ratio", ratio)
     advantages = _as_tensor("advantages", advantages).to(ratio.dtype)
     if advantages.shape != ratio.shape:
-        raise ValueError(f"advantages must have the shape of ratio {tuple(ratio.shape)}, "
-                         f"got {tuple(advantages.shape)}")
+        raise ValueError(f"advantages must have the shape of ratio "
+                         f"{tuple(ratio.shape)}, got {tuple(advantages.shape)}")
     if (ratio < 0).any():
         raise ValueError("ratio must be non-negative (a ratio of probabilities)")
     eps_high = eps if eps_high is None else eps_high
@@ -235,14 +247,14 @@ def ppo_policy_loss(logp, logp_old, advantages, mask, eps: float,
                     ) -> torch.Tensor:
     """Token-level PPO loss -masked_mean(min(r_t A_t, clip(r_t) A_t)) (#eq-ppo-loss).
 
-    logp (differentiable), logp_old, advantages, mask: shape (B, T). r_t = exp(logp - logp_old).
-    per_sequence=False: one mean over all response tokens of the batch; True: the mean of
-    each response over its own tokens, then the mean over responses.
+    logp (differentiable), logp_old, advantages, mask: shape (B, T) (or (..., T));
+    r_t = exp(logp - logp_old). per_sequence=False: one mean over all response
+    tokens of the batch; True: the mean of each response over its own tokens, then
+    the mean over responses.
     """
     logp = _as_tensor("logp", logp)
-    logp_old = _check_same_shape("logp_old", _as_tensor("logp_old", logp_old)
-                                 .to(logp.dtype), logp.shape)
-    mask = check_mask(mask, logp.shape).to(logp.dtype)
+    logp_old = _check_like("logp_old", logp_old, logp)
+    check_mask(mask, logp.shape)
     # r_t(θ) = π_θ(y_t) / π_old(y_t) = exp(log π_θ − log π_old)
     ratio = torch.exp(logp - logp_old)
     surrogate = ppo_clip_objective(ratio, advantages, eps, eps_high)
@@ -263,11 +275,9 @@ def value_loss(values, old_values, returns, mask, clip: float) -> torch.Tensor:
     (R_t = A_t + V_old(s_t)), mask: shape (B, T).
     """
     values = _as_tensor("values", values)
-    old_values = _check_same_shape("old_values", _as_tensor("old_values", old_values)
-                                   .to(values.dtype), values.shape)
-    returns = _check_same_shape("returns", _as_tensor("returns", returns)
-                                .to(values.dtype), values.shape)
-    mask = check_mask(mask, values.shape).to(values.dtype)
+    old_values = _check_like("old_values", old_values, values)
+    returns = _check_like("returns", returns, values)
+    check_mask(mask, values.shape)
     clip = _check_positive("clip", clip)
     # V_clip = V_old + clip(V − V_old, −ε_v, ε_v)
     clipped = old_values + torch.clamp(values - old_values, -clip, clip)
@@ -279,15 +289,15 @@ def value_loss(values, old_values, returns, mask, clip: float) -> torch.Tensor:
 
 # --8<-- [start:masked_entropy]
 def masked_entropy(logits, mask) -> torch.Tensor:
-    """Mean token entropy H_t = -sum_v p_v log p_v, p = softmax(logits), over the response
-    tokens (#eq-ppo-max).
+    """Mean token entropy H_t = -sum_v p_v log p_v, p = softmax(logits), over the
+    response tokens (#eq-ppo-max).
 
     logits: shape (B, T, V); mask: shape (B, T).
     """
     logits = _as_tensor("logits", logits)
     if logits.ndim < 2:
         raise ValueError("logits must have shape (..., T, V)")
-    mask = check_mask(mask, logits.shape[:-1]).to(logits.dtype)
+    check_mask(mask, logits.shape[:-1])
     # log p_v = z_v − log Σ_u exp z_u (shifted by the max for stability)
     shifted = logits - logits.max(-1, keepdim=True).values
     logp = shifted - torch.log(torch.exp(shifted).sum(-1, keepdim=True))
@@ -302,39 +312,37 @@ def ppo_max_loss(policy_loss, value_loss, entropy, ptx_nll, vf_coef: float,
                  ent_coef: float, ptx_coef: float) -> torch.Tensor:
     """Total PPO loss L = L_clip + c_v L_V - c_H H + gamma_ptx L_ptx (#eq-ppo-max).
 
-    All four inputs are scalars: the clipped policy loss, the clipped value loss, the mean
-    token entropy and the pretraining NLL -mean log pi_theta(x) on a pretraining batch.
+    All four inputs are scalars: the clipped policy loss, the clipped value loss,
+    the mean token entropy and the pretraining NLL -mean log pi_theta(x) on a
+    pretraining batch.
     """
-    terms = [_as_tensor(n, v) for n, v in (("policy_loss", policy_loss),
-                                           ("value_loss", value_loss), ("entropy", entropy),
-                                           ("ptx_nll", ptx_nll))]
-    for name, term in zip(("policy_loss", "value_loss", "entropy", "ptx_nll"), terms):
-        if term.ndim != 0:
-            raise ValueError(f"{name} must be a scalar, got shape {tuple(term.shape)}")
+    policy = _check_scalar("policy_loss", policy_loss)
+    value = _check_scalar("value_loss", value_loss)
+    ent = _check_scalar("entropy", entropy)
+    ptx = _check_scalar("ptx_nll", ptx_nll)
     vf_coef = _check_non_negative("vf_coef", vf_coef)
     ent_coef = _check_non_negative("ent_coef", ent_coef)
     ptx_coef = _check_non_negative("ptx_coef", ptx_coef)
-    policy, value, ent, ptx = terms
     # L_clip + c_v L_V − c_H H + γ_ptx (−log π_θ(x_pretrain))
     return policy + vf_coef * value - ent_coef * ent + ptx_coef * ptx
 # --8<-- [end:ppo_max_loss]
 
 
+# The page's worked example (#example): three responses of lengths 5, 3 and 2, right-padded
+# to T = 5. values[b, t] = V(s_t) for t = 0..T, zero after each response has ended.
+EXAMPLE = {
+    "mask": [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 1, 0, 0, 0]],
+    "logp": [[-1.2, -0.4, -2.0, -0.7, -0.3], [-0.9, -1.5, -0.2, 0, 0], [-0.5, -2.2, 0, 0, 0]],
+    "logp_ref": [[-1.0, -0.6, -1.6, -0.9, -0.4], [-1.1, -1.3, -0.5, 0, 0],
+                 [-0.8, -1.7, 0, 0, 0]],
+    "values": [[0.3, 0.4, 0.2, 0.5, 0.6, 0], [-0.2, 0.1, 0.3, 0, 0, 0], [0.5, 0.2, 0, 0, 0, 0]],
+    "score": [1.5, -0.5, 0.8],
+}
+
+
 def example_batch() -> dict:
-    """The page's worked example: three responses of lengths 5, 3 and 2, right-padded to T = 5."""
-    mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 1, 0, 0, 0]], dtype=torch.float64)
-    logp = torch.tensor([[-1.2, -0.4, -2.0, -0.7, -0.3],
-                         [-0.9, -1.5, -0.2, 0.0, 0.0],
-                         [-0.5, -2.2, 0.0, 0.0, 0.0]], dtype=torch.float64)
-    logp_ref = torch.tensor([[-1.0, -0.6, -1.6, -0.9, -0.4],
-                             [-1.1, -1.3, -0.5, 0.0, 0.0],
-                             [-0.8, -1.7, 0.0, 0.0, 0.0]], dtype=torch.float64)
-    # V(s_t) for t = 0..T: the last column is the bootstrap value (0: every response ended)
-    values = torch.tensor([[0.3, 0.4, 0.2, 0.5, 0.6, 0.0],
-                           [-0.2, 0.1, 0.3, 0.0, 0.0, 0.0],
-                           [0.5, 0.2, 0.0, 0.0, 0.0, 0.0]], dtype=torch.float64)
-    score = torch.tensor([1.5, -0.5, 0.8], dtype=torch.float64)
-    return {"mask": mask, "logp": logp, "logp_ref": logp_ref, "values": values, "score": score}
+    """The worked example as float64 tensors."""
+    return {key: torch.tensor(value, dtype=torch.float64) for key, value in EXAMPLE.items()}
 
 
 if __name__ == "__main__":
