@@ -3,7 +3,8 @@
 Page: llm-rl/rlhf-ppo (docs/llm-rl/rlhf-ppo.md); each function names the anchor of the
 equation it implements. Tensors are batched over leading axes; the last axis is the token
 position t of a response, right-padded to a common length T, with a response mask
-`mask[..., t]` equal to 1 on response tokens and 0 on padding.
+`mask[..., t]` equal to 1 on response tokens and 0 on padding. `logp` holds the per-token
+log-probabilities log pi(y_t | x, y_<t) of the sampled tokens.
 """
 
 from __future__ import annotations
@@ -30,6 +31,43 @@ def check_mask(mask, shape: torch.Size) -> torch.Tensor:
     return mask.to(torch.get_default_dtype() if not torch.is_floating_point(mask) else mask.dtype)
 
 
+def check_right_padded(mask: torch.Tensor) -> torch.Tensor:
+    """A response mask that is 1 on a prefix of each row and 0 after it (right padding)."""
+    if mask.ndim == 0 or not (mask[..., 1:] <= mask[..., :-1]).all():
+        raise ValueError("mask must be right-padded: ones, then zeros, along the last axis")
+    return mask
+
+
+def _check_same_shape(name: str, x: torch.Tensor, shape: torch.Size) -> torch.Tensor:
+    if x.shape != shape:
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(x.shape)}")
+    return x
+
+
+def _check_like(name: str, x, ref: torch.Tensor) -> torch.Tensor:
+    """x as a finite tensor with the shape and the dtype of ref."""
+    return _check_same_shape(name, _as_tensor(name, x).to(ref.dtype), ref.shape)
+
+
+def _check_scalar(name: str, x) -> torch.Tensor:
+    x = _as_tensor(name, x)
+    if x.ndim != 0:
+        raise ValueError(f"{name} must be a scalar, got shape {tuple(x.shape)}")
+    return x
+
+
+def _check_positive(name: str, value: float) -> float:
+    if not value > 0.0:
+        raise ValueError(f"{name} must be positive, got {value}")
+    return float(value)
+
+
+def _check_non_negative(name: str, value: float) -> float:
+    if not value >= 0.0:
+        raise ValueError(f"{name} must be non-negative, got {value}")
+    return float(value)
+
+
 # --8<-- [start:masked_mean]
 def masked_mean(x, mask, dim: int | None = None) -> torch.Tensor:
     """Mean of x over the positions where mask = 1: sum(x * mask) / sum(mask).
@@ -39,12 +77,60 @@ def masked_mean(x, mask, dim: int | None = None) -> torch.Tensor:
     """
     x = _as_tensor("x", x)
     mask = check_mask(mask, x.shape).to(x.dtype)
-    count = mask.sum() if dim is None else mask.sum(dim)
+    count = mask.sum(dim)  # dim=None: every element
     if (count == 0).any():
         raise ValueError("mask selects no element to average over")
-    total = (x * mask).sum() if dim is None else (x * mask).sum(dim)
-    return total / count
+    return (x * mask).sum(dim) / count
 # --8<-- [end:masked_mean]
+
+
+# --8<-- [start:reward_model_loss]
+def reward_model_loss(r_chosen, r_rejected, lm_nll=None, lm_coef: float = 0.0
+                      ) -> torch.Tensor:
+    """Pairwise RM loss -mean log sigmoid(r(x, y_w) - r(x, y_l)) (#eq-rm-loss).
+
+    r_chosen, r_rejected: shape (B,), the scalar rewards of the preferred and the
+    rejected response of each pair. Optional LM term of the paper: lm_coef *
+    mean(lm_nll), where lm_nll (shape (B,)) is the token-mean negative
+    log-likelihood of y_w under the reward model's LM head.
+    """
+    r_chosen = _as_tensor("r_chosen", r_chosen)
+    r_rejected = _check_like("r_rejected", r_rejected, r_chosen)
+    lm_coef = _check_non_negative("lm_coef", lm_coef)
+    # -log σ(Δ) = softplus(-Δ), with Δ = r(x, y_w) - r(x, y_l); stable for large |Δ|
+    pair = torch.nn.functional.softplus(r_rejected - r_chosen)
+    loss = pair.mean()
+    if lm_nll is not None:
+        lm_nll = _check_like("lm_nll", lm_nll, r_chosen)
+        # + β_rm · (−log π_LM(y_w | x)), the imitation term on the preferred responses
+        loss = loss + lm_coef * lm_nll.mean()
+    return loss
+# --8<-- [end:reward_model_loss]
+
+
+# --8<-- [start:kl_penalized_rewards]
+def kl_penalized_rewards(score, logp, logp_ref, mask, kl_coef: float) -> torch.Tensor:
+    """Token rewards r_t = -eta (log pi_RL - log pi_SFT)_t, plus the RM score at
+    the last response token (#eq-token-reward).
+
+    score: shape (B,); logp, logp_ref, mask: shape (B, T), right-padded, at least one
+    response token per row. The KL term is the k1 estimate, one per token; summed over a
+    response the rewards give score - eta * log(pi_RL(y|x) / pi_SFT(y|x)).
+    """
+    logp = _as_tensor("logp", logp)
+    logp_ref = _check_like("logp_ref", logp_ref, logp)
+    mask = check_right_padded(check_mask(mask, logp.shape).to(logp.dtype))
+    score = _check_like("score", score, logp[..., 0])
+    kl_coef = _check_non_negative("kl_coef", kl_coef)
+    lengths = mask.sum(-1).long()
+    if (lengths == 0).any():
+        raise ValueError("mask must select at least one response token per row")
+    # −η (log π_RL(y_t) − log π_SFT(y_t)) on response tokens, 0 on padding
+    rewards = -kl_coef * (logp - logp_ref) * mask
+    # + r_ψ(x, y) at the last response token t = length − 1
+    last = torch.nn.functional.one_hot(lengths - 1, logp.shape[-1])
+    return rewards + score[..., None] * last
+# --8<-- [end:kl_penalized_rewards]
 
 
 def _check_rate(name: str, value: float) -> float:
@@ -58,24 +144,25 @@ def _check_rate(name: str, value: float) -> float:
 def gae(rewards, values, gamma: float, lam: float, mask=None) -> torch.Tensor:
     """Generalised advantage estimation by the reverse recursion (#eq-gae).
 
-    delta_t = r_t + gamma V(s_{t+1}) - V(s_t);  A_t = delta_t + gamma lam A_{t+1}, A_T = 0,
-    so A_t = sum_l (gamma lam)^l delta_{t+l}.
-    rewards: shape (..., T); values: shape (..., T + 1), values[..., T] is the bootstrap
-    value after the last position (0 at a terminal). mask (optional, shape (..., T)):
-    a right-padded response ends at its last 1; the state after it is terminal (its value
-    counts as 0) and the advantages on padding are 0.
+    delta_t = r_t + gamma V(s_{t+1}) - V(s_t);  A_t = delta_t + gamma lam A_{t+1},
+    A_T = 0, so A_t = sum_l (gamma lam)^l delta_{t+l}.
+    rewards: shape (..., T); values: shape (..., T + 1), values[..., T] is the
+    bootstrap value after the last position (0 at a terminal). mask (optional,
+    shape (..., T), right-padded): a response ends at its last 1; the state after
+    it is terminal (its value counts as 0) and the advantages on padding are 0.
     """
     rewards = _as_tensor("rewards", rewards)
-    values = _as_tensor("values", values).to(rewards.dtype)
-    if rewards.ndim == 0 or values.shape != rewards.shape[:-1] + (rewards.shape[-1] + 1,):
-        raise ValueError(f"values must have shape (..., T + 1) for rewards of shape (..., T); "
-                         f"got {tuple(values.shape)} and {tuple(rewards.shape)}")
+    values = _as_tensor("values", values)
+    shape = rewards.shape
+    if rewards.ndim == 0 or values.shape != shape[:-1] + (shape[-1] + 1,):
+        raise ValueError(f"values must have shape (..., T + 1) for rewards of shape "
+                         f"(..., T); got {tuple(values.shape)} and {tuple(shape)}")
     gamma, lam = _check_rate("gamma", gamma), _check_rate("lam", lam)
     if mask is None:
         mask = torch.ones_like(rewards)
-    mask = check_mask(mask, rewards.shape).to(rewards.dtype)
-    # the position after t is still in the response: mask[t + 1]; after the last column, the
-    # given bootstrap value values[..., T] is used as it is
+    mask = check_right_padded(check_mask(mask, rewards.shape))
+    # the position after t is still in the response: mask[t + 1]; after the last
+    # column, the given bootstrap value values[..., T] is used as it is
     next_mask = torch.cat([mask[..., 1:], torch.ones_like(mask[..., :1])], dim=-1)
     # δ_t = r_t + γ V(s_{t+1}) − V(s_t), zero on padding
     deltas = (rewards + gamma * values[..., 1:] * next_mask - values[..., :-1]) * mask
@@ -89,20 +176,57 @@ def gae(rewards, values, gamma: float, lam: float, mask=None) -> torch.Tensor:
 # --8<-- [end:gae]
 
 
+# --8<-- [start:whiten]
+def whiten(x, mask, eps: float = 1e-8) -> torch.Tensor:
+    """Masked whitening (x - mu) / sqrt(var + eps) over response tokens (#eq-whiten).
+
+    mu and var are the mean and the population variance (divisor N) of x over all
+    N tokens with mask = 1 in the batch; padding is returned as 0. Shapes: (..., T).
+    """
+    x = _as_tensor("x", x)
+    mask = check_mask(mask, x.shape).to(x.dtype)
+    eps = _check_positive("eps", eps)
+    # μ = Σ m x / Σ m
+    mu = masked_mean(x, mask)
+    # σ² = Σ m (x − μ)² / Σ m
+    var = masked_mean((x - mu) ** 2, mask)
+    return (x - mu) / torch.sqrt(var + eps) * mask
+# --8<-- [end:whiten]
+
+
+# --8<-- [start:normalize_rewards]
+def normalize_rewards(score, mean: float, std: float, clip: float) -> torch.Tensor:
+    """Reward normalisation and clipping clip((r - mean) / std, -clip, clip)
+    (#eq-reward-norm).
+
+    score: shape (B,) (any shape); mean, std: running statistics of past RM scores.
+    """
+    score = _as_tensor("score", score)
+    std = _check_positive("std", std)
+    clip = _check_positive("clip", clip)
+    # (r − μ) / σ
+    z = (score - float(mean)) / std
+    # clip(·, −c, c)
+    return torch.clamp(z, -clip, clip)
+# --8<-- [end:normalize_rewards]
+
+
 # --8<-- [start:ppo_clip_objective]
 def ppo_clip_objective(ratio, advantages, eps: float, eps_high: float | None = None
                        ) -> torch.Tensor:
-    """Per-element clipped surrogate min(r A, clip(r, 1 - eps, 1 + eps_high) A) (#eq-ppo-clip).
+    """Per-element clipped surrogate min(r A, clip(r, 1 - eps, 1 + eps_high) A)
+    (#eq-ppo-clip).
 
-    ratio = pi_theta(a|s) / pi_old(a|s) and advantages have the same shape; eps_high defaults
-    to eps (symmetric PPO clipping; DAPO's clip-higher passes a larger eps_high).
-    The objective is maximised; a loss is its negative, aggregated over the response mask.
+    ratio = pi_theta(a|s) / pi_old(a|s) and advantages have the same shape;
+    eps_high defaults to eps (symmetric PPO clipping; DAPO's clip-higher passes a
+    larger eps_high). The objective is maximised; a loss is its negative,
+    aggregated over the response mask.
     """
     ratio = _as_tensor("ratio", ratio)
     advantages = _as_tensor("advantages", advantages).to(ratio.dtype)
     if advantages.shape != ratio.shape:
-        raise ValueError(f"advantages must have the shape of ratio {tuple(ratio.shape)}, "
-                         f"got {tuple(advantages.shape)}")
+        raise ValueError(f"advantages must have the shape of ratio "
+                         f"{tuple(ratio.shape)}, got {tuple(advantages.shape)}")
     if (ratio < 0).any():
         raise ValueError("ratio must be non-negative (a ratio of probabilities)")
     eps_high = eps if eps_high is None else eps_high
@@ -115,3 +239,145 @@ def ppo_clip_objective(ratio, advantages, eps: float, eps_high: float | None = N
     # min(r Â, clip(r) Â)
     return torch.minimum(ratio * advantages, clipped * advantages)
 # --8<-- [end:ppo_clip_objective]
+
+
+# --8<-- [start:ppo_policy_loss]
+def ppo_policy_loss(logp, logp_old, advantages, mask, eps: float,
+                    eps_high: float | None = None, per_sequence: bool = False
+                    ) -> torch.Tensor:
+    """Token-level PPO loss -masked_mean(min(r_t A_t, clip(r_t) A_t)) (#eq-ppo-loss).
+
+    logp (differentiable), logp_old, advantages, mask: shape (B, T) (or (..., T));
+    r_t = exp(logp - logp_old). per_sequence=False: one mean over all response
+    tokens of the batch; True: the mean of each response over its own tokens, then
+    the mean over responses.
+    """
+    logp = _as_tensor("logp", logp)
+    logp_old = _check_like("logp_old", logp_old, logp)
+    check_mask(mask, logp.shape)
+    # r_t(θ) = π_θ(y_t) / π_old(y_t) = exp(log π_θ − log π_old)
+    ratio = torch.exp(logp - logp_old)
+    surrogate = ppo_clip_objective(ratio, advantages, eps, eps_high)
+    if per_sequence:
+        # mean over responses of (mean over each response's tokens)
+        return -masked_mean(surrogate, mask, dim=-1).mean()
+    # − Σ m_t min(…) / Σ m_t over the whole batch
+    return -masked_mean(surrogate, mask)
+# --8<-- [end:ppo_policy_loss]
+
+
+# --8<-- [start:value_loss]
+def value_loss(values, old_values, returns, mask, clip: float) -> torch.Tensor:
+    """Clipped value loss masked_mean(max((V - R)^2, (clip(V, V_old +- clip) - R)^2))
+    (#eq-value-clip).
+
+    values (differentiable), old_values (the critic at rollout time), returns
+    (R_t = A_t + V_old(s_t)), mask: shape (B, T).
+    """
+    values = _as_tensor("values", values)
+    old_values = _check_like("old_values", old_values, values)
+    returns = _check_like("returns", returns, values)
+    check_mask(mask, values.shape)
+    clip = _check_positive("clip", clip)
+    # V_clip = V_old + clip(V − V_old, −ε_v, ε_v)
+    clipped = old_values + torch.clamp(values - old_values, -clip, clip)
+    # max((V − R)², (V_clip − R)²), the pessimistic of the two
+    loss = torch.maximum((values - returns) ** 2, (clipped - returns) ** 2)
+    return masked_mean(loss, mask)
+# --8<-- [end:value_loss]
+
+
+# --8<-- [start:masked_entropy]
+def masked_entropy(logits, mask) -> torch.Tensor:
+    """Mean token entropy H_t = -sum_v p_v log p_v, p = softmax(logits), over the
+    response tokens (#eq-ppo-max).
+
+    logits: shape (B, T, V); mask: shape (B, T).
+    """
+    logits = _as_tensor("logits", logits)
+    if logits.ndim < 2:
+        raise ValueError("logits must have shape (..., T, V)")
+    check_mask(mask, logits.shape[:-1])
+    # log p_v = z_v − log Σ_u exp z_u (shifted by the max for stability)
+    shifted = logits - logits.max(-1, keepdim=True).values
+    logp = shifted - torch.log(torch.exp(shifted).sum(-1, keepdim=True))
+    # H = −Σ_v p_v log p_v
+    entropy = -(torch.exp(logp) * logp).sum(-1)
+    return masked_mean(entropy, mask)
+# --8<-- [end:masked_entropy]
+
+
+# --8<-- [start:ppo_max_loss]
+def ppo_max_loss(policy_loss, value_loss, entropy, ptx_nll, vf_coef: float,
+                 ent_coef: float, ptx_coef: float) -> torch.Tensor:
+    """Total PPO loss L = L_clip + c_v L_V - c_H H + gamma_ptx L_ptx (#eq-ppo-max).
+
+    All four inputs are scalars: the clipped policy loss, the clipped value loss,
+    the mean token entropy and the pretraining NLL -mean log pi_theta(x) on a
+    pretraining batch.
+    """
+    policy = _check_scalar("policy_loss", policy_loss)
+    value = _check_scalar("value_loss", value_loss)
+    ent = _check_scalar("entropy", entropy)
+    ptx = _check_scalar("ptx_nll", ptx_nll)
+    vf_coef = _check_non_negative("vf_coef", vf_coef)
+    ent_coef = _check_non_negative("ent_coef", ent_coef)
+    ptx_coef = _check_non_negative("ptx_coef", ptx_coef)
+    # L_clip + c_v L_V − c_H H + γ_ptx (−log π_θ(x_pretrain))
+    return policy + vf_coef * value - ent_coef * ent + ptx_coef * ptx
+# --8<-- [end:ppo_max_loss]
+
+
+# The page's worked example (#example): three responses of lengths 5, 3 and 2, right-padded
+# to T = 5. values[b, t] = V(s_t) for t = 0..T, zero after each response has ended.
+EXAMPLE = {
+    "mask": [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 1, 0, 0, 0]],
+    "logp": [[-1.2, -0.4, -2.0, -0.7, -0.3], [-0.9, -1.5, -0.2, 0, 0], [-0.5, -2.2, 0, 0, 0]],
+    "logp_ref": [[-1.0, -0.6, -1.6, -0.9, -0.4], [-1.1, -1.3, -0.5, 0, 0],
+                 [-0.8, -1.7, 0, 0, 0]],
+    "values": [[0.3, 0.4, 0.2, 0.5, 0.6, 0], [-0.2, 0.1, 0.3, 0, 0, 0], [0.5, 0.2, 0, 0, 0, 0]],
+    "score": [1.5, -0.5, 0.8],
+}
+
+
+def example_batch() -> dict:
+    """The worked example as float64 tensors."""
+    return {key: torch.tensor(value, dtype=torch.float64) for key, value in EXAMPLE.items()}
+
+
+if __name__ == "__main__":
+    torch.set_printoptions(precision=4, sci_mode=False)
+    ex = example_batch()
+    mask = ex["mask"]
+    rewards = kl_penalized_rewards(ex["score"], ex["logp"], ex["logp_ref"], mask, 0.1)
+    print("token rewards r_t (eta = 0.1):\n", rewards)
+    print("sum over each response:", rewards.sum(-1))
+    for lam in (0.0, 0.95, 1.0):
+        print(f"GAE advantages (gamma = 1, lambda = {lam}):\n",
+              gae(rewards, ex["values"], 1.0, lam, mask))
+    adv = gae(rewards, ex["values"], 1.0, 0.95, mask)
+    white = whiten(adv, mask)
+    print("whitened advantages:\n", white)
+    print("masked mean / var of the whitened:", float(masked_mean(white, mask)),
+          float(masked_mean(white**2, mask)))
+    returns = adv + ex["values"][:, :-1] * mask
+    logp_new = ex["logp"] + 0.3 * torch.tensor([[1.0, -1, 1, -1, 1]] * 3, dtype=torch.float64)
+    ratio = torch.exp(logp_new - ex["logp"])
+    print("ratio r_t:\n", ratio * mask)
+    print("clipped (zero-gradient) tokens:\n",
+          (((white > 0) & (ratio > 1.2)) | ((white < 0) & (ratio < 0.8))).int() * mask.int())
+    print("PPO loss (token-level mean):",
+          float(ppo_policy_loss(logp_new, ex["logp"], white, mask, 0.2)))
+    print("PPO loss (per-sequence mean):",
+          float(ppo_policy_loss(logp_new, ex["logp"], white, mask, 0.2, per_sequence=True)))
+    v_new = ex["values"][:, :-1] + 0.5
+    print("value loss (clip 0.2):", float(value_loss(v_new, ex["values"][:, :-1], returns,
+                                                     mask, 0.2)))
+    print("value loss unclipped:", float(masked_mean((v_new - returns) ** 2, mask)))
+    v_new.requires_grad_(True)
+    value_loss(v_new, ex["values"][:, :-1], returns, mask, 0.2).backward()
+    print("tokens with zero value gradient:", int(((v_new.grad == 0) & (mask == 1)).sum()))
+    print("RM loss for r_w = [1.0, 0.2], r_l = [0.0, 0.7]:",
+          float(reward_model_loss([1.0, 0.2], [0.0, 0.7])))
+    print("normalised scores (mean 0.5, std 0.8, clip 1.5):",
+          normalize_rewards(ex["score"], 0.5, 0.8, 1.5))
