@@ -3,7 +3,7 @@
 Independent references used here: hand-computed advantages; Python's statistics module
 (sample and population std); explicit loops over outputs, steps and tokens written with
 math.log / math.exp on floats; exact sums over a categorical distribution and
-torch.distributions.kl_divergence; torch autograd against the analytic gradient of the page.
+torch.distributions.kl_divergence; torch autograd against the page's analytic gradient.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import statistics
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from snippets.llm_rl.grpo import (
@@ -44,15 +44,17 @@ def test_group_advantages_by_hand_and_by_statistics():
     torch.testing.assert_close(a, torch.tensor([1, -1, -1, 1], dtype=F64) * 3**0.5 / 2,
                                rtol=0, atol=1e-10)
     # population std 1/2 gives ±1: larger by sqrt(G/(G−1))
-    b = group_advantages_population(torch.tensor([1.0, 0.0, 0.0, 1.0], dtype=F64), eps=1e-12)
-    torch.testing.assert_close(b, torch.tensor([1.0, -1, -1, 1], dtype=F64), rtol=0, atol=1e-10)
+    b = group_advantages_population(torch.tensor([1.0, 0, 0, 1], dtype=F64), eps=1e-12)
+    torch.testing.assert_close(b, torch.tensor([1.0, -1, -1, 1], dtype=F64),
+                               rtol=0, atol=1e-10)
     # a batch of groups (2, 3, G = 5) against statistics.stdev / pstdev, row by row
     r = torch.randn(2, 3, 5, generator=gen(0), dtype=F64)
     for eps in (1e-6, 0.5):
         a, b = group_advantages(r, eps), group_advantages_population(r, eps)
         for idx in [(i, j) for i in range(2) for j in range(3)]:
             row = r[idx].tolist()
-            m, s, p = statistics.fmean(row), statistics.stdev(row), statistics.pstdev(row)
+            m, s = statistics.fmean(row), statistics.stdev(row)
+            p = statistics.pstdev(row)
             for k, x in enumerate(row):
                 assert abs(a[idx][k].item() - (x - m) / (s + eps)) < 1e-12
                 assert abs(b[idx][k].item() - (x - m) / (p + eps)) < 1e-12
@@ -65,16 +67,20 @@ def test_group_advantages_by_hand_and_by_statistics():
        st.floats(0.01, 50), st.floats(-100, 100))
 def test_group_advantages_zero_mean_and_affine_invariance(rewards, scale, shift):
     r = torch.tensor(rewards, dtype=F64)
-    spread = r.std().item()
     a = group_advantages(r, eps=1e-9)
-    if spread < 1e-6:
-        # all-equal group (up to rounding): no signal, all advantages 0
-        assert a.abs().max() < 1e-3
+    if len(set(rewards)) == 1:
+        # all-equal group: no signal; mean(r) may differ from r_i by a rounding error
+        # (≈ 1e-13 here), which the default eps = 1e-6 turns into < 1e-6
+        assert group_advantages(r).abs().max() < 1e-6
         return
-    assert abs(a.sum().item()) < 1e-8  # zero mean
-    # r -> scale·r + shift leaves A unchanged (eps is negligible against std here)
+    spread = r.std().item()
+    assume(spread > 1e-3)  # below, rounding of scale·r + shift would dominate
+    assert abs(a.sum().item()) < 1e-9  # zero mean
+    # r -> scale·r + shift leaves A unchanged up to the eps in the denominators:
+    # |d/(s + eps) − d/(s + eps/scale)| <= |A| eps (1 + 1/scale) / s, plus rounding
     b = group_advantages(scale * r + shift, eps=1e-9)
-    torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+    bound = a.abs().max().item() * 1e-9 * (1 + 1 / scale) / spread + 1e-9
+    torch.testing.assert_close(a, b, rtol=0, atol=bound)
 
 
 @pytest.mark.formula("eq-group-advantage")
@@ -86,16 +92,25 @@ def test_group_advantages_all_equal_group_is_zero():
                                rtol=0, atol=1e-12)
 
 
+def test_group_advantages_default_eps():
+    r = torch.tensor([0.3, 1.2, -0.4], dtype=F64)
+    row = r.tolist()
+    m, s, p = statistics.fmean(row), statistics.stdev(row), statistics.pstdev(row)
+    for k, x in enumerate(r.tolist()):
+        assert abs(group_advantages(r)[k].item() - (x - m) / (s + 1e-6)) < 1e-12
+        assert abs(group_advantages_population(r)[k].item() - (x - m) / (p + 1e-6)) < 1e-12
+
+
 def test_group_advantages_bad_inputs():
-    with pytest.raises(ValueError, match="rewards"):
+    with pytest.raises(ValueError, match=r"^rewards must have a last \(group\) axis of length G"):
         group_advantages(torch.tensor([1.0]))
-    with pytest.raises(ValueError, match="rewards"):
+    with pytest.raises(ValueError, match="^rewards must have"):
         group_advantages(torch.tensor(1.0))
-    with pytest.raises(ValueError, match="rewards"):
+    with pytest.raises(ValueError, match="^rewards must be finite"):
         group_advantages(torch.tensor([1.0, float("nan")]))
-    with pytest.raises(ValueError, match="eps"):
+    with pytest.raises(ValueError, match="^eps must be positive"):
         group_advantages(torch.tensor([1.0, 2.0]), eps=0.0)
-    with pytest.raises(ValueError, match="eps"):
+    with pytest.raises(ValueError, match="^eps must be positive"):
         group_advantages_population(torch.tensor([1.0, 2.0]), eps=-1.0)
 
 
@@ -132,7 +147,8 @@ def test_process_advantages_against_loops():
         for b in range(B):
             ref = process_loop(step_r[b].tolist(), step_end[b].tolist(),
                                step_mask[b].tolist(), mask[b].tolist(), eps)
-            torch.testing.assert_close(a[b], torch.tensor(ref, dtype=F64), rtol=0, atol=1e-12)
+            torch.testing.assert_close(a[b], torch.tensor(ref, dtype=F64),
+                                       rtol=0, atol=1e-12)
 # --8<-- [end:test_process_advantages]
 
 
@@ -152,31 +168,35 @@ def test_process_advantages_bad_inputs():
     m = torch.ones(2, 3)
     r[0, 0] = 1.0
     process_advantages(r, end, sm, m)  # valid
-    with pytest.raises(ValueError, match="step_rewards"):
+    process_advantages(r, end, torch.tensor([[1, 0], [1, 0]]), m)  # exactly 2 steps: valid
+    # the output has the dtype of step_rewards, whatever the dtype of the masks
+    out = process_advantages(r.float(), end, sm.double(), m.double())
+    assert out.dtype == torch.float32
+    with pytest.raises(ValueError, match="^step_rewards must be finite"):
         process_advantages(torch.full((2, 2), float("inf")), end, sm, m)
     with pytest.raises(ValueError, match="mask"):
         process_advantages(r, end, torch.ones(2, 3), m)
     with pytest.raises(ValueError, match="mask"):
         process_advantages(r, end, torch.full((2, 2), 0.5), m)
-    with pytest.raises(ValueError, match="step_end"):
+    with pytest.raises(ValueError, match="^step_end must be integer"):
         process_advantages(r, end.double(), sm, m)
-    with pytest.raises(ValueError, match="step_end"):
+    with pytest.raises(ValueError, match=r"^step_end must be integer token indices of shape \(2, 2\)"):
         process_advantages(r, end[:, :1], sm, m)
-    with pytest.raises(ValueError, match="mask"):
+    with pytest.raises(ValueError, match=r"^mask must have shape \(\.\.\., G, T\) with \(\.\.\., G\) = \(2,\)"):
         process_advantages(r, end, sm, torch.ones(3, 3))
-    with pytest.raises(ValueError, match="mask"):
+    with pytest.raises(ValueError, match="^mask must have shape"):
         process_advantages(r[0], end[0], sm[0], m[0])
     with pytest.raises(ValueError, match="mask"):
         process_advantages(r, end, sm, torch.full((2, 3), 2))
-    with pytest.raises(ValueError, match="step_end"):
+    with pytest.raises(ValueError, match="^step_end must lie in"):
         process_advantages(r, torch.tensor([[0, 3], [0, 1]]), sm, m)
-    with pytest.raises(ValueError, match="step_end"):
+    with pytest.raises(ValueError, match="^step_end must lie in"):
         process_advantages(r, torch.tensor([[0, 1], [-1, 1]]), sm, m)
     # an out-of-range index on a missing step is ignored
     process_advantages(r, torch.tensor([[0, 9], [0, 1]]), torch.tensor([[1, 0], [1, 1]]), m)
     with pytest.raises(ValueError, match="eps"):
         process_advantages(r, end, sm, m, eps=0.0)
-    with pytest.raises(ValueError, match="step_mask"):
+    with pytest.raises(ValueError, match="^step_mask must select at least 2 steps"):
         process_advantages(r, end, torch.tensor([[1, 0], [0, 0]]), m)
 
 
@@ -237,7 +257,7 @@ def test_k1_unbiased_but_negative_k2_biased():
 
 @pytest.mark.formula("eq-kl-k3")
 def test_k3_gradient_is_the_reverse_kl_gradient():
-    # as a loss, E_{o~π_θ}[∇_θ k3(o)] (sampling distribution held fixed) = ∇_θ KL(π_ref ‖ π_θ)
+    # as a loss, E_{o~π_θ}[∇_θ k3(o)] (sampling held fixed) = ∇_θ KL(π_ref ‖ π_θ)
     z = torch.randn(5, generator=gen(20), dtype=F64, requires_grad=True)
     z_ref = torch.randn(5, generator=gen(21), dtype=F64)
     log_p = z - torch.log(torch.exp(z).sum())  # log-softmax written out
@@ -248,14 +268,23 @@ def test_k3_gradient_is_the_reverse_kl_gradient():
     torch.testing.assert_close(g_k3, g_rev, rtol=0, atol=1e-12)
 
 
-def test_kl_estimators_bad_inputs():
+def test_kl_estimators_bad_inputs_and_dtype():
+    for k in (kl_k1, kl_k2, kl_k3):
+        # the estimate has the dtype of logp
+        assert k(torch.zeros(2), torch.zeros(2, dtype=F64)).dtype == torch.float32
     for k in (kl_k1, kl_k2, kl_k3, kl_moments):
-        with pytest.raises(ValueError, match="logp_ref"):
+        with pytest.raises(ValueError, match="^logp_ref must have the shape of logp"):
             k(torch.zeros(3), torch.zeros(2))
-        with pytest.raises(ValueError, match="logp"):
+        with pytest.raises(ValueError, match="^logp must be finite"):
             k(torch.tensor([float("nan")]), torch.zeros(1))
-    with pytest.raises(ValueError, match="logp"):
+        with pytest.raises(ValueError, match="^logp_ref must be finite"):
+            k(torch.zeros(1), torch.tensor([float("inf")]))
+    with pytest.raises(ValueError, match="^logp must be normalised"):
         kl_moments(torch.zeros(3), torch.zeros(3))  # probabilities sum to 3
+    half = torch.log(torch.tensor([0.5, 0.5], dtype=F64))
+    kl_moments(half + 2.5e-7, half)  # sums to 1 + 5e-7: accepted
+    with pytest.raises(ValueError, match="^logp must be normalised"):
+        kl_moments(half + 1e-6, half)  # sums to 1 + 2e-6
 
 
 # --8<-- [start:test_kl_moments]
@@ -296,7 +325,7 @@ def test_kl_moments_batched():
 
 
 def random_tokens(seed: int, shape=(2, 4, 6), spread: float = 0.4):
-    """Old, current and reference log-probs and a ragged response mask of a batch of groups."""
+    """Old, current and reference log-probs and a ragged response mask."""
     g = gen(seed)
     logp_old = -torch.rand(shape, generator=g, dtype=F64) * 3 - 0.05
     logp = logp_old + spread * torch.randn(shape, generator=g, dtype=F64)
@@ -328,6 +357,15 @@ def test_ppo_objective_against_a_loop():
         got = ppo_objective(logp, logp_old, adv, mask, eps)
         assert abs(got.item() - total / 5) < 1e-12
 # --8<-- [end:test_ppo_objective]
+
+
+@pytest.mark.formula("eq-ppo")
+def test_ppo_objective_batched_over_groups():
+    logp, logp_old, _, mask = random_tokens(19, shape=(2, 3, 4))
+    adv = torch.randn(2, 3, generator=gen(22), dtype=F64)
+    flat = ppo_objective(logp.reshape(6, 4), logp_old.reshape(6, 4), adv.reshape(6),
+                         mask.reshape(6, 4))
+    assert abs(ppo_objective(logp, logp_old, adv, mask).item() - flat.item()) < 1e-14
 
 
 @pytest.mark.formula("eq-ppo")
@@ -396,13 +434,15 @@ def test_grpo_gradient_autograd_equals_the_formula():
     outcome = group_advantages(torch.randn(3, 4, generator=gen(15), dtype=F64))
     process = torch.randn(3, 4, 5, generator=gen(16), dtype=F64)
     ratio = torch.exp(logp - logp_old)
-    # the data exercise both branches of the min: tokens inside and outside the clip range
+    # the data exercise both branches of the min: tokens inside and outside the clip
     assert ((ratio > 1.2) & (mask > 0)).any() and ((ratio < 0.8) & (mask > 0)).any()
     for adv in (outcome, process):
         for eps, beta in ((0.2, 0.04), (0.1, 0.5)):
             x = logp.clone().requires_grad_(True)
             grpo_loss(x, logp_old, logp_ref, adv, mask, eps, beta).backward()
-            analytic = grpo_loss_grad(logp, logp_old, logp_ref, adv, mask, eps, beta)
+            # an integer 0/1 mask is accepted
+            analytic = grpo_loss_grad(logp, logp_old, logp_ref, adv, mask.long(),
+                                      eps, beta)
             torch.testing.assert_close(x.grad, analytic, rtol=0, atol=1e-14)
 # --8<-- [end:test_grpo_gradient]
 
@@ -425,32 +465,45 @@ def test_on_policy_gradient_coefficient():
                                                0.2, 0.04))
 
 
-def test_grpo_bad_inputs():
+def test_grpo_bad_inputs_and_dtype():
     logp, logp_old, logp_ref, mask = random_tokens(18)
     adv = torch.zeros(2, 4, dtype=F64)
+    nan = torch.full_like(logp, float("nan"))
     for f in (grpo_loss, grpo_loss_grad):
-        with pytest.raises(ValueError, match="logp"):
+        # the result has the dtype of logp
+        assert f(logp.float(), logp_old, logp_ref, adv, mask).dtype == torch.float32
+        with pytest.raises(ValueError, match=r"^logp must have shape \(\.\.\., G, T\)"):
             f(logp[0, 0], logp_old[0, 0], logp_ref[0, 0], adv[0, 0], mask[0, 0])
-        with pytest.raises(ValueError, match="logp_old"):
+        with pytest.raises(ValueError, match="^logp_old must have the shape of logp"):
             f(logp, logp_old[0], logp_ref, adv, mask)
-        with pytest.raises(ValueError, match="logp_ref"):
+        with pytest.raises(ValueError, match="^logp_ref must have the shape of logp"):
             f(logp, logp_old, logp_ref[..., :3], adv, mask)
-        with pytest.raises(ValueError, match="advantages"):
+        with pytest.raises(ValueError, match=r"^advantages must have shape \(2, 4\) or \(2, 4, 6\)"):
             f(logp, logp_old, logp_ref, adv[0], mask)
-        with pytest.raises(ValueError, match="mask"):
+        with pytest.raises(ValueError, match="^mask must have shape"):
             f(logp, logp_old, logp_ref, adv, mask[0])
         empty = mask.clone()
         empty[1, 2] = 0
-        with pytest.raises(ValueError, match="mask"):
+        with pytest.raises(ValueError, match="^mask must select at least one token"):
             f(logp, logp_old, logp_ref, adv, empty)
-        with pytest.raises(ValueError, match="beta"):
+        with pytest.raises(ValueError, match="^beta must be non-negative"):
             f(logp, logp_old, logp_ref, adv, mask, beta=-0.1)
-        with pytest.raises(ValueError, match="logp"):
-            f(logp * float("nan"), logp_old, logp_ref, adv, mask)
+        f(logp, logp_old, logp_ref, adv, mask, beta=0.0)  # beta = 0 is allowed
+        with pytest.raises(ValueError, match="^logp must be finite"):
+            f(nan, logp_old, logp_ref, adv, mask)
+        with pytest.raises(ValueError, match="^logp_old must be finite"):
+            f(logp, nan, logp_ref, adv, mask)
+        with pytest.raises(ValueError, match="^logp_ref must be finite"):
+            f(logp, logp_old, nan, adv, mask)
+        with pytest.raises(ValueError, match="^advantages must be finite"):
+            f(logp, logp_old, logp_ref, adv * float("nan"), mask)
     for f in (grpo_loss, grpo_loss_grad):
         with pytest.raises(ValueError, match="eps"):
             f(logp, logp_old, logp_ref, adv, mask, eps=1.0)
         with pytest.raises(ValueError, match="eps"):
             f(logp, logp_old, logp_ref, adv, mask, eps=0.0)
-    with pytest.raises(ValueError, match="logp_old"):
+    with pytest.raises(ValueError, match="^logp_old must have the shape of logp"):
         ppo_objective(logp, logp_old[0], adv, mask)
+    with pytest.raises(ValueError, match="^logp_old must be finite"):
+        ppo_objective(logp, nan, adv, mask)
+    assert ppo_objective(logp.float(), logp_old, adv, mask).dtype == torch.float32

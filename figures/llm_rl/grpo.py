@@ -80,7 +80,8 @@ def _advantage_figure():
         n = int(mask[i].sum())
         right.step(t[:n], a[i, :n], style, where="mid", label=f"output {i + 1}")
         for j in range(int(step_m[i].sum())):
-            right.annotate(f"r={step_r[i, j]:.1f}", (float(step_end[i, j]), float(a[i, step_end[i, j]])),
+            end = int(step_end[i, j])
+            right.annotate(f"r={step_r[i, j]:.1f}", (end, float(a[i, end])),
                            textcoords="offset points", xytext=(0, 6 - 14 * i), fontsize=7,
                            ha="center")
     right.axhline(0, color="gray", lw=0.6)

@@ -1,15 +1,21 @@
 """GRPO: group-relative advantages, the k1/k2/k3 KL estimators and the group objective.
 
-Page: llm-rl/grpo (docs/llm-rl/grpo.md); each function names the anchor of the equation it
-implements. Tensors: rewards (..., G) with the group of G outputs on the last axis; token
-tensors (..., G, T) right-padded with a response mask, as in snippets.llm_rl.rlhf_ppo.
+Page: llm-rl/grpo (docs/llm-rl/grpo.md); each function names the anchor of the equation
+it implements. Tensors: rewards (..., G) with the group of G outputs on the last axis;
+token tensors (..., G, T) right-padded with a response mask, as in
+snippets.llm_rl.rlhf_ppo.
 """
 
 from __future__ import annotations
 
 import torch
 
-from snippets.llm_rl.rlhf_ppo import _as_tensor, check_mask, masked_mean, ppo_clip_objective
+from snippets.llm_rl.rlhf_ppo import (
+    _as_tensor,
+    check_mask,
+    masked_mean,
+    ppo_clip_objective,
+)
 
 
 def _group_normalise(rewards, eps: float, correction: int) -> torch.Tensor:
@@ -20,15 +26,18 @@ def _group_normalise(rewards, eps: float, correction: int) -> torch.Tensor:
         raise ValueError(f"eps must be positive, got {eps}")
     # mean(r) over the group
     mean = rewards.mean(dim=-1, keepdim=True)
-    # std(r): divisor G − correction
-    std = rewards.std(dim=-1, keepdim=True, correction=correction)
+    # std(r) = sqrt(Σ_i (r_i − mean)² / (G − correction)); correction 1: sample std
+    G = rewards.shape[-1]
+    std = (((rewards - mean) ** 2).sum(dim=-1, keepdim=True) / (G - correction)).sqrt()
     # (r_i − mean(r)) / (std(r) + eps)
     return (rewards - mean) / (std + eps)
 
 
 # --8<-- [start:group_advantages]
 def group_advantages(rewards, eps: float = 1e-6) -> torch.Tensor:
-    """Outcome-supervision advantages A_i = (r_i - mean(r)) / (std(r) + eps) (#eq-group-advantage).
+    """Outcome-supervision advantages A_i = (r_i - mean(r)) / (std(r) + eps).
+
+    Page anchor: #eq-group-advantage.
 
     rewards: shape (..., G), one group of G outputs per leading index, G >= 2.
     std is the sample standard deviation (Bessel's correction, divisor G - 1), as in the
@@ -39,7 +48,7 @@ def group_advantages(rewards, eps: float = 1e-6) -> torch.Tensor:
 
 
 def group_advantages_population(rewards, eps: float = 1e-6) -> torch.Tensor:
-    """The same with the population std (divisor G): sqrt((G-1)/G) times group_advantages."""
+    """The same with the population std (divisor G): sqrt(G/(G-1)) times larger."""
     return _group_normalise(rewards, eps, correction=0)
 # --8<-- [end:group_advantages]
 
@@ -47,13 +56,14 @@ def group_advantages_population(rewards, eps: float = 1e-6) -> torch.Tensor:
 # --8<-- [start:process_advantages]
 def process_advantages(step_rewards, step_end, step_mask, mask, eps: float = 1e-6
                        ) -> torch.Tensor:
-    """Process-supervision advantages A_{i,t} = sum_{j: index(j) >= t} r~_{i,j} (#eq-process-advantage).
+    """Process-supervision advantages A_{i,t} = sum_{j: index(j) >= t} r~_{i,j}.
 
-    step_rewards, step_end, step_mask: shape (..., G, K), the reward of step j of output i,
-    the token index index(j) at which that step ends, and 1 for the steps that exist (an
-    output has at most K steps). r~ = (r - mean(R)) / (std(R) + eps), where R pools the
-    existing steps of all G outputs of a group (sample std). mask: (..., G, T) response mask.
-    Returns (..., G, T), zero on padding.
+    Page anchor: #eq-process-advantage.
+    step_rewards, step_end, step_mask: shape (..., G, K), the reward of step j of output
+    i, the token index index(j) at which that step ends, and 1 for the steps that exist
+    (an output has at most K steps). r~ = (r - mean(R)) / (std(R) + eps), where R pools
+    the existing steps of all G outputs of a group (sample std).
+    mask: (..., G, T) response mask. Returns (..., G, T), zero on padding.
     """
     step_rewards = _as_tensor("step_rewards", step_rewards)
     step_mask = check_mask(step_mask, step_rewards.shape).to(step_rewards.dtype)
@@ -76,12 +86,13 @@ def process_advantages(step_rewards, step_end, step_mask, mask, eps: float = 1e-
         raise ValueError("step_mask must select at least 2 steps in every group")
     # mean(R) and sample std(R) over the existing steps of the whole group
     mean = (step_rewards * step_mask).sum(dim=(-2, -1), keepdim=True) / n
-    var = (((step_rewards - mean) * step_mask) ** 2).sum(dim=(-2, -1), keepdim=True) / (n - 1)
+    squares = ((step_rewards - mean) * step_mask) ** 2
+    var = squares.sum(dim=(-2, -1), keepdim=True) / (n - 1)
     # r~_{i,j} = (r_{i,j} − mean(R)) / (std(R) + eps), 0 for missing steps
     normalised = (step_rewards - mean) / (var.sqrt() + eps) * step_mask
     # step j counts for token t when index(j) >= t: shape (..., G, T, K)
     t = torch.arange(T)
-    later = (step_end.unsqueeze(-2) >= t.unsqueeze(-1)).to(step_rewards.dtype)
+    later = step_end.unsqueeze(-2) >= t[:, None]
     # A_{i,t} = Σ_{index(j) >= t} r~_{i,j}, on response tokens only
     return (later * normalised.unsqueeze(-2)).sum(dim=-1) * mask
 # --8<-- [end:process_advantages]
@@ -98,7 +109,9 @@ def _log_pair(logp, logp_ref):
 
 # --8<-- [start:kl_k3]
 def kl_k3(logp, logp_ref) -> torch.Tensor:
-    """Per-element k3 estimate of KL(pi_theta || pi_ref) at a token sampled from pi_theta (#eq-kl-k3).
+    """Per-element k3 estimate of KL(pi_theta || pi_ref) at a token o ~ pi_theta.
+
+    Page anchor: #eq-kl-k3.
 
     With log-ratio u = log pi_ref - log pi_theta: k3 = exp(u) - u - 1 >= 0, and its
     expectation under pi_theta is exactly the KL divergence. Any shape; logp_ref alike.
@@ -111,7 +124,7 @@ def kl_k3(logp, logp_ref) -> torch.Tensor:
 
 
 def kl_k1(logp, logp_ref) -> torch.Tensor:
-    """k1 = -u = log pi_theta - log pi_ref: unbiased, but negative for half the tokens."""
+    """k1 = -u = log pi_theta - log pi_ref: unbiased, but negative on some tokens."""
     logp, logp_ref = _log_pair(logp, logp_ref)
     return logp - logp_ref
 
@@ -125,14 +138,15 @@ def kl_k2(logp, logp_ref) -> torch.Tensor:
 
 # --8<-- [start:kl_moments]
 def kl_moments(logp, logp_ref) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """Exact mean and variance of k1, k2, k3 under x ~ pi_theta, by a sum over the vocabulary.
+    """Exact mean and variance of k1, k2, k3 under o ~ pi_theta (#eq-kl-moments).
 
-    logp, logp_ref: full log-probability vectors, shape (..., V) (each sums to 1 in
-    probability). Returns {"k1": (mean, var), "k2": ..., "k3": ...}, each of shape (...).
+    A sum over the vocabulary. logp, logp_ref: full log-probability vectors, shape
+    (..., V) (each sums to 1 in probability).
+    Returns {"k1": (mean, var), "k2": ..., "k3": ...}, each of shape (...).
     """
     logp, logp_ref = _log_pair(logp, logp_ref)
     p = torch.exp(logp)
-    if not torch.allclose(p.sum(-1), torch.ones((), dtype=p.dtype), atol=1e-6):
+    if ((p.sum(-1) - 1.0).abs() > 1e-6).any():
         raise ValueError("logp must be normalised log-probabilities over the last axis")
     out = {}
     for name, k in (("k1", kl_k1), ("k2", kl_k2), ("k3", kl_k3)):
@@ -171,9 +185,10 @@ def _token_tensors(logp, others: dict, advantages, mask):
 
 # --8<-- [start:ppo_objective]
 def ppo_objective(logp, logp_old, advantages, mask, eps: float = 0.2) -> torch.Tensor:
-    """PPO surrogate J = mean_o 1/|o| sum_t min(r_t A_t, clip(r_t, 1-eps, 1+eps) A_t) (#eq-ppo).
+    """PPO surrogate J = mean_o 1/|o| sum_t min(r_t A_t, clip(r_t, 1-eps, 1+eps) A_t).
 
-    logp, logp_old, advantages, mask: shape (B, T) (or (..., T)); r_t = exp(logp - logp_old).
+    Page anchor: #eq-ppo. logp, logp_old, mask: shape (B, T) (or (..., T));
+    advantages: the same or (B,); r_t = exp(logp - logp_old).
     Returns the scalar objective (to maximise), averaged over the responses.
     """
     logp, (logp_old,), advantages, mask = _token_tensors(
@@ -210,8 +225,9 @@ def grpo_loss(logp, logp_old, logp_ref, advantages, mask, eps: float = 0.2,
     # r_{i,t}(θ) = π_θ / π_old
     ratio = torch.exp(logp - logp_old)
     # min(r Â, clip(r, 1 − ε, 1 + ε) Â) − β D_KL[π_θ ‖ π_ref]   (k3 per token)
-    per_token = ppo_clip_objective(ratio, advantages, eps) - beta * kl_k3(logp, logp_ref)
-    # 1/|o_i| Σ_t per response, then 1/G Σ_i and the mean over groups: one mean over (..., G)
+    per_token = (ppo_clip_objective(ratio, advantages, eps)
+                 - beta * kl_k3(logp, logp_ref))
+    # 1/|o_i| Σ_t per response, then 1/G Σ_i and the mean over groups: one mean
     return -masked_mean(per_token, mask, dim=-1).mean()
 # --8<-- [end:grpo_loss]
 
@@ -221,8 +237,8 @@ def grpo_loss_grad(logp, logp_old, logp_ref, advantages, mask, eps: float = 0.2,
                    beta: float = 0.04) -> torch.Tensor:
     """Analytic d(grpo_loss)/d(logp), shape (..., G, T) (#eq-grpo-gradient).
 
-    d/d logp_{i,t} = -m_{i,t} / (N |o_i|) [1{unclipped} r A + beta (pi_ref/pi_theta - 1)],
-    N = number of responses (groups times G); 'unclipped' means the min picks r A.
+    d/d logp_{i,t} = -m_{i,t} / (N |o_i|) [1{unclipped} r A + beta (pi_ref/pi_th - 1)]
+    with N = number of responses (groups times G); 'unclipped': the min picks r A.
     """
     logp, (logp_old, logp_ref), advantages, mask = _token_tensors(
         logp, {"logp_old": logp_old, "logp_ref": logp_ref}, advantages, mask)
@@ -232,25 +248,24 @@ def grpo_loss_grad(logp, logp_old, logp_ref, advantages, mask, eps: float = 0.2,
     ratio = torch.exp(logp - logp_old)
     clipped = torch.clamp(ratio, 1.0 - eps, 1.0 + eps)
     # the min keeps r Â (its derivative r Â) or the constant clip(r) Â (derivative 0)
-    unclipped = (ratio * advantages <= clipped * advantages).to(logp.dtype)
+    unclipped = ratio * advantages <= clipped * advantages
     # d(−β k3)/d log π_θ = β (π_ref/π_θ − 1)
     kl_term = beta * (torch.exp(logp_ref - logp) - 1.0)
     # weight m_{i,t} / (N |o_i|) of the sample-level mean
-    weight = mask / mask.sum(-1, keepdim=True) / mask[..., 0].numel()
+    weight = mask / mask.sum(-1, keepdim=True) / mask.shape[:-1].numel()
     return -weight * (unclipped * ratio * advantages + kl_term)
 # --8<-- [end:grpo_loss_grad]
 
 
 if __name__ == "__main__":
     torch.set_printoptions(precision=4, sci_mode=False)
-    rewards = torch.tensor([[1.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]],
+    rewards = torch.tensor([[1.0, 0, 0, 1], [1, 0, 0, 0], [1, 1, 1, 1]],
                            dtype=torch.float64)
     print("rewards (3 groups of G = 4):\n", rewards)
     print("advantages, sample std (API):\n", group_advantages(rewards))
     print("advantages, population std:\n", group_advantages_population(rewards))
-    print("population / sample =",
-          float(group_advantages_population(rewards)[0, 0] / group_advantages(rewards)[0, 0]),
-          " sqrt(G/(G-1)) =", (4 / 3) ** 0.5)
+    factor = group_advantages_population(rewards) / group_advantages(rewards)
+    print("population / sample =", float(factor[0, 0]), " sqrt(G/(G-1)) =", (4 / 3) ** 0.5)
     # process supervision: 2 outputs, T = 6 tokens, steps end at the given tokens
     step_r = torch.tensor([[0.9, 0.2, 0.7], [0.1, 0.6, 0.0]], dtype=torch.float64)
     step_end = torch.tensor([[1, 3, 5], [2, 4, 0]])
@@ -273,6 +288,8 @@ if __name__ == "__main__":
     lref = lo + 0.3 * torch.randn(2, 4, 5, generator=g, dtype=torch.float64)
     m = torch.ones(2, 4, 5, dtype=torch.float64)
     m[:, 1, 3:] = 0
-    adv = group_advantages(torch.tensor([[1.0, 0, 0, 1], [0, 0, 1, 0]], dtype=torch.float64))
+    adv = group_advantages(torch.tensor([[1.0, 0, 0, 1], [0, 0, 1, 0]],
+                                        dtype=torch.float64))
     print("GRPO loss =", float(grpo_loss(lt, lo, lref, adv, m)))
-    print("PPO objective of group 0 (no KL) =", float(ppo_objective(lt[0], lo[0], adv[0], m[0])))
+    print("PPO objective of group 0 (no KL) =",
+          float(ppo_objective(lt[0], lo[0], adv[0], m[0])))
