@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from snippets.llm_rl.dapo import (
     aggregate_loss,
+    kl_term,
     clip_active,
     dapo_logp_grad,
     dapo_loss,
@@ -36,7 +37,7 @@ F64 = torch.float64
 
 
 def batch(seed: int, lengths, T: int):
-    """Random logp, logp_old (float64, <= 0) and a right-padded mask with the given lengths.
+    """Random logp, logp_old (float64, <= 0) and a right-padded mask of given lengths.
 
     lengths: nested list of shape (..., G); returns tensors of shape (..., G, T).
     """
@@ -96,7 +97,8 @@ def test_token_objective_by_hand_and_per_response_advantages():
 def test_grpo_loss_equals_explicit_loops():
     logp, logp_old, mask = batch(2, [[2, 6, 4], [5, 1, 3]], T=6)  # 2 questions, G = 3
     logp_ref = batch(3, [[6, 6, 6], [6, 6, 6]], T=6)[1]
-    adv = group_advantages(torch.tensor([[1.0, -1.0, -1.0], [1.0, 1.0, -1.0]], dtype=F64))
+    rewards = torch.tensor([[1.0, -1.0, -1.0], [1.0, 1.0, -1.0]], dtype=F64)
+    adv = group_advantages(rewards)
     got = grpo_loss(logp, logp_old, adv, mask, logp_ref=logp_ref)  # ε = 0.2, β = 0.04
     total = 0.0
     for b, i in itertools.product(range(2), range(3)):
@@ -133,6 +135,11 @@ def test_beta_zero_drops_the_reference_model():
     assert abs(float(no_ref) + want) < 1e-12
     # with β > 0 the k3 term (≥ 0) raises the loss by β · its sample-level mean
     assert float(with_kl.detach()) > float(no_ref)
+    # the term itself: zeros at β = 0, β · k3 on response tokens otherwise
+    assert (kl_term(logp, None, mask, 0.0) == 0).all()
+    u = torch.zeros_like(logp) - logp  # log(π_ref/π_θ) with logp_ref = 0
+    torch.testing.assert_close(kl_term(logp, torch.zeros_like(logp), mask, 0.5),
+                               0.5 * (torch.exp(u) - u - 1) * mask, rtol=0, atol=1e-14)
 # --8<-- [end:test_no_kl]
 
 
@@ -162,8 +169,8 @@ def test_clip_higher_range_and_zero_gradient_outside():
             torch.maximum(r, torch.tensor(1 - eps_low, dtype=F64))
         torch.testing.assert_close(obj.detach(), a * bound, rtol=0, atol=1e-12)
         # autograd slope = A where the page says "active", 0 elsewhere
-        torch.testing.assert_close(ratio.grad, a * clip_active(r, adv, eps_low, eps_high),
-                                   rtol=0, atol=0)
+        slope = a * clip_active(r, adv, eps_low, eps_high)
+        torch.testing.assert_close(ratio.grad, slope, rtol=0, atol=0)
         outside = (r > 1 + eps_high) if a > 0 else (r < 1 - eps_low)
         assert (ratio.grad[outside] == 0).all() and (ratio.grad[~outside] == a).all()
         assert outside.any() and (~outside).any()
@@ -182,6 +189,13 @@ def test_clip_active_by_hand():
     r = torch.tensor([1.2799, 1.2801, 0.8001, 0.7999], dtype=F64)
     a = torch.tensor([1.0, 1.0, -1.0, -1.0], dtype=F64)
     assert clip_active(r, a, 0.2, 0.28).tolist() == [1, 0, 1, 0]
+    assert clip_active(r, a, 0.2, 0.28).dtype == F64
+    # exactly on a bound the gradient still flows, as torch's autograd says
+    on = torch.tensor([1 + 0.28, 1 - 0.2], dtype=F64, requires_grad=True)
+    a = torch.tensor([1.0, -1.0], dtype=F64)
+    ppo_clip_objective(on, a, 0.2, 0.28).sum().backward()
+    assert on.grad.tolist() == [1.0, -1.0]
+    assert clip_active(on.detach(), a, 0.2, 0.28).tolist() == [1.0, 1.0]
 
 
 # --8<-- [start:test_dynamic_sampling]
@@ -197,6 +211,10 @@ def test_dynamic_sampling_removes_exactly_the_zero_advantage_groups(G):
     dropped = patterns[~keep].tolist()
     assert dropped == [[0] * G, [1] * G]
     assert keep.shape == (2**G,) and keep.dtype == torch.bool
+    # leading axes (2, 3) of groups, G on the last axis
+    many = patterns[torch.arange(6) % 2**G].reshape(2, 3, G)
+    assert (dynamic_sampling_keep(many) == keep[torch.arange(6) % 2**G].reshape(2, 3)).all()
+    assert bool(dynamic_sampling_keep([1, 0, 1])) and not dynamic_sampling_keep([1, 1])
 # --8<-- [end:test_dynamic_sampling]
 
 
@@ -234,8 +252,8 @@ def test_three_aggregations_against_loops_on_unequal_lengths():
         torch.testing.assert_close(token_weights(mask, mode, 10), xg.grad,
                                    rtol=0, atol=1e-15)
     two = torch.tensor([[1.0] * 2 + [0.0] * 6, [1.0] * 8], dtype=F64)
-    table = [[float(token_weights(two, m, 8)[i, 0]) for m in ("sample", "token", "fixed")]
-             for i in range(2)]
+    modes = ("sample", "token", "fixed")
+    table = [[float(token_weights(two, m, 8)[i, 0]) for m in modes] for i in range(2)]
     assert table == [[1 / 4, 1 / 10, 1 / 16], [1 / 16, 1 / 10, 1 / 16]]
 # --8<-- [end:test_token_level_loss]
 
@@ -249,18 +267,21 @@ def test_default_mode_is_token_and_equal_lengths_agree():
     torch.testing.assert_close(token_weights(mask), token_weights(mask, "token"))
     # equal lengths |o_i| = 4: sample = token, and fixed with L_max = 4 (≥ T? no: T = 6)
     assert abs(float(aggregate_loss(x, mask, "sample")) - token) < 1e-12
-    assert abs(float(aggregate_loss(x, mask, "fixed", max_len=6)) - token * 4 / 6) < 1e-12
+    fixed = float(aggregate_loss(x, mask, "fixed", max_len=6))
+    assert abs(fixed - token * 4 / 6) < 1e-12
 
 
 # --8<-- [start:test_dapo_gradient]
 @pytest.mark.formula("eq-dapo-objective")
 def test_dapo_gradient_autograd_equals_the_analytic_formula():
     logp, logp_old, mask = batch(10, [[2, 8, 5, 3], [6, 1, 8, 4]], T=8)  # (2, 4, 8)
-    adv = group_advantages(rule_reward(torch.tensor([[1, 0, 0, 1], [0, 1, 1, 1]])).to(F64))
+    correct = torch.tensor([[1, 0, 0, 1], [0, 1, 1, 1]])
+    adv = group_advantages(rule_reward(correct).to(F64))
     lp = logp.clone().requires_grad_(True)
     dapo_loss(lp, logp_old, adv, mask).backward()  # defaults ε_low = 0.2, ε_high = 0.28
     r = torch.exp(logp - logp_old)
-    assert ((r - 1.28).abs() > 1e-6).all() and ((r - 0.8).abs() > 1e-6).all()  # no kinks
+    # no ratio sits on a kink, where the slope is undefined
+    assert ((r - 1.28).abs() > 1e-6).all() and ((r - 0.8).abs() > 1e-6).all()
     grad = torch.zeros_like(logp)
     n_tokens = float(mask.sum())
     for b, i, t in itertools.product(range(2), range(4), range(8)):
@@ -311,7 +332,7 @@ def piecewise(y: float, L_max: float, L_cache: float) -> float:
 def test_overlong_penalty_equals_the_piecewise_definition(y, L_max, frac):
     L_cache = frac * L_max
     got = overlong_penalty(y, L_max, L_cache)
-    assert isinstance(got, float)
+    assert type(got) is float
     assert abs(got - piecewise(y, L_max, L_cache)) < 1e-12
 
 
@@ -323,8 +344,9 @@ def test_overlong_penalty_is_continuous_at_both_breakpoints():
                                [0.0, -0.5, -1.0, 0.0, -1.0], rtol=0, atol=1e-15)
     for knot in (L_max - L_cache, L_max):
         for h in (1e-3, 1e-6):
-            left, right = overlong_penalty(np.array([knot - h, knot + h]), L_max, L_cache)
-            # both one-sided values within the ramp's slope times h of the value at the knot
+            ys = np.array([knot - h, knot + h])
+            left, right = overlong_penalty(ys, L_max, L_cache)
+            # one-sided values within slope × h of the value at the knot
             at = piecewise(knot, L_max, L_cache)
             assert abs(left - at) <= h / L_cache + 1e-12
             assert abs(right - at) <= h / L_cache + 1e-12
@@ -338,77 +360,99 @@ def test_overlong_penalty_is_continuous_at_both_breakpoints():
 def test_bad_inputs_of_token_objective_and_losses():
     logp, logp_old, mask = batch(12, [[2, 3]], T=3)
     adv = torch.tensor([[1.0, -1.0]], dtype=F64)
-    with pytest.raises(ValueError, match="logp must have shape"):
+    with pytest.raises(ValueError, match="^logp must have shape"):
         token_objective(logp[0, 0], logp_old[0, 0], adv, mask, 0.2)
-    with pytest.raises(ValueError, match="logp_old must have the shape"):
+    with pytest.raises(ValueError, match="^logp_old must have the shape"):
         token_objective(logp, logp_old[..., :2], adv, mask, 0.2)
-    with pytest.raises(ValueError, match="log-probabilities"):
-        token_objective(logp + 5, logp_old, adv, mask, 0.2)
-    with pytest.raises(ValueError, match="log-probabilities"):
-        token_objective(logp, logp_old + 5, adv, mask, 0.2)
-    with pytest.raises(ValueError, match="advantages must have shape"):
+    for shift in (0.5, 5.0):
+        with pytest.raises(ValueError, match="^logp and logp_old must be log-prob"):
+            token_objective(logp + shift, logp_old, adv, mask, 0.2)
+        with pytest.raises(ValueError, match="^logp and logp_old must be log-prob"):
+            token_objective(logp, logp_old + shift, adv, mask, 0.2)
+    # log-probability 0 (a token of probability 1) is allowed
+    token_objective(logp * mask, logp_old * mask, adv, mask, 0.2)
+    nan = float("nan")
+    with pytest.raises(ValueError, match="^logp_old must be finite"):
+        token_objective(logp, logp_old * nan, adv, mask, 0.2)
+    with pytest.raises(ValueError, match="^advantages must be finite"):
+        token_objective(logp, logp_old, adv * nan, mask, 0.2)
+    with pytest.raises(ValueError, match=r"^advantages must have shape \(1, 2\) or \(1, 2, 3\)"):
         token_objective(logp, logp_old, adv[..., :1], mask, 0.2)
-    with pytest.raises(ValueError, match="mask must have shape"):
+    with pytest.raises(ValueError, match="^mask must have shape"):
         token_objective(logp, logp_old, adv, mask[..., :2], 0.2)
     for eps_low in (0.0, 1.0):
-        with pytest.raises(ValueError, match="eps_low must be in"):
+        with pytest.raises(ValueError, match="^eps_low must be in"):
             token_objective(logp, logp_old, adv, mask, eps_low)
-    with pytest.raises(ValueError, match="eps_high must be positive"):
+    with pytest.raises(ValueError, match="^eps_high must be positive"):
         dapo_loss(logp, logp_old, adv, mask, eps_high=0.0)
-    with pytest.raises(ValueError, match="beta must be >= 0"):
+    with pytest.raises(ValueError, match="^beta must be >= 0"):
         grpo_loss(logp, logp_old, adv, mask, beta=-0.1)
-    with pytest.raises(ValueError, match="logp_ref is needed"):
+    with pytest.raises(ValueError, match="^logp_ref is needed"):
         grpo_loss(logp, logp_old, adv, mask, beta=0.1)
-    with pytest.raises(ValueError, match="logp must be finite"):
+    with pytest.raises(ValueError, match="^beta must be >= 0"):
+        kl_term(logp, logp, mask, -1e-9)
+    with pytest.raises(ValueError, match="^mask must have shape"):
+        kl_term(logp, logp, mask[..., :2], 0.1)
+    with pytest.raises(ValueError, match="^logp must be finite"):
         dapo_logp_grad(logp * float("nan"), logp_old, adv, mask)
 
 
 def test_bad_inputs_of_aggregation_and_weights():
     _, _, mask = batch(13, [[2, 3]], T=3)
     x = torch.ones_like(mask)
-    with pytest.raises(ValueError, match="per_token must have a token axis"):
+    with pytest.raises(ValueError, match="^per_token must have a token axis"):
         aggregate_loss(torch.tensor(1.0), torch.tensor(1.0))
-    with pytest.raises(ValueError, match="mode must be one of"):
+    with pytest.raises(ValueError, match="^per_token must be finite"):
+        aggregate_loss(x * float("nan"), mask)
+    # one response of shape (T,) is a valid input for every mode
+    one = torch.tensor([1.0, 1.0, 0.0])
+    assert float(aggregate_loss(torch.tensor([2.0, 4.0, 9.0]), one, "sample")) == 3.0
+    assert token_weights(one, "fixed", 4).tolist() == [0.25, 0.25, 0.0]
+    with pytest.raises(ValueError, match="^mode must be one of"):
         aggregate_loss(x, mask, "mean")
-    with pytest.raises(ValueError, match="mode must be one of"):
+    with pytest.raises(ValueError, match="^mode must be one of"):
         token_weights(mask, "mean")
     for max_len in (None, 2):
-        with pytest.raises(ValueError, match="max_len must be a constant >= T = 3"):
+        with pytest.raises(ValueError, match="^max_len must be a constant >= T = 3"):
             aggregate_loss(x, mask, "fixed", max_len=max_len)
-        with pytest.raises(ValueError, match="max_len must be a constant >= T = 3"):
+        with pytest.raises(ValueError, match="^max_len must be a constant >= T = 3"):
             token_weights(mask, "fixed", max_len=max_len)
     assert float(aggregate_loss(x, mask, "fixed", max_len=3)) == 5 / 6  # T itself is fine
     assert float(token_weights(mask, "fixed", max_len=3)[0, 0, 0]) == 1 / 6
-    with pytest.raises(ValueError, match="at least one token"):
+    with pytest.raises(ValueError, match="^mask must give every response at least one token"):
         token_weights(torch.tensor([[1.0, 0.0], [0.0, 0.0]]))
-    with pytest.raises(ValueError, match="mask must hold only 0 and 1"):
+    with pytest.raises(ValueError, match="^mask must hold only 0 and 1"):
         token_weights(torch.tensor([[1.0, 0.5]]))
 
 
 def test_bad_inputs_of_reward_sampling_and_clip():
-    with pytest.raises(ValueError, match="correct must hold only"):
+    with pytest.raises(ValueError, match="^correct must hold only"):
         rule_reward([1, 2])
-    with pytest.raises(ValueError, match="correct must have shape"):
+    with pytest.raises(ValueError, match="^correct must have shape"):
         dynamic_sampling_keep(torch.tensor(1))
-    with pytest.raises(ValueError, match="correct must have shape"):
+    with pytest.raises(ValueError, match="^correct must have shape"):
         dynamic_sampling_keep([0.5, 1])
     r = torch.ones(3, dtype=F64)
-    with pytest.raises(ValueError, match="advantages must have the shape of ratio"):
+    with pytest.raises(ValueError, match="^advantages must have the shape of ratio"):
         clip_active(r, torch.ones(2), 0.2, 0.28)
-    with pytest.raises(ValueError, match="eps_low must be in"):
+    with pytest.raises(ValueError, match="^eps_low must be in"):
         clip_active(r, r, 1.0, 0.28)
-    with pytest.raises(ValueError, match="eps_high must be positive"):
-        clip_active(r, r, 0.2, -0.1)
+    with pytest.raises(ValueError, match="^eps_high must be positive"):
+        clip_active(r, r, 0.2, 0.0)
+    with pytest.raises(ValueError, match="^ratio must be finite"):
+        clip_active(r * float("inf"), r, 0.2, 0.28)
+    with pytest.raises(ValueError, match="^advantages must be finite"):
+        clip_active(r, r * float("nan"), 0.2, 0.28)
 
 
 def test_bad_inputs_of_overlong_penalty():
     for length in (-1, float("inf"), [5, -0.5]):
-        with pytest.raises(ValueError, match="length must be finite and >= 0"):
+        with pytest.raises(ValueError, match="^length must be finite and >= 0"):
             overlong_penalty(length, 100, 20)
     for cache_len in (0, -3):
-        with pytest.raises(ValueError, match="cache_len must be positive"):
+        with pytest.raises(ValueError, match="^cache_len must be positive"):
             overlong_penalty(5, 100, cache_len)
-    with pytest.raises(ValueError, match="max_len must be >= cache_len"):
+    with pytest.raises(ValueError, match="^max_len must be >= cache_len"):
         overlong_penalty(5, 19, 20)
     # boundaries that are allowed: length 0, max_len = cache_len (ramp from length 0)
     assert overlong_penalty(0, 100, 20) == 0.0

@@ -29,7 +29,7 @@ def _check_eps(eps_low: float, eps_high: float) -> None:
 def _token_inputs(logp, logp_old, mask):
     """logp, logp_old as tensors of one shape (..., G, T) and the mask as their dtype."""
     logp = _as_tensor("logp", logp)
-    logp_old = _as_tensor("logp_old", logp_old).to(logp.dtype)
+    logp_old = _as_tensor("logp_old", logp_old)
     if logp.ndim < 2:
         raise ValueError(f"logp must have shape (..., G, T), got {tuple(logp.shape)}")
     if logp_old.shape != logp.shape:
@@ -37,12 +37,12 @@ def _token_inputs(logp, logp_old, mask):
                          f"got {tuple(logp_old.shape)}")
     if (logp > 0).any() or (logp_old > 0).any():
         raise ValueError("logp and logp_old must be log-probabilities (<= 0)")
-    return logp, logp_old, check_mask(mask, logp.shape).to(logp.dtype)
+    return logp, logp_old, check_mask(mask, logp.shape)
 
 
-def _token_advantages(advantages, shape: torch.Size, dtype) -> torch.Tensor:
+def _token_advantages(advantages, shape: torch.Size) -> torch.Tensor:
     """Advantages of shape (..., G) (one per response) or (..., G, T) (one per token)."""
-    advantages = _as_tensor("advantages", advantages).to(dtype)
+    advantages = _as_tensor("advantages", advantages)
     if advantages.shape == shape[:-1]:
         # Â_{i,t} = Â_i for every token t of response i
         return advantages.unsqueeze(-1).expand(shape)
@@ -54,31 +54,31 @@ def _token_advantages(advantages, shape: torch.Size, dtype) -> torch.Tensor:
 
 # --8<-- [start:rule_reward]
 def rule_reward(correct) -> torch.Tensor:
-    """Rule-based outcome reward R(y_hat, y) = 1 if is_equivalent(y_hat, y) else -1 (#eq-rule-reward).
+    """Rule-based reward R = 1 if is_equivalent(y_hat, y) else -1 (#eq-rule-reward).
 
-    correct: bool or 0/1 tensor of any shape, e.g. (..., G); returns +1.0 / -1.0 elementwise.
+    correct: bool or 0/1 tensor of any shape, e.g. (..., G); returns +1.0 / -1.0.
     """
     correct = torch.as_tensor(correct)
     if not ((correct == 0) | (correct == 1)).all():
         raise ValueError("correct must hold only booleans or 0/1")
     # R = +1 if the final answer is equivalent to the reference, −1 otherwise
-    return torch.where(correct.bool(), 1.0, -1.0).to(torch.get_default_dtype())
+    return torch.where(correct.bool(), 1.0, -1.0)
 # --8<-- [end:rule_reward]
 
 
 # --8<-- [start:token_objective]
 def token_objective(logp, logp_old, advantages, mask, eps_low: float,
                     eps_high: float | None = None) -> torch.Tensor:
-    """Per-token clipped surrogate of PPO / GRPO / DAPO, zero on padding (#eq-ppo-objective).
+    """Per-token clipped surrogate of PPO / GRPO / DAPO (#eq-ppo-objective).
 
-    r_{i,t} = exp(logp - logp_old);  min(r Â, clip(r, 1 - eps_low, 1 + eps_high) Â) * mask.
-    logp, logp_old, mask: (..., G, T); advantages: (..., G, T) per token (PPO with GAE) or
-    (..., G) per response (GRPO, DAPO). eps_high defaults to eps_low (symmetric clipping).
+    r = exp(logp - logp_old);  min(r Â, clip(r, 1 - eps_low, 1 + eps_high) Â) * mask.
+    logp, logp_old, mask: (..., G, T); advantages: (..., G, T) per token (PPO
+    with GAE) or (..., G) per response (GRPO, DAPO). eps_high defaults to eps_low.
     """
     logp, logp_old, mask = _token_inputs(logp, logp_old, mask)
     eps_high = eps_low if eps_high is None else eps_high
     _check_eps(eps_low, eps_high)
-    adv = _token_advantages(advantages, logp.shape, logp.dtype)
+    adv = _token_advantages(advantages, logp.shape)
     # r_{i,t}(θ) = π_θ(o_{i,t} | q, o_{i,<t}) / π_old(o_{i,t} | q, o_{i,<t})
     ratio = torch.exp(logp - logp_old)
     # min(r Â, clip(r, 1 − ε_low, 1 + ε_high) Â), only on response tokens
@@ -87,22 +87,22 @@ def token_objective(logp, logp_old, advantages, mask, eps_low: float,
 
 
 # --8<-- [start:aggregate_loss]
-def aggregate_loss(per_token, mask, mode: str = "token", max_len: int | None = None
-                   ) -> torch.Tensor:
-    """Scalar average of per-token values x_{i,t} over a batch of responses (#eq-token-level-loss).
+def aggregate_loss(per_token, mask, mode: str = "token",
+                   max_len: int | None = None) -> torch.Tensor:
+    """Average of per-token values x_{i,t} over n responses (#eq-token-level-loss).
 
-    mode "sample" (GRPO):   1/n sum_i 1/|o_i| sum_t x_{i,t}
-    mode "token"  (DAPO):   1/(sum_i |o_i|) sum_i sum_t x_{i,t}
+    mode "sample" (GRPO):     1/n sum_i 1/|o_i| sum_t x_{i,t}
+    mode "token"  (DAPO):     1/(sum_i |o_i|) sum_i sum_t x_{i,t}
     mode "fixed"  (Dr. GRPO): 1/(n max_len) sum_i sum_t x_{i,t}
-    per_token, mask: (..., G, T); n = number of responses (all leading axes and G);
-    max_len (mode "fixed" only) is a constant >= T, the generation budget.
+    per_token, mask: (..., G, T); n counts the responses over all leading axes
+    and G; max_len (mode "fixed" only) is a constant >= T, the generation budget.
     """
     per_token = _as_tensor("per_token", per_token)
     if per_token.ndim < 1:
         raise ValueError("per_token must have a token axis (..., T)")
-    mask = check_mask(mask, per_token.shape).to(per_token.dtype)
+    mask = check_mask(mask, per_token.shape)
     if mode == "sample":
-        # 1/|o_i| Σ_t x_{i,t} for each response, then the mean over the n responses
+        # 1/|o_i| Σ_t x_{i,t} per response, then the mean over the n responses
         return masked_mean(per_token, mask, dim=-1).mean()
     if mode == "token":
         # Σ_i Σ_t x_{i,t} / Σ_i |o_i|
@@ -110,26 +110,27 @@ def aggregate_loss(per_token, mask, mode: str = "token", max_len: int | None = N
     if mode != "fixed":
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if max_len is None or not max_len >= per_token.shape[-1]:
-        raise ValueError(f"max_len must be a constant >= T = {per_token.shape[-1]}, "
-                         f"got {max_len}")
-    n_responses = mask[..., 0].numel()
+        raise ValueError(f"max_len must be a constant >= T = "
+                         f"{per_token.shape[-1]}, got {max_len}")
+    n_responses = mask.shape[:-1].numel()
     # Σ_i Σ_t x_{i,t} / (n · L_max)
     return (per_token * mask).sum() / (n_responses * max_len)
 # --8<-- [end:aggregate_loss]
 
 
 # --8<-- [start:token_weights]
-def token_weights(mask, mode: str = "token", max_len: int | None = None) -> torch.Tensor:
-    """Weight w_{i,t} = d aggregate_loss / d x_{i,t} of every token (#eq-token-level-loss).
+def token_weights(mask, mode: str = "token",
+                  max_len: int | None = None) -> torch.Tensor:
+    """Weight w_{i,t} = d aggregate_loss / d x_{i,t} (#eq-token-level-loss).
 
-    sample: 1/(n |o_i|);  token: 1/sum_j |o_j|;  fixed: 1/(n max_len); 0 on padding.
+    sample: 1/(n |o_i|); token: 1/sum_j |o_j|; fixed: 1/(n max_len); 0 on padding.
     mask: (..., G, T); returns a tensor of the same shape.
     """
     mask = torch.as_tensor(mask)
     mask = check_mask(mask, mask.shape)
     if mask.ndim < 1 or (mask.sum(-1) == 0).any():
         raise ValueError("mask must give every response at least one token")
-    n_responses = mask[..., 0].numel()
+    n_responses = mask.shape[:-1].numel()
     if mode == "sample":
         # 1 / (n |o_i|): each response gets 1/n, shared by its own tokens
         return mask / (n_responses * mask.sum(-1, keepdim=True))
@@ -139,31 +140,45 @@ def token_weights(mask, mode: str = "token", max_len: int | None = None) -> torc
     if mode != "fixed":
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if max_len is None or not max_len >= mask.shape[-1]:
-        raise ValueError(f"max_len must be a constant >= T = {mask.shape[-1]}, got {max_len}")
+        raise ValueError(f"max_len must be a constant >= T = {mask.shape[-1]}, "
+                         f"got {max_len}")
     # 1 / (n L_max)
     return mask / (n_responses * max_len)
 # --8<-- [end:token_weights]
 
 
-# --8<-- [start:grpo_loss]
-def grpo_loss(logp, logp_old, advantages, mask, eps: float = 0.2, beta: float = 0.04,
-              logp_ref=None) -> torch.Tensor:
-    """GRPO loss -J_GRPO, sample-level mean, with the k3 KL penalty (#eq-grpo-objective).
+# --8<-- [start:kl_term]
+def kl_term(logp, logp_ref, mask, beta: float) -> torch.Tensor:
+    """Per-token KL penalty beta * D_KL,t of GRPO, zero on padding (#eq-no-kl).
 
-    J = 1/G sum_i 1/|o_i| sum_t [min(r Â, clip(r, 1-eps, 1+eps) Â) - beta D_KL,t]
-    (averaged over the leading axes too). beta = 0 drops the KL term and the reference
-    model (#eq-no-kl); then logp_ref may be None. Shapes as in token_objective.
+    D_KL,t = pi_ref/pi_theta - log(pi_ref/pi_theta) - 1 (k3). beta = 0 (DAPO) gives
+    zeros without evaluating the reference model: logp_ref may then be None.
     """
     if not beta >= 0.0:
         raise ValueError(f"beta must be >= 0, got {beta}")
+    logp = _as_tensor("logp", logp)
+    mask = check_mask(mask, logp.shape)
+    if beta == 0.0:
+        # β = 0: the term and π_ref drop out of the objective
+        return torch.zeros_like(logp)
+    if logp_ref is None:
+        raise ValueError("logp_ref is needed when beta > 0")
+    # β (π_ref/π_θ − log(π_ref/π_θ) − 1), only on response tokens
+    return beta * kl_k3(logp, logp_ref) * mask
+# --8<-- [end:kl_term]
+
+
+# --8<-- [start:grpo_loss]
+def grpo_loss(logp, logp_old, advantages, mask, eps: float = 0.2,
+              beta: float = 0.04, logp_ref=None) -> torch.Tensor:
+    """GRPO loss -J_GRPO: sample-level mean, k3 KL penalty (#eq-grpo-objective).
+
+    J = 1/G sum_i 1/|o_i| sum_t [min(r Â, clip(r, 1-eps, 1+eps) Â) - beta D_KL,t],
+    averaged over the leading axes too. Shapes as in token_objective.
+    """
     per_token = token_objective(logp, logp_old, advantages, mask, eps)
-    if beta > 0.0:
-        if logp_ref is None:
-            raise ValueError("logp_ref is needed when beta > 0")
-        # D_KL,t = π_ref/π_θ − log(π_ref/π_θ) − 1  (k3 estimator)
-        kl = kl_k3(logp, logp_ref)
-        # min(r Â, clip(r) Â) − β D_KL,t
-        per_token = per_token - beta * kl * check_mask(mask, kl.shape).to(kl.dtype)
+    # min(r Â, clip(r) Â) − β D_KL,t
+    per_token = per_token - kl_term(logp, logp_ref, mask, beta)
     # −1/G Σ_i 1/|o_i| Σ_t (…)
     return -aggregate_loss(per_token, mask, "sample")
 # --8<-- [end:grpo_loss]
@@ -171,17 +186,17 @@ def grpo_loss(logp, logp_old, advantages, mask, eps: float = 0.2, beta: float = 
 
 # --8<-- [start:dynamic_sampling_keep]
 def dynamic_sampling_keep(correct) -> torch.Tensor:
-    """Groups kept by dynamic sampling: 0 < |{o_i : is_equivalent(a, o_i)}| < G (#eq-dynamic-sampling).
+    """Groups kept: 0 < |{o_i : is_equivalent(a, o_i)}| < G (#eq-dynamic-sampling).
 
-    correct: bool or 0/1 tensor (..., G); returns a bool tensor (...,), False for the
-    all-correct and all-wrong groups, whose group advantages are all zero.
+    correct: bool or 0/1 tensor (..., G); returns a bool tensor (...,), False for
+    the all-correct and all-wrong groups, whose group advantages are all zero.
     """
     correct = torch.as_tensor(correct)
     if correct.ndim < 1 or not ((correct == 0) | (correct == 1)).all():
-        raise ValueError("correct must have shape (..., G) and hold only booleans or 0/1")
+        raise ValueError("correct must have shape (..., G) and hold only 0/1")
     group_size = correct.shape[-1]
     # |{o_i : o_i correct}|
-    n_correct = correct.to(torch.int64).sum(-1)
+    n_correct = correct.sum(-1)
     # 0 < n_correct < G
     return (n_correct > 0) & (n_correct < group_size)
 # --8<-- [end:dynamic_sampling_keep]
@@ -190,30 +205,30 @@ def dynamic_sampling_keep(correct) -> torch.Tensor:
 # --8<-- [start:dapo_loss]
 def dapo_loss(logp, logp_old, advantages, mask, eps_low: float = 0.2,
               eps_high: float = 0.28) -> torch.Tensor:
-    """DAPO loss -J_DAPO: clip-higher and token-level averaging, no KL (#eq-dapo-objective).
+    """DAPO loss -J_DAPO: clip-higher, token-level mean, no KL (#eq-dapo-objective).
 
-    J = 1/(sum_i |o_i|) sum_i sum_t min(r Â, clip(r, 1 - eps_low, 1 + eps_high) Â).
-    logp, logp_old, mask: (..., G, T); advantages: (..., G). The sum over tokens runs over
-    the whole batch (all leading axes), as a training mini-batch is normalised.
+    J = 1/(sum_i |o_i|) sum_i sum_t min(r Â, clip(r, 1-eps_low, 1+eps_high) Â).
+    logp, logp_old, mask: (..., G, T); advantages: (..., G). The token count runs
+    over the whole batch (all leading axes), as a training mini-batch is averaged.
     """
-    per_token = token_objective(logp, logp_old, advantages, mask, eps_low, eps_high)
-    # −Σ_i Σ_t min(…) / Σ_i |o_i|
-    return -aggregate_loss(per_token, mask, "token")
+    per_token = token_objective(logp, logp_old, advantages, mask, eps_low,
+                                eps_high)
+    # −Σ_i Σ_t min(…) / Σ_i |o_i|  (mode "token" is the default)
+    return -aggregate_loss(per_token, mask)
 # --8<-- [end:dapo_loss]
 
 
 # --8<-- [start:clip_active]
 def clip_active(ratio, advantages, eps_low: float, eps_high: float) -> torch.Tensor:
-    """1 where min(r A, clip(r, 1-eps_low, 1+eps_high) A) has slope A in r, else 0 (#eq-clip-higher).
-
-    The gradient stops when A > 0 and r > 1 + eps_high, or A < 0 and r < 1 - eps_low;
-    inside [1 - eps_low, 1 + eps_high] (and on the other side of each bound) it flows.
-    ratio, advantages: same shape.
+    """c = 1 where min(r A, clip(r, 1-eps_low, 1+eps_high) A) has slope A in r,
+    else 0 (#eq-clip-higher). The slope is 0 when A > 0 and r > 1 + eps_high, or
+    A < 0 and r < 1 - eps_low. ratio, advantages: same shape.
     """
     ratio = _as_tensor("ratio", ratio)
-    advantages = _as_tensor("advantages", advantages).to(ratio.dtype)
+    advantages = _as_tensor("advantages", advantages)
     if advantages.shape != ratio.shape:
-        raise ValueError(f"advantages must have the shape of ratio {tuple(ratio.shape)}")
+        raise ValueError(f"advantages must have the shape of ratio "
+                         f"{tuple(ratio.shape)}")
     _check_eps(eps_low, eps_high)
     # A > 0: clipped above 1 + ε_high;  A < 0: clipped below 1 − ε_low
     stopped = ((advantages > 0) & (ratio > 1 + eps_high)) | (
@@ -225,16 +240,19 @@ def clip_active(ratio, advantages, eps_low: float, eps_high: float) -> torch.Ten
 # --8<-- [start:dapo_logp_grad]
 def dapo_logp_grad(logp, logp_old, advantages, mask, eps_low: float = 0.2,
                    eps_high: float = 0.28) -> torch.Tensor:
-    """Analytic d(dapo_loss)/d logp_{i,t} = -m_{i,t} r_{i,t} Â_i 1[active] / sum_j |o_j|.
+    """d dapo_loss / d logp_{i,t} = -m_{i,t} r_{i,t} Â_i c_{i,t} / N.
 
-    (#eq-dapo-objective) d r / d logp = r; the clipped branch has zero slope. Shapes as in
+    (#eq-dapo-objective)
+
+    N = sum_j |o_j|; c = clip_active; uses d r / d logp = r. Shapes as in
     dapo_loss; returns (..., G, T).
     """
     logp, logp_old, mask = _token_inputs(logp, logp_old, mask)
-    adv = _token_advantages(advantages, logp.shape, logp.dtype)
+    adv = _token_advantages(advantages, logp.shape)
     ratio = torch.exp(logp - logp_old)
-    # −m r Â 1[active] / Σ_j |o_j|
-    return -mask * ratio * adv * clip_active(ratio, adv, eps_low, eps_high) / mask.sum()
+    c = clip_active(ratio, adv, eps_low, eps_high)
+    # −m r Â c / Σ_j |o_j|
+    return -mask * ratio * adv * c / mask.sum()
 # --8<-- [end:dapo_logp_grad]
 
 
@@ -242,13 +260,13 @@ def dapo_logp_grad(logp, logp_old, advantages, mask, eps_low: float = 0.2,
 def overlong_penalty(length, max_len: float, cache_len: float):
     """Soft overlong punishment R_length(y) (#eq-overlong-penalty).
 
-    R = 0                                  if |y| <= L_max - L_cache
-      = ((L_max - L_cache) - |y|) / L_cache if L_max - L_cache < |y| <= L_max
-      = -1                                 if |y| > L_max
-    which is clip(((L_max - L_cache) - |y|) / L_cache, -1, 0). length: a scalar (returns a
-    float) or an array of response lengths |y| (returns an array of the same shape).
+    R = 0                                   if |y| <= L_max - L_cache
+      = ((L_max - L_cache) - |y|) / L_cache  if L_max - L_cache < |y| <= L_max
+      = -1                                  if |y| > L_max
+    i.e. clip(((L_max - L_cache) - |y|) / L_cache, -1, 0). length: a scalar (gives
+    a float) or an array of response lengths |y| (gives an array of that shape).
     """
-    length_arr = np.asarray(length, dtype=float)
+    length_arr = np.asarray(length)
     if not (np.isfinite(length_arr).all() and (length_arr >= 0).all()):
         raise ValueError("length must be finite and >= 0")
     if not cache_len > 0:
