@@ -240,12 +240,10 @@ def clip_active(ratio, advantages, eps_low: float, eps_high: float) -> torch.Ten
 # --8<-- [start:dapo_logp_grad]
 def dapo_logp_grad(logp, logp_old, advantages, mask, eps_low: float = 0.2,
                    eps_high: float = 0.28) -> torch.Tensor:
-    """d dapo_loss / d logp_{i,t} = -m_{i,t} r_{i,t} Â_i c_{i,t} / N.
+    """d dapo_loss / d logp_{i,t} = -m r Â c / N (#eq-dapo-objective).
 
-    (#eq-dapo-objective)
-
-    N = sum_j |o_j|; c = clip_active; uses d r / d logp = r. Shapes as in
-    dapo_loss; returns (..., G, T).
+    m: mask, r: ratio, c = clip_active(r, Â), N = sum_j |o_j|; uses d r / d logp = r.
+    Shapes as in dapo_loss; returns (..., G, T).
     """
     logp, logp_old, mask = _token_inputs(logp, logp_old, mask)
     adv = _token_advantages(advantages, logp.shape)
