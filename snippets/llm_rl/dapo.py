@@ -1,0 +1,309 @@
+"""DAPO: rule-based reward, clip-higher, dynamic sampling, token-level loss, overlong shaping.
+
+Page: llm-rl/dapo (docs/llm-rl/dapo.md); each function names the anchor of the equation it
+implements. Token tensors have shape (..., G, T): G responses o_1..o_G to one question on the
+axis -2, right-padded to T tokens, with a response mask of 0/1 of the same shape (1 on the
+|o_i| tokens of response i). logp holds log pi_theta(o_{i,t} | q, o_{i,<t}) of the sampled
+tokens, logp_old the same under pi_old. Per-response tensors (rewards, advantages, correct)
+have shape (..., G). The shared pieces come from the sibling modules, by full path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from snippets.llm_rl.grpo import kl_k3
+from snippets.llm_rl.rlhf_ppo import _as_tensor, check_mask, masked_mean, ppo_clip_objective
+
+MODES = ("sample", "token", "fixed")
+
+
+def _check_eps(eps_low: float, eps_high: float) -> None:
+    if not 0.0 < eps_low < 1.0:
+        raise ValueError(f"eps_low must be in (0, 1), got {eps_low}")
+    if not eps_high > 0.0:
+        raise ValueError(f"eps_high must be positive, got {eps_high}")
+
+
+def _token_inputs(logp, logp_old, mask):
+    """logp, logp_old as tensors of one shape (..., G, T) and the mask as their dtype."""
+    logp = _as_tensor("logp", logp)
+    logp_old = _as_tensor("logp_old", logp_old)
+    if logp.ndim < 2:
+        raise ValueError(f"logp must have shape (..., G, T), got {tuple(logp.shape)}")
+    if logp_old.shape != logp.shape:
+        raise ValueError(f"logp_old must have the shape of logp {tuple(logp.shape)}, "
+                         f"got {tuple(logp_old.shape)}")
+    if (logp > 0).any() or (logp_old > 0).any():
+        raise ValueError("logp and logp_old must be log-probabilities (<= 0)")
+    return logp, logp_old, check_mask(mask, logp.shape)
+
+
+def _token_advantages(advantages, shape: torch.Size) -> torch.Tensor:
+    """Advantages of shape (..., G) (one per response) or (..., G, T) (one per token)."""
+    advantages = _as_tensor("advantages", advantages)
+    if advantages.shape == shape[:-1]:
+        # Â_{i,t} = Â_i for every token t of response i
+        return advantages.unsqueeze(-1).expand(shape)
+    if advantages.shape != shape:
+        raise ValueError(f"advantages must have shape {tuple(shape[:-1])} or {tuple(shape)}, "
+                         f"got {tuple(advantages.shape)}")
+    return advantages
+
+
+# --8<-- [start:rule_reward]
+def rule_reward(correct) -> torch.Tensor:
+    """Rule-based reward R = 1 if is_equivalent(y_hat, y) else -1 (#eq-rule-reward).
+
+    correct: bool or 0/1 tensor of any shape, e.g. (..., G); returns +1.0 / -1.0.
+    """
+    correct = torch.as_tensor(correct)
+    if not ((correct == 0) | (correct == 1)).all():
+        raise ValueError("correct must hold only booleans or 0/1")
+    # R = +1 if the final answer is equivalent to the reference, −1 otherwise
+    return torch.where(correct.bool(), 1.0, -1.0)
+# --8<-- [end:rule_reward]
+
+
+# --8<-- [start:token_objective]
+def token_objective(logp, logp_old, advantages, mask, eps_low: float,
+                    eps_high: float | None = None) -> torch.Tensor:
+    """Per-token clipped surrogate of PPO / GRPO / DAPO (#eq-ppo-objective).
+
+    r = exp(logp - logp_old);  min(r Â, clip(r, 1 - eps_low, 1 + eps_high) Â) * mask.
+    logp, logp_old, mask: (..., G, T); advantages: (..., G, T) per token (PPO
+    with GAE) or (..., G) per response (GRPO, DAPO). eps_high defaults to eps_low.
+    """
+    logp, logp_old, mask = _token_inputs(logp, logp_old, mask)
+    eps_high = eps_low if eps_high is None else eps_high
+    _check_eps(eps_low, eps_high)
+    adv = _token_advantages(advantages, logp.shape)
+    # r_{i,t}(θ) = π_θ(o_{i,t} | q, o_{i,<t}) / π_old(o_{i,t} | q, o_{i,<t})
+    ratio = torch.exp(logp - logp_old)
+    # min(r Â, clip(r, 1 − ε_low, 1 + ε_high) Â), only on response tokens
+    return ppo_clip_objective(ratio, adv, eps_low, eps_high) * mask
+# --8<-- [end:token_objective]
+
+
+# --8<-- [start:aggregate_loss]
+def aggregate_loss(per_token, mask, mode: str = "token",
+                   max_len: int | None = None) -> torch.Tensor:
+    """Average of per-token values x_{i,t} over n responses (#eq-token-level-loss).
+
+    mode "sample" (GRPO):     1/n sum_i 1/|o_i| sum_t x_{i,t}
+    mode "token"  (DAPO):     1/(sum_i |o_i|) sum_i sum_t x_{i,t}
+    mode "fixed"  (Dr. GRPO): 1/(n max_len) sum_i sum_t x_{i,t}
+    per_token, mask: (..., G, T); n counts the responses over all leading axes
+    and G; max_len (mode "fixed" only) is a constant >= T, the generation budget.
+    """
+    per_token = _as_tensor("per_token", per_token)
+    if per_token.ndim < 1:
+        raise ValueError("per_token must have a token axis (..., T)")
+    mask = check_mask(mask, per_token.shape)
+    if mode == "sample":
+        # 1/|o_i| Σ_t x_{i,t} per response, then the mean over the n responses
+        return masked_mean(per_token, mask, dim=-1).mean()
+    if mode == "token":
+        # Σ_i Σ_t x_{i,t} / Σ_i |o_i|
+        return masked_mean(per_token, mask)
+    if mode != "fixed":
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if max_len is None or not max_len >= per_token.shape[-1]:
+        raise ValueError(f"max_len must be a constant >= T = "
+                         f"{per_token.shape[-1]}, got {max_len}")
+    n_responses = mask.shape[:-1].numel()
+    # Σ_i Σ_t x_{i,t} / (n · L_max)
+    return (per_token * mask).sum() / (n_responses * max_len)
+# --8<-- [end:aggregate_loss]
+
+
+# --8<-- [start:token_weights]
+def token_weights(mask, mode: str = "token",
+                  max_len: int | None = None) -> torch.Tensor:
+    """Weight w_{i,t} = d aggregate_loss / d x_{i,t} (#eq-token-level-loss).
+
+    sample: 1/(n |o_i|); token: 1/sum_j |o_j|; fixed: 1/(n max_len); 0 on padding.
+    mask: (..., G, T); returns a tensor of the same shape.
+    """
+    mask = torch.as_tensor(mask)
+    mask = check_mask(mask, mask.shape)
+    if mask.ndim < 1 or (mask.sum(-1) == 0).any():
+        raise ValueError("mask must give every response at least one token")
+    n_responses = mask.shape[:-1].numel()
+    if mode == "sample":
+        # 1 / (n |o_i|): each response gets 1/n, shared by its own tokens
+        return mask / (n_responses * mask.sum(-1, keepdim=True))
+    if mode == "token":
+        # 1 / Σ_j |o_j|: the same for every token in the batch
+        return mask / mask.sum()
+    if mode != "fixed":
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if max_len is None or not max_len >= mask.shape[-1]:
+        raise ValueError(f"max_len must be a constant >= T = {mask.shape[-1]}, "
+                         f"got {max_len}")
+    # 1 / (n L_max)
+    return mask / (n_responses * max_len)
+# --8<-- [end:token_weights]
+
+
+# --8<-- [start:kl_term]
+def kl_term(logp, logp_ref, mask, beta: float) -> torch.Tensor:
+    """Per-token KL penalty beta * D_KL,t of GRPO, zero on padding (#eq-no-kl).
+
+    D_KL,t = pi_ref/pi_theta - log(pi_ref/pi_theta) - 1 (k3). beta = 0 (DAPO) gives
+    zeros without evaluating the reference model: logp_ref may then be None.
+    """
+    if not beta >= 0.0:
+        raise ValueError(f"beta must be >= 0, got {beta}")
+    logp = _as_tensor("logp", logp)
+    mask = check_mask(mask, logp.shape)
+    if beta == 0.0:
+        # β = 0: the term and π_ref drop out of the objective
+        return torch.zeros_like(logp)
+    if logp_ref is None:
+        raise ValueError("logp_ref is needed when beta > 0")
+    # β (π_ref/π_θ − log(π_ref/π_θ) − 1), only on response tokens
+    return beta * kl_k3(logp, logp_ref) * mask
+# --8<-- [end:kl_term]
+
+
+# --8<-- [start:grpo_loss]
+def grpo_loss(logp, logp_old, advantages, mask, eps: float = 0.2,
+              beta: float = 0.04, logp_ref=None) -> torch.Tensor:
+    """GRPO loss -J_GRPO: sample-level mean, k3 KL penalty (#eq-grpo-objective).
+
+    J = 1/G sum_i 1/|o_i| sum_t [min(r Â, clip(r, 1-eps, 1+eps) Â) - beta D_KL,t],
+    averaged over the leading axes too. Shapes as in token_objective.
+    """
+    per_token = token_objective(logp, logp_old, advantages, mask, eps)
+    # min(r Â, clip(r) Â) − β D_KL,t
+    per_token = per_token - kl_term(logp, logp_ref, mask, beta)
+    # −1/G Σ_i 1/|o_i| Σ_t (…)
+    return -aggregate_loss(per_token, mask, "sample")
+# --8<-- [end:grpo_loss]
+
+
+# --8<-- [start:dynamic_sampling_keep]
+def dynamic_sampling_keep(correct) -> torch.Tensor:
+    """Groups kept: 0 < |{o_i : is_equivalent(a, o_i)}| < G (#eq-dynamic-sampling).
+
+    correct: bool or 0/1 tensor (..., G); returns a bool tensor (...,), False for
+    the all-correct and all-wrong groups, whose group advantages are all zero.
+    """
+    correct = torch.as_tensor(correct)
+    if correct.ndim < 1 or not ((correct == 0) | (correct == 1)).all():
+        raise ValueError("correct must have shape (..., G) and hold only 0/1")
+    group_size = correct.shape[-1]
+    # |{o_i : o_i correct}|
+    n_correct = correct.sum(-1)
+    # 0 < n_correct < G
+    return (n_correct > 0) & (n_correct < group_size)
+# --8<-- [end:dynamic_sampling_keep]
+
+
+# --8<-- [start:dapo_loss]
+def dapo_loss(logp, logp_old, advantages, mask, eps_low: float = 0.2,
+              eps_high: float = 0.28) -> torch.Tensor:
+    """DAPO loss -J_DAPO: clip-higher, token-level mean, no KL (#eq-dapo-objective).
+
+    J = 1/(sum_i |o_i|) sum_i sum_t min(r Â, clip(r, 1-eps_low, 1+eps_high) Â).
+    logp, logp_old, mask: (..., G, T); advantages: (..., G). The token count runs
+    over the whole batch (all leading axes), as a training mini-batch is averaged.
+    """
+    per_token = token_objective(logp, logp_old, advantages, mask, eps_low,
+                                eps_high)
+    # −Σ_i Σ_t min(…) / Σ_i |o_i|  (mode "token" is the default)
+    return -aggregate_loss(per_token, mask)
+# --8<-- [end:dapo_loss]
+
+
+# --8<-- [start:clip_active]
+def clip_active(ratio, advantages, eps_low: float, eps_high: float) -> torch.Tensor:
+    """c = 1 where min(r A, clip(r, 1-eps_low, 1+eps_high) A) has slope A in r,
+    else 0 (#eq-clip-higher). The slope is 0 when A > 0 and r > 1 + eps_high, or
+    A < 0 and r < 1 - eps_low. ratio, advantages: same shape.
+    """
+    ratio = _as_tensor("ratio", ratio)
+    advantages = _as_tensor("advantages", advantages)
+    if advantages.shape != ratio.shape:
+        raise ValueError(f"advantages must have the shape of ratio "
+                         f"{tuple(ratio.shape)}")
+    _check_eps(eps_low, eps_high)
+    # A > 0: clipped above 1 + ε_high;  A < 0: clipped below 1 − ε_low
+    stopped = ((advantages > 0) & (ratio > 1 + eps_high)) | (
+        (advantages < 0) & (ratio < 1 - eps_low))
+    return (~stopped).to(ratio.dtype)
+# --8<-- [end:clip_active]
+
+
+# --8<-- [start:dapo_logp_grad]
+def dapo_logp_grad(logp, logp_old, advantages, mask, eps_low: float = 0.2,
+                   eps_high: float = 0.28) -> torch.Tensor:
+    """d dapo_loss / d logp_{i,t} = -m r Â c / N (#eq-dapo-objective).
+
+    m: mask, r: ratio, c = clip_active(r, Â), N = sum_j |o_j|; uses d r / d logp = r.
+    Shapes as in dapo_loss; returns (..., G, T).
+    """
+    logp, logp_old, mask = _token_inputs(logp, logp_old, mask)
+    adv = _token_advantages(advantages, logp.shape)
+    ratio = torch.exp(logp - logp_old)
+    c = clip_active(ratio, adv, eps_low, eps_high)
+    # −m r Â c / Σ_j |o_j|
+    return -mask * ratio * adv * c / mask.sum()
+# --8<-- [end:dapo_logp_grad]
+
+
+# --8<-- [start:overlong_penalty]
+def overlong_penalty(length, max_len: float, cache_len: float):
+    """Soft overlong punishment R_length(y) (#eq-overlong-penalty).
+
+    R = 0                                   if |y| <= L_max - L_cache
+      = ((L_max - L_cache) - |y|) / L_cache  if L_max - L_cache < |y| <= L_max
+      = -1                                  if |y| > L_max
+    i.e. clip(((L_max - L_cache) - |y|) / L_cache, -1, 0). length: a scalar (gives
+    a float) or an array of response lengths |y| (gives an array of that shape).
+    """
+    length_arr = np.asarray(length)
+    if not (np.isfinite(length_arr).all() and (length_arr >= 0).all()):
+        raise ValueError("length must be finite and >= 0")
+    if not cache_len > 0:
+        raise ValueError(f"cache_len must be positive, got {cache_len}")
+    if not max_len >= cache_len:
+        raise ValueError(f"max_len must be >= cache_len = {cache_len}, got {max_len}")
+    # L_max − L_cache: the expected maximum length, free of penalty
+    expected = max_len - cache_len
+    # linear ramp from 0 at L_max − L_cache to −1 at L_max, flat outside
+    penalty = np.clip((expected - length_arr) / cache_len, -1.0, 0.0)
+    return float(penalty) if penalty.ndim == 0 else penalty
+# --8<-- [end:overlong_penalty]
+
+
+if __name__ == "__main__":
+    torch.set_default_dtype(torch.float64)
+    mask = torch.tensor([[1.0] * 2 + [0.0] * 6, [1.0] * 8])  # |o_1| = 2, |o_2| = 8
+    print("token weights (rows: responses; columns: sample, token, fixed L_max = 8):")
+    for i in range(2):
+        print(f"  o_{i + 1}:", [round(float(token_weights(mask, m, 8)[i, 0]), 4)
+                                for m in MODES],
+              " response totals:", [round(float(token_weights(mask, m, 8)[i].sum()), 4)
+                                    for m in MODES])
+    correct = torch.tensor([[1, 0, 0, 0], [1, 1, 1, 1], [0, 0, 0, 0], [1, 1, 0, 1]])
+    print("dynamic sampling keeps groups:", dynamic_sampling_keep(correct).tolist())
+    print("rule rewards of group 0:", rule_reward(correct[0]).tolist())
+    print("overlong penalty (L_max = 20480, L_cache = 4096) at 16000, 16384, 18432, 20480,"
+          " 21000:", overlong_penalty(np.array([16000, 16384, 18432, 20480, 21000]),
+                                      20480, 4096).tolist())
+    for p_old in (0.01, 0.9):
+        print(f"p_old = {p_old}: max p after one clipped step, eps = 0.2: "
+              f"{min(1.0, p_old * 1.2):.4f}, eps_high = 0.28: {min(1.0, p_old * 1.28):.4f}")
+    # o_1 short and correct, o_2 long and wrong; first step on-policy (r = 1)
+    from snippets.llm_rl.grpo import group_advantages
+    adv = group_advantages(rule_reward([1, 0]))
+    logp = torch.log(torch.full((2, 8), 0.5)).requires_grad_(True)
+    grpo_loss(logp, logp.detach(), adv, mask, beta=0.0).backward()
+    print("advantages:", [round(float(a), 4) for a in adv])
+    print("d loss / d logp at one token, (o_1, o_2): GRPO",
+          [round(float(logp.grad[i, 0]), 4) for i in range(2)], " DAPO",
+          [round(float(dapo_logp_grad(logp.detach(), logp.detach(), adv, mask)[i, 0]), 4)
+           for i in range(2)])
