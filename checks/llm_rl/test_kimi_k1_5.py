@@ -94,6 +94,7 @@ def test_padding_does_not_enter_the_sequence_logprob():
                                torch.tensor([-1.5, -0.25], dtype=F64))
 
 
+# --8<-- [start:test_kl_objective]
 @pytest.mark.formula("eq-kl-objective")
 def test_regularized_objective_equals_the_explicit_sum():
     g = torch.Generator().manual_seed(1)
@@ -105,6 +106,7 @@ def test_regularized_objective_equals_the_explicit_sum():
     want = [_explicit_objective(pi[b], pi_ref[b], r[b], 0.7) for b in range(3)]
     torch.testing.assert_close(got, torch.tensor(want, dtype=F64),
                                rtol=1e-12, atol=1e-12)
+# --8<-- [end:test_kl_objective]
 
 
 # --8<-- [start:test_gibbs_is_the_maximiser]
