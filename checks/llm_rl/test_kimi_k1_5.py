@@ -411,88 +411,164 @@ def test_curriculum_ends_and_all_solved_fallback():
 
 def test_bad_inputs_raise():
     ok2 = torch.tensor([0.5, 0.5])
-    with pytest.raises(ValueError, match="logp must have a last"):
+    with pytest.raises(ValueError, match="^logp must have a last"):
         sequence_logprob(torch.tensor(1.0), torch.tensor(1.0))
-    with pytest.raises(ValueError, match="mask"):
+    with pytest.raises(ValueError, match="^mask must hold only 0 and 1"):
         sequence_logprob([[-1.0, -2.0]], [[1, 2]])
-    with pytest.raises(ValueError, match="tau"):
+    with pytest.raises(ValueError, match="^tau"):
         gibbs_policy(ok2, [0.0, 1.0], 0.0)
-    with pytest.raises(ValueError, match="tau"):
+    with pytest.raises(ValueError, match="^tau"):
         gibbs_policy(ok2, [0.0, 1.0], float("inf"))
-    with pytest.raises(ValueError, match="pi_ref must be non-negative"):
+    with pytest.raises(ValueError, match="^pi_ref must be non-negative"):
         gibbs_policy([1.5, -0.5], [0.0, 1.0], 1.0)
-    with pytest.raises(ValueError, match="pi_ref must be non-negative"):
+    with pytest.raises(ValueError, match="^pi_ref must be non-negative"):
         gibbs_policy(torch.tensor(1.0), torch.tensor(0.0), 1.0)
-    with pytest.raises(ValueError, match="pi_ref must sum to 1"):
+    with pytest.raises(ValueError, match="^pi_ref must sum to 1"):
         tau_log_z([0.5, 0.6], [0.0, 1.0], 1.0)
-    with pytest.raises(ValueError, match="rewards must have shape"):
+    with pytest.raises(ValueError, match="^rewards must have shape"):
         tau_log_z(ok2, [0.0, 1.0, 2.0], 1.0)
-    with pytest.raises(ValueError, match="tau"):
+    with pytest.raises(ValueError, match="^tau"):
         tau_log_z(ok2, [0.0, 1.0], -1.0)
-    with pytest.raises(ValueError, match="pi must sum"):
+    with pytest.raises(ValueError, match="^pi must sum"):
         regularized_objective([0.5, 0.4], ok2, [0.0, 1.0], 1.0)
-    with pytest.raises(ValueError, match="pi_ref must have shape"):
+    with pytest.raises(ValueError, match="^pi_ref must have shape"):
         regularized_objective(ok2, [1.0], [0.0, 1.0], 1.0)
-    with pytest.raises(ValueError, match="rewards must have shape"):
+    with pytest.raises(ValueError, match="^rewards must have shape"):
         regularized_objective(ok2, ok2, [0.0], 1.0)
-    with pytest.raises(ValueError, match="tau"):
+    with pytest.raises(ValueError, match="^tau"):
         regularized_objective(ok2, ok2, [0.0, 1.0], 0.0)
-    with pytest.raises(ValueError, match="rewards must have a last"):
+    with pytest.raises(ValueError, match="^rewards must have a last"):
         log_z_estimate(torch.tensor(1.0), 1.0)
-    with pytest.raises(ValueError, match="tau"):
+    with pytest.raises(ValueError, match="^tau"):
         log_z_estimate([1.0], 0.0)
-    with pytest.raises(ValueError, match="method"):
+    with pytest.raises(ValueError, match="^method"):
         log_z_estimate([1.0], 1.0, "max")
     lp = -torch.ones(2, 3)
     m = torch.ones(2, 3)
-    with pytest.raises(ValueError, match="logp_ref must have shape"):
+    with pytest.raises(ValueError, match="^logp_ref must have shape"):
         surrogate_loss(lp, -torch.ones(2, 2), m, [1.0, 0.0], 1.0)
-    with pytest.raises(ValueError, match="rewards must have shape"):
+    with pytest.raises(ValueError, match="^rewards must have shape"):
         surrogate_loss(lp, lp, m, [1.0, 0.0, 1.0], 1.0)
-    with pytest.raises(ValueError, match="k responses"):
+    with pytest.raises(ValueError, match=r"^logp must have shape \(\.\.\., k, T\): k responses"):
         surrogate_residual(-torch.ones(3), -torch.ones(3), torch.ones(3), 1.0, 1.0)
-    with pytest.raises(ValueError, match="tau must"):
+    with pytest.raises(ValueError, match="^tau must"):
         surrogate_residual(lp, lp, m, [1.0, 0.0], 0.0)
-    with pytest.raises(ValueError, match="tau_log_z must have shape"):
+    with pytest.raises(ValueError, match="^tau_log_z must have shape"):
         surrogate_residual(lp, lp, m, [1.0, 0.0], 1.0, [0.1, 0.2])
-    with pytest.raises(ValueError, match="tau must"):
+    with pytest.raises(ValueError, match="^tau must"):
         policy_loss(lp, lp, m, [1.0, 0.0], -2.0)
-    with pytest.raises(ValueError, match="rewards must have shape"):
+    with pytest.raises(ValueError, match="^rewards must have shape"):
         policy_loss(lp, lp, m, [1.0], 1.0)
-    with pytest.raises(ValueError, match="lengths must be non-negative"):
+    with pytest.raises(ValueError, match="^lengths must be non-negative"):
         length_reward([3, -1], [True, False])
-    with pytest.raises(ValueError, match="lengths must be non-negative"):
+    with pytest.raises(ValueError, match="^lengths must be non-negative"):
         length_reward(torch.tensor(3), torch.tensor(True))
-    with pytest.raises(ValueError, match="correct must have shape"):
+    with pytest.raises(ValueError, match="^correct must have shape"):
         length_reward([3, 4], [True])
-    with pytest.raises(ValueError, match="correct must be boolean"):
+    with pytest.raises(ValueError, match="^correct must be boolean"):
         length_reward([3, 4], [1, 0])
-    with pytest.raises(ValueError, match="difficulty"):
+    with pytest.raises(ValueError, match="^difficulty"):
         curriculum_mask([[0.1]], 0.5)
-    with pytest.raises(ValueError, match="difficulty"):
+    with pytest.raises(ValueError, match="^difficulty"):
         curriculum_mask([], 0.5)
-    with pytest.raises(ValueError, match="progress"):
+    with pytest.raises(ValueError, match="^progress"):
         curriculum_mask([0.1, 0.2], 1.5)
-    with pytest.raises(ValueError, match="progress"):
+    with pytest.raises(ValueError, match="^progress"):
         curriculum_mask([0.1, 0.2], -0.1)
-    with pytest.raises(ValueError, match="success_rates"):
+    with pytest.raises(ValueError, match="^success_rates"):
         prioritized_probs([[0.5]])
-    with pytest.raises(ValueError, match="success_rates"):
+    with pytest.raises(ValueError, match="^success_rates"):
         prioritized_probs([])
-    with pytest.raises(ValueError, match="success_rates"):
+    with pytest.raises(ValueError, match="^success_rates"):
         prioritized_probs([1.5, 0.2])
-    with pytest.raises(ValueError, match="success_rates"):
+    with pytest.raises(ValueError, match="^success_rates"):
         prioritized_probs([-0.5, 0.2])
-    with pytest.raises(ValueError, match="admitted"):
+    with pytest.raises(ValueError, match="^admitted"):
         prioritized_probs([0.5, 0.2], [True])
-    with pytest.raises(ValueError, match="admitted"):
+    with pytest.raises(ValueError, match="^admitted"):
         prioritized_probs([0.5, 0.2], [1, 0])
-    with pytest.raises(ValueError, match="admitted"):
+    with pytest.raises(ValueError, match="^admitted"):
         prioritized_probs([0.5, 0.2], [False, False])
     gen = torch.Generator().manual_seed(0)
-    with pytest.raises(ValueError, match="probs must have shape"):
+    with pytest.raises(ValueError, match="^probs must have shape"):
         sample_problems(torch.full((2, 2), 0.5), 3, gen)
-    with pytest.raises(ValueError, match="n must be"):
+    with pytest.raises(ValueError, match="^n must be"):
         sample_problems(ok2, 0, gen)
-    with pytest.raises(ValueError, match="n must be"):
+    with pytest.raises(ValueError, match="^n must be"):
         sample_problems(ok2, 2.5, gen)
+    # non-finite inputs: the message names the argument
+    nan = float("nan")
+    with pytest.raises(ValueError, match="^logp must be finite"):
+        sequence_logprob([[nan, -1.0]], [[1, 1]])
+    with pytest.raises(ValueError, match="^logp must be finite"):
+        surrogate_loss([[nan, -1.0]], [[-1.0, -1.0]], [[1, 1]], [1.0], 1.0)
+    with pytest.raises(ValueError, match="^pi_ref must be finite"):
+        regularized_objective(ok2, [nan, 0.5], [0.0, 1.0], 1.0)
+    with pytest.raises(ValueError, match="^pi_ref must be non-negative"):
+        regularized_objective(ok2, [1.5, -0.5], [0.0, 1.0], 1.0)
+    with pytest.raises(ValueError, match="^rewards must be finite"):
+        gibbs_policy(ok2, [nan, 1.0], 1.0)
+    with pytest.raises(ValueError, match="^rewards must be finite"):
+        log_z_estimate([nan, 1.0], 1.0)
+    with pytest.raises(ValueError, match="^lengths must be finite"):
+        length_reward([nan, 1.0], [True, False])
+    with pytest.raises(ValueError, match="^difficulty must be finite"):
+        curriculum_mask([nan, 1.0], 0.5)
+    with pytest.raises(ValueError, match="^success_rates must be finite"):
+        prioritized_probs([nan, 0.5])
+    with pytest.raises(ValueError, match="^probs must be finite"):
+        sample_problems([nan, 0.5], 2, gen)
+    with pytest.raises(ValueError, match="^tau_log_z must be finite"):
+        surrogate_residual(lp, lp, m, [1.0, 0.0], 1.0, nan)
+
+
+def test_boundary_inputs_are_accepted():
+    # zero length, one draw, a success rate of 0 are all valid
+    torch.testing.assert_close(length_reward([0, 10], [True, True]),
+                               torch.tensor([0.5, -0.5]))
+    gen = torch.Generator().manual_seed(0)
+    assert sample_problems(torch.tensor([0.0, 1.0]), 1, gen).tolist() == [1]
+    torch.testing.assert_close(prioritized_probs([0.0, 0.5]), torch.tensor([2 / 3, 1 / 3]))
+    # sample_problems uses the generator it is given: same seed, same draws
+    p = torch.full((5,), 0.2)
+    a = sample_problems(p, 50, torch.Generator().manual_seed(3))
+    b = sample_problems(p, 50, torch.Generator().manual_seed(3))
+    assert torch.equal(a, b)
+
+
+@pytest.mark.formula("eq-gibbs-optimum")
+def test_gibbs_policy_is_computed_row_by_row():
+    # a batch of 3 problems whose rewards differ by orders of magnitude: each row has its
+    # own normaliser and its own overflow shift
+    g = torch.Generator().manual_seed(9)
+    pi_ref = _dirichlet(g, 3, 5)
+    r = torch.rand(3, 5, generator=g, dtype=F64) + torch.tensor([[0.0], [2000.0], [-50.0]],
+                                                                 dtype=F64)
+    got = gibbs_policy(pi_ref, r, 1.0)
+    for b in range(3):
+        torch.testing.assert_close(got[b], gibbs_policy(pi_ref[b], r[b] - r[b].min(), 1.0))
+        w = [q * math.exp(x - r[b].min().item()) for q, x in
+             zip(pi_ref[b].tolist(), r[b].tolist())]
+        torch.testing.assert_close(got[b], torch.tensor(w, dtype=F64) / sum(w))
+
+
+@pytest.mark.formula("eq-log-z-mean")
+def test_sample_estimates_are_per_problem_on_the_last_axis():
+    g = torch.Generator().manual_seed(10)
+    r = torch.rand(2, 3, 4, generator=g, dtype=F64)
+    for method in ("mean", "logmeanexp"):
+        got = log_z_estimate(r, 0.5, method)
+        assert got.shape == (2, 3)
+        for i in range(2):
+            for j in range(3):
+                row = r[i, j].tolist()
+                want = (sum(row) / 4 if method == "mean"
+                        else 0.5 * math.log(sum(math.exp(x / 0.5) for x in row) / 4))
+                assert abs(got[i, j].item() - want) < 1e-12
+
+
+@pytest.mark.formula("eq-length-reward")
+def test_length_reward_with_fractional_lengths():
+    # lengths need not be integers (e.g. normalised lengths): span 0.5
+    torch.testing.assert_close(length_reward([0.25, 0.75, 0.5], [True, False, True]),
+                               torch.tensor([0.5, -0.5, 0.0]))

@@ -37,7 +37,7 @@ def _check_distribution(name: str, p) -> torch.Tensor:
 
 
 def _check_like(name: str, x, like: torch.Tensor) -> torch.Tensor:
-    x = _as_tensor(name, x).to(like.dtype)
+    x = _as_tensor(name, x)
     if x.shape != like.shape:
         raise ValueError(f"{name} must have shape {tuple(like.shape)}, "
                          f"got {tuple(x.shape)}")
@@ -56,7 +56,7 @@ def sequence_logprob(logp, mask) -> torch.Tensor:
     logp = _as_tensor("logp", logp)
     if logp.ndim == 0:
         raise ValueError("logp must have a last (token) axis")
-    mask = check_mask(mask, logp.shape).to(logp.dtype)
+    mask = check_mask(mask, logp.shape)
     # Σ_t m_t log π(token_t | x, token_<t)
     return (logp * mask).sum(-1)
 # --8<-- [end:sequence_logprob]
@@ -139,7 +139,7 @@ def log_z_estimate(rewards, tau: float, method: str = "mean") -> torch.Tensor:
 def _responses(logp, logp_ref, mask, rewards):
     """Sequence log-probs of pi_theta and pi_ref (detached) and the checked rewards."""
     seq = sequence_logprob(logp, mask)
-    logp_ref = _check_like("logp_ref", logp_ref, _as_tensor("logp", logp))
+    logp_ref = _check_like("logp_ref", logp_ref, torch.as_tensor(logp))
     seq_ref = sequence_logprob(logp_ref.detach(), mask)
     rewards = _check_like("rewards", rewards, seq)
     if rewards.ndim == 0:
@@ -161,7 +161,7 @@ def surrogate_residual(logp, logp_ref, mask, rewards, tau: float,
     seq, seq_ref, rewards = _responses(logp, logp_ref, mask, rewards)
     tau = _check_tau(tau)
     if tau_log_z is None:
-        tau_log_z = log_z_estimate(rewards, tau, "mean")
+        tau_log_z = log_z_estimate(rewards, tau)
     tau_log_z = _check_like("tau_log_z", tau_log_z, rewards[..., 0])
     # r − τ log Z − τ log(π_θ/π_θi)
     return rewards - tau_log_z.unsqueeze(-1) - tau * (seq - seq_ref)
@@ -226,10 +226,11 @@ def length_reward(lengths, correct) -> torch.Tensor:
         raise ValueError(f"correct must be boolean, got dtype {correct.dtype}")
     min_len = lengths.amin(-1, keepdim=True)
     span = lengths.amax(-1, keepdim=True) - min_len
-    # the denominator only matters where span > 0; elsewhere the reward is set to 0
-    safe_span = torch.where(span > 0, span, torch.ones_like(span))
-    # λ = 0.5 − (len − min_len)/(max_len − min_len), and 0 when max_len = min_len
-    lam = torch.where(span > 0, 0.5 - (lengths - min_len) / safe_span, 0.0)
+    # (len − min_len)/(max_len − min_len); set to 0.5 when all lengths are equal, so that
+    # λ = 0 there (the 0/0 of the other branch is discarded by torch.where)
+    frac = torch.where(span > 0, (lengths - min_len) / span, 0.5)
+    # λ = 0.5 − (len − min_len)/(max_len − min_len)
+    lam = 0.5 - frac
     # λ if correct, min(0, λ) if wrong
     return torch.where(correct, lam, lam.clamp(max=0.0))
 # --8<-- [end:length_reward]
@@ -278,7 +279,7 @@ def prioritized_probs(success_rates, admitted=None) -> torch.Tensor:
     # w_i = 1 − s_i on the admitted problems, 0 elsewhere
     weights = torch.where(admitted, 1.0 - s, 0.0)
     if weights.sum() == 0:
-        weights = admitted.to(s.dtype)
+        weights = torch.where(admitted, torch.ones_like(s), weights)
     # p_i = w_i / Σ_j w_j
     return weights / weights.sum()
 # --8<-- [end:prioritized_probs]
