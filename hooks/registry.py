@@ -4,9 +4,10 @@ A key equation is a heading with an `eq-` anchor and the class `key-eq`:
 
     ### 贝尔曼方程（矩阵形式） { #eq-bellman-matrix .key-eq }
 
-followed (before the next heading) by its display formula, its code included from the
-article's snippet module with `--8<-- "snippets/<section_>/<article_>.py:<function>"`, and the
-check included from the article's check module. A check declares what it verifies with
+followed (before the next heading) by its display formula, its code included from a snippet
+module with `--8<-- "snippets/<section_>/<article_>.py:<function>"` (the article's own, or,
+for an equation another article implements and this one recaps, that article's: one home
+per formula), and the check included from the article's check module. A check declares what it verifies with
 `@pytest.mark.formula("eq-bellman-matrix")` in checks/<section_>/test_<article_>.py, scoped
 to the page docs/<section>/<article>.md.
 
@@ -157,9 +158,10 @@ def page_problems(eq: KeyEquation, where: str) -> list[str]:
     problems = []
     if not eq.has_math:
         problems.append(f"{where}: no display formula ($$ … $$) under the heading")
-    module = snippet_module_of_page(eq.page)
-    if not any(s.startswith(f"{module}:") for s in eq.snippets):
-        problems.append(f"{where}: no code included from {module}:<function>")
+    if not any(":" in s for s in eq.snippets):
+        module = snippet_module_of_page(eq.page)
+        problems.append(f"{where}: no code included from {module}:<function> "
+                        "(or from the module of the article it recaps)")
     if not eq.check_includes:
         problems.append(f"{where}: no check included from checks/…")
     return problems

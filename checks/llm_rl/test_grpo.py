@@ -25,9 +25,9 @@ from snippets.llm_rl.grpo import (
     kl_k2,
     kl_k3,
     kl_moments,
-    ppo_objective,
     process_advantages,
 )
+from snippets.llm_rl.rlhf_ppo import ppo_policy_loss
 
 F64 = torch.float64
 
@@ -354,7 +354,8 @@ def test_ppo_objective_against_a_loop():
                     a = adv[b, t].item()
                     terms.append(min(r * a, clip(r, 1 - eps, 1 + eps) * a))
             total += sum(terms) / len(terms)
-        got = ppo_objective(logp, logp_old, adv, mask, eps)
+        # PPO's objective is implemented once, as the loss of llm-rl/rlhf-ppo
+        got = -ppo_policy_loss(logp, logp_old, adv, mask, eps, per_sequence=True)
         assert abs(got.item() - total / 5) < 1e-12
 # --8<-- [end:test_ppo_objective]
 
@@ -363,20 +364,22 @@ def test_ppo_objective_against_a_loop():
 def test_ppo_objective_batched_over_groups():
     logp, logp_old, _, mask = random_tokens(19, shape=(2, 3, 4))
     adv = torch.randn(2, 3, generator=gen(22), dtype=F64)
-    flat = ppo_objective(logp.reshape(6, 4), logp_old.reshape(6, 4), adv.reshape(6),
-                         mask.reshape(6, 4))
-    assert abs(ppo_objective(logp, logp_old, adv, mask).item() - flat.item()) < 1e-14
+    flat = ppo_policy_loss(logp.reshape(6, 4), logp_old.reshape(6, 4), adv.reshape(6),
+                           mask.reshape(6, 4), 0.2, per_sequence=True)
+    got = ppo_policy_loss(logp, logp_old, adv, mask, 0.2, per_sequence=True)
+    assert abs(got.item() - flat.item()) < 1e-14
 
 
 @pytest.mark.formula("eq-ppo")
-def test_ppo_objective_default_eps_and_sequence_advantages():
+def test_ppo_objective_with_one_advantage_per_output():
     logp, logp_old, _, mask = random_tokens(6, shape=(3, 5), spread=0.5)
     adv = torch.tensor([1.0, -2.0, 0.5], dtype=F64)
     expanded = adv.unsqueeze(-1).expand(3, 5)
-    a = ppo_objective(logp, logp_old, adv, mask)
-    b = ppo_objective(logp, logp_old, expanded, mask, eps=0.2)
+    a = ppo_policy_loss(logp, logp_old, adv, mask, 0.2, per_sequence=True)
+    b = ppo_policy_loss(logp, logp_old, expanded, mask, 0.2, per_sequence=True)
     assert abs(a.item() - b.item()) < 1e-14
-    assert abs(a.item() - ppo_objective(logp, logp_old, adv, mask, eps=0.3).item()) > 1e-6
+    c = ppo_policy_loss(logp, logp_old, adv, mask, 0.3, per_sequence=True)
+    assert abs(a.item() - c.item()) > 1e-6
 
 
 def grpo_loop(logp, logp_old, logp_ref, adv, mask, eps, beta):
@@ -478,7 +481,7 @@ def test_grpo_bad_inputs_and_dtype():
             f(logp, logp_old[0], logp_ref, adv, mask)
         with pytest.raises(ValueError, match="^logp_ref must have the shape of logp"):
             f(logp, logp_old, logp_ref[..., :3], adv, mask)
-        with pytest.raises(ValueError, match=r"^advantages must have shape \(2, 4\) or \(2, 4, 6\)"):
+        with pytest.raises(ValueError, match=r"^advantages must have shape \(2, 4, 6\) \(per token\) or \(2, 4\)"):
             f(logp, logp_old, logp_ref, adv[0], mask)
         with pytest.raises(ValueError, match="^mask must have shape"):
             f(logp, logp_old, logp_ref, adv, mask[0])
@@ -502,8 +505,3 @@ def test_grpo_bad_inputs_and_dtype():
             f(logp, logp_old, logp_ref, adv, mask, eps=1.0)
         with pytest.raises(ValueError, match="eps"):
             f(logp, logp_old, logp_ref, adv, mask, eps=0.0)
-    with pytest.raises(ValueError, match="^logp_old must have the shape of logp"):
-        ppo_objective(logp, logp_old[0], adv, mask)
-    with pytest.raises(ValueError, match="^logp_old must be finite"):
-        ppo_objective(logp, nan, adv, mask)
-    assert ppo_objective(logp.float(), logp_old, adv, mask).dtype == torch.float32

@@ -13,8 +13,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from snippets.llm_rl.grpo import kl_k3
-from snippets.llm_rl.rlhf_ppo import _as_tensor, check_mask, masked_mean, ppo_clip_objective
+from snippets.llm_rl.rlhf_ppo import (
+    _as_tensor,
+    check_mask,
+    masked_mean,
+    ppo_policy_loss,
+    token_advantages,
+)
 
 MODES = ("sample", "token", "fixed")
 
@@ -24,32 +29,6 @@ def _check_eps(eps_low: float, eps_high: float) -> None:
         raise ValueError(f"eps_low must be in (0, 1), got {eps_low}")
     if not eps_high > 0.0:
         raise ValueError(f"eps_high must be positive, got {eps_high}")
-
-
-def _token_inputs(logp, logp_old, mask):
-    """logp, logp_old as tensors of one shape (..., G, T) and the mask as their dtype."""
-    logp = _as_tensor("logp", logp)
-    logp_old = _as_tensor("logp_old", logp_old)
-    if logp.ndim < 2:
-        raise ValueError(f"logp must have shape (..., G, T), got {tuple(logp.shape)}")
-    if logp_old.shape != logp.shape:
-        raise ValueError(f"logp_old must have the shape of logp {tuple(logp.shape)}, "
-                         f"got {tuple(logp_old.shape)}")
-    if (logp > 0).any() or (logp_old > 0).any():
-        raise ValueError("logp and logp_old must be log-probabilities (<= 0)")
-    return logp, logp_old, check_mask(mask, logp.shape)
-
-
-def _token_advantages(advantages, shape: torch.Size) -> torch.Tensor:
-    """Advantages of shape (..., G) (one per response) or (..., G, T) (one per token)."""
-    advantages = _as_tensor("advantages", advantages)
-    if advantages.shape == shape[:-1]:
-        # Â_{i,t} = Â_i for every token t of response i
-        return advantages.unsqueeze(-1).expand(shape)
-    if advantages.shape != shape:
-        raise ValueError(f"advantages must have shape {tuple(shape[:-1])} or {tuple(shape)}, "
-                         f"got {tuple(advantages.shape)}")
-    return advantages
 
 
 # --8<-- [start:rule_reward]
@@ -64,26 +43,6 @@ def rule_reward(correct) -> torch.Tensor:
     # R = +1 if the final answer is equivalent to the reference, −1 otherwise
     return torch.where(correct.bool(), 1.0, -1.0)
 # --8<-- [end:rule_reward]
-
-
-# --8<-- [start:token_objective]
-def token_objective(logp, logp_old, advantages, mask, eps_low: float,
-                    eps_high: float | None = None) -> torch.Tensor:
-    """Per-token clipped surrogate of PPO / GRPO / DAPO (#eq-ppo-objective).
-
-    r = exp(logp - logp_old);  min(r Â, clip(r, 1 - eps_low, 1 + eps_high) Â) * mask.
-    logp, logp_old, mask: (..., G, T); advantages: (..., G, T) per token (PPO
-    with GAE) or (..., G) per response (GRPO, DAPO). eps_high defaults to eps_low.
-    """
-    logp, logp_old, mask = _token_inputs(logp, logp_old, mask)
-    eps_high = eps_low if eps_high is None else eps_high
-    _check_eps(eps_low, eps_high)
-    adv = _token_advantages(advantages, logp.shape)
-    # r_{i,t}(θ) = π_θ(o_{i,t} | q, o_{i,<t}) / π_old(o_{i,t} | q, o_{i,<t})
-    ratio = torch.exp(logp - logp_old)
-    # min(r Â, clip(r, 1 − ε_low, 1 + ε_high) Â), only on response tokens
-    return ppo_clip_objective(ratio, adv, eps_low, eps_high) * mask
-# --8<-- [end:token_objective]
 
 
 # --8<-- [start:aggregate_loss]
@@ -147,43 +106,6 @@ def token_weights(mask, mode: str = "token",
 # --8<-- [end:token_weights]
 
 
-# --8<-- [start:kl_term]
-def kl_term(logp, logp_ref, mask, beta: float) -> torch.Tensor:
-    """Per-token KL penalty beta * D_KL,t of GRPO, zero on padding (#eq-no-kl).
-
-    D_KL,t = pi_ref/pi_theta - log(pi_ref/pi_theta) - 1 (k3). beta = 0 (DAPO) gives
-    zeros without evaluating the reference model: logp_ref may then be None.
-    """
-    if not beta >= 0.0:
-        raise ValueError(f"beta must be >= 0, got {beta}")
-    logp = _as_tensor("logp", logp)
-    mask = check_mask(mask, logp.shape)
-    if beta == 0.0:
-        # β = 0: the term and π_ref drop out of the objective
-        return torch.zeros_like(logp)
-    if logp_ref is None:
-        raise ValueError("logp_ref is needed when beta > 0")
-    # β (π_ref/π_θ − log(π_ref/π_θ) − 1), only on response tokens
-    return beta * kl_k3(logp, logp_ref) * mask
-# --8<-- [end:kl_term]
-
-
-# --8<-- [start:grpo_loss]
-def grpo_loss(logp, logp_old, advantages, mask, eps: float = 0.2,
-              beta: float = 0.04, logp_ref=None) -> torch.Tensor:
-    """GRPO loss -J_GRPO: sample-level mean, k3 KL penalty (#eq-grpo-objective).
-
-    J = 1/G sum_i 1/|o_i| sum_t [min(r Â, clip(r, 1-eps, 1+eps) Â) - beta D_KL,t],
-    averaged over the leading axes too. Shapes as in token_objective.
-    """
-    per_token = token_objective(logp, logp_old, advantages, mask, eps)
-    # min(r Â, clip(r) Â) − β D_KL,t
-    per_token = per_token - kl_term(logp, logp_ref, mask, beta)
-    # −1/G Σ_i 1/|o_i| Σ_t (…)
-    return -aggregate_loss(per_token, mask, "sample")
-# --8<-- [end:grpo_loss]
-
-
 # --8<-- [start:dynamic_sampling_keep]
 def dynamic_sampling_keep(correct) -> torch.Tensor:
     """Groups kept: 0 < |{o_i : is_equivalent(a, o_i)}| < G (#eq-dynamic-sampling).
@@ -211,10 +133,10 @@ def dapo_loss(logp, logp_old, advantages, mask, eps_low: float = 0.2,
     logp, logp_old, mask: (..., G, T); advantages: (..., G). The token count runs
     over the whole batch (all leading axes), as a training mini-batch is averaged.
     """
-    per_token = token_objective(logp, logp_old, advantages, mask, eps_low,
-                                eps_high)
-    # −Σ_i Σ_t min(…) / Σ_i |o_i|  (mode "token" is the default)
-    return -aggregate_loss(per_token, mask)
+    _check_eps(eps_low, eps_high)
+    # −Σ_i Σ_t min(r Â, clip(r, 1 − ε_low, 1 + ε_high) Â) / Σ_i |o_i|: PPO's loss
+    # with the token-level mean and a decoupled upper clip, and no KL term
+    return ppo_policy_loss(logp, logp_old, advantages, mask, eps_low, eps_high)
 # --8<-- [end:dapo_loss]
 
 
@@ -245,8 +167,13 @@ def dapo_logp_grad(logp, logp_old, advantages, mask, eps_low: float = 0.2,
     m: mask, r: ratio, c = clip_active(r, Â), N = sum_j |o_j|; uses d r / d logp = r.
     Shapes as in dapo_loss; returns (..., G, T).
     """
-    logp, logp_old, mask = _token_inputs(logp, logp_old, mask)
-    adv = _token_advantages(advantages, logp.shape)
+    logp = _as_tensor("logp", logp)
+    logp_old = _as_tensor("logp_old", logp_old)
+    if logp_old.shape != logp.shape:
+        raise ValueError(f"logp_old must have the shape of logp {tuple(logp.shape)}, "
+                         f"got {tuple(logp_old.shape)}")
+    mask = check_mask(mask, logp.shape)
+    adv = token_advantages(advantages, logp.shape)
     ratio = torch.exp(logp - logp_old)
     c = clip_active(ratio, adv, eps_low, eps_high)
     # −m r Â c / Σ_j |o_j|
@@ -298,10 +225,10 @@ if __name__ == "__main__":
         print(f"p_old = {p_old}: max p after one clipped step, eps = 0.2: "
               f"{min(1.0, p_old * 1.2):.4f}, eps_high = 0.28: {min(1.0, p_old * 1.28):.4f}")
     # o_1 short and correct, o_2 long and wrong; first step on-policy (r = 1)
-    from snippets.llm_rl.grpo import group_advantages
+    from snippets.llm_rl.grpo import group_advantages, grpo_loss
     adv = group_advantages(rule_reward([1, 0]))
     logp = torch.log(torch.full((2, 8), 0.5)).requires_grad_(True)
-    grpo_loss(logp, logp.detach(), adv, mask, beta=0.0).backward()
+    grpo_loss(logp, logp.detach(), None, adv, mask, beta=0.0).backward()
     print("advantages:", [round(float(a), 4) for a in adv])
     print("d loss / d logp at one token, (o_1, o_2): GRPO",
           [round(float(logp.grad[i, 0]), 4) for i in range(2)], " DAPO",

@@ -14,7 +14,8 @@ from snippets.llm_rl.rlhf_ppo import (
     _as_tensor,
     check_mask,
     masked_mean,
-    ppo_clip_objective,
+    ppo_policy_loss,
+    token_advantages,
 )
 
 
@@ -170,36 +171,13 @@ def _token_tensors(logp, others: dict, advantages, mask):
             raise ValueError(f"{name} must have the shape of logp {tuple(logp.shape)}, "
                              f"got {tuple(x.shape)}")
         tensors.append(x)
-    advantages = _as_tensor("advantages", advantages).to(logp.dtype)
-    if advantages.shape == logp.shape[:-1]:
-        # an outcome advantage A_i is shared by every token of output i
-        advantages = advantages.unsqueeze(-1).expand(logp.shape)
-    if advantages.shape != logp.shape:
-        raise ValueError(f"advantages must have shape {tuple(logp.shape[:-1])} or "
-                         f"{tuple(logp.shape)}, got {tuple(advantages.shape)}")
+    advantages = token_advantages(advantages, logp.shape).to(logp.dtype)
     mask = check_mask(mask, logp.shape).to(logp.dtype)
     if (mask.sum(-1) == 0).any():
         raise ValueError("mask must select at least one token of every response")
     return logp, tensors, advantages, mask
 
 
-# --8<-- [start:ppo_objective]
-def ppo_objective(logp, logp_old, advantages, mask, eps: float = 0.2) -> torch.Tensor:
-    """PPO surrogate J = mean_o 1/|o| sum_t min(r_t A_t, clip(r_t, 1-eps, 1+eps) A_t).
-
-    Page anchor: #eq-ppo. logp, logp_old, mask: shape (B, T) (or (..., T));
-    advantages: the same or (B,); r_t = exp(logp - logp_old).
-    Returns the scalar objective (to maximise), averaged over the responses.
-    """
-    logp, (logp_old,), advantages, mask = _token_tensors(
-        logp, {"logp_old": logp_old}, advantages, mask)
-    # r_t(θ) = π_θ(o_t | q, o_<t) / π_old(o_t | q, o_<t)
-    ratio = torch.exp(logp - logp_old)
-    # min(r_t A_t, clip(r_t, 1 − ε, 1 + ε) A_t)
-    surrogate = ppo_clip_objective(ratio, advantages, eps)
-    # 1/|o| Σ_t, then the mean over responses
-    return masked_mean(surrogate, mask, dim=-1).mean()
-# --8<-- [end:ppo_objective]
 
 
 def _check_beta(beta: float) -> float:
@@ -217,18 +195,20 @@ def grpo_loss(logp, logp_old, logp_ref, advantages, mask, eps: float = 0.2,
     J = mean over groups of 1/G sum_i 1/|o_i| sum_t [min(r A, clip(r, 1-eps, 1+eps) A)
     - beta k3(pi_theta, pi_ref)], r = exp(logp - logp_old).
     logp, logp_old, logp_ref, mask: shape (..., G, T); advantages: (..., G) (outcome) or
-    (..., G, T) (process). Returns the scalar loss (to minimise).
+    (..., G, T) (process). beta = 0 drops the KL term (DAPO): logp_ref may be None.
+    Returns the scalar loss (to minimise).
     """
-    logp, (logp_old, logp_ref), advantages, mask = _token_tensors(
-        logp, {"logp_old": logp_old, "logp_ref": logp_ref}, advantages, mask)
     beta = _check_beta(beta)
-    # r_{i,t}(θ) = π_θ / π_old
-    ratio = torch.exp(logp - logp_old)
-    # min(r Â, clip(r, 1 − ε, 1 + ε) Â) − β D_KL[π_θ ‖ π_ref]   (k3 per token)
-    per_token = (ppo_clip_objective(ratio, advantages, eps)
-                 - beta * kl_k3(logp, logp_ref))
-    # 1/|o_i| Σ_t per response, then 1/G Σ_i and the mean over groups: one mean
-    return -masked_mean(per_token, mask, dim=-1).mean()
+    if beta > 0 and logp_ref is None:
+        raise ValueError("logp_ref is needed when beta > 0")
+    others = {"logp_old": logp_old} | ({"logp_ref": logp_ref} if beta > 0 else {})
+    logp, tensors, advantages, mask = _token_tensors(logp, others, advantages, mask)
+    # −1/G Σ_i 1/|o_i| Σ_t min(r Â, clip(r, 1 − ε, 1 + ε) Â), then the mean over groups
+    loss = ppo_policy_loss(logp, tensors[0], advantages, mask, eps, per_sequence=True)
+    if beta == 0:
+        return loss  # no KL term, no reference model
+    # + β 1/G Σ_i 1/|o_i| Σ_t D_KL,t with the k3 estimate per token
+    return loss + beta * masked_mean(kl_k3(logp, tensors[1]), mask, dim=-1).mean()
 # --8<-- [end:grpo_loss]
 
 
@@ -291,5 +271,5 @@ if __name__ == "__main__":
     adv = group_advantages(torch.tensor([[1.0, 0, 0, 1], [0, 0, 1, 0]],
                                         dtype=torch.float64))
     print("GRPO loss =", float(grpo_loss(lt, lo, lref, adv, m)))
-    print("PPO objective of group 0 (no KL) =",
-          float(ppo_objective(lt[0], lo[0], adv[0], m[0])))
+    print("GRPO loss without the KL term (beta = 0) =",
+          float(grpo_loss(lt, lo, None, adv, m, beta=0.0)))

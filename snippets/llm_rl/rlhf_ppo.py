@@ -211,6 +211,19 @@ def normalize_rewards(score, mean: float, std: float, clip: float) -> torch.Tens
 # --8<-- [end:normalize_rewards]
 
 
+def token_advantages(advantages, shape: torch.Size) -> torch.Tensor:
+    """Advantages for every token: shape (..., T) as given, or one per response, shape
+    (...), shared by all the tokens of that response (outcome rewards: GRPO, DAPO)."""
+    advantages = _as_tensor("advantages", advantages)
+    if advantages.shape == shape[:-1]:
+        # Â_{i,t} = Â_i for every token t of response i
+        return advantages.unsqueeze(-1).expand(shape)
+    if advantages.shape != shape:
+        raise ValueError(f"advantages must have shape {tuple(shape)} (per token) or "
+                         f"{tuple(shape[:-1])} (per response), got {tuple(advantages.shape)}")
+    return advantages
+
+
 # --8<-- [start:ppo_clip_objective]
 def ppo_clip_objective(ratio, advantages, eps: float, eps_high: float | None = None
                        ) -> torch.Tensor:
@@ -247,7 +260,8 @@ def ppo_policy_loss(logp, logp_old, advantages, mask, eps: float,
                     ) -> torch.Tensor:
     """Token-level PPO loss -masked_mean(min(r_t A_t, clip(r_t) A_t)) (#eq-ppo-loss).
 
-    logp (differentiable), logp_old, advantages, mask: shape (B, T) (or (..., T));
+    logp (differentiable), logp_old, mask: shape (B, T) (or (..., T)); advantages:
+    the same shape (one per token, e.g. GAE) or (B,) (one per response, e.g. GRPO).
     r_t = exp(logp - logp_old). per_sequence=False: one mean over all response
     tokens of the batch; True: the mean of each response over its own tokens, then
     the mean over responses.
@@ -255,6 +269,7 @@ def ppo_policy_loss(logp, logp_old, advantages, mask, eps: float,
     logp = _as_tensor("logp", logp)
     logp_old = _check_like("logp_old", logp_old, logp)
     check_mask(mask, logp.shape)
+    advantages = token_advantages(advantages, logp.shape)
     # r_t(θ) = π_θ(y_t) / π_old(y_t) = exp(log π_θ − log π_old)
     ratio = torch.exp(logp - logp_old)
     surrogate = ppo_clip_objective(ratio, advantages, eps, eps_high)
