@@ -1,11 +1,11 @@
 """DDPG on a one-dimensional discounted linear-quadratic regulator (LQR).
 
-Page: deep-rl/ddpg (docs/deep-rl/ddpg.md); each function names the anchor of its equation.
-Problem: x' = a x + b u + w, w ~ N(0, noise_std^2), reward r = -(q x^2 + rho u^2), discount
-gamma. The optimal deterministic policy is linear, u = -K x, with K from the discounted Riccati
-equation, so DDPG with a linear actor mu_theta(x) = theta x and a critic that is quadratic in
-(x, u) can be checked against the exact answer theta -> -K. States and actions are torch
-tensors of shape (B,) (float64); the LQR helpers use plain floats.
+Page: deep-rl/ddpg (docs/deep-rl/ddpg.md); each function names its equation's anchor.
+Problem: x' = a x + b u + w, w ~ N(0, noise_std^2), reward r = -(q x^2 + rho u^2),
+discount gamma. The optimal deterministic policy is linear, u = -K x, with K from the
+discounted Riccati equation, so DDPG with a linear actor mu_theta(x) = theta x and a
+critic quadratic in (x, u) can be checked against the exact answer theta -> -K.
+States and actions are float64 torch tensors of shape (B,); the LQR helpers use floats.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _check_rate(name: str, x, low_open: bool = True) -> float:
 
 @dataclass(frozen=True)
 class LQR:
-    """x' = a x + b u + w, w ~ N(0, noise_std^2); r = -(q x^2 + rho u^2); discount gamma."""
+    """x' = a x + b u + w, w ~ N(0, noise_std^2); r = -(q x^2 + rho u^2); discount."""
 
     a: float = 1.0
     b: float = 0.5
@@ -47,7 +47,8 @@ class LQR:
     def __post_init__(self):
         if not isinstance(self.a, (int, float)) or not math.isfinite(self.a):
             raise ValueError(f"a must be a finite number, got {self.a!r}")
-        if not isinstance(self.b, (int, float)) or not math.isfinite(self.b) or self.b == 0:
+        if not isinstance(self.b, (int, float)) or not math.isfinite(self.b) \
+                or self.b == 0:
             raise ValueError(f"b must be a finite non-zero number, got {self.b!r}")
         _check_positive("q", self.q)
         _check_positive("rho", self.rho)
@@ -57,11 +58,12 @@ class LQR:
 
 # --8<-- [start:lqr_optimal_gain]
 def lqr_optimal_gain(lqr: LQR) -> tuple[float, float]:
-    """Optimal u = -K x and v*(x) = -(P x^2 + const) of the discounted LQR (#eq-lqr-riccati).
+    """Optimal u = -K x, v*(x) = -(P x^2 + c) of the discounted LQR (#eq-lqr-riccati).
 
     P solves the scalar discounted Riccati equation
         P = q + gamma a^2 P - (gamma a b P)^2 / (rho + gamma b^2 P),
-    i.e. gamma b^2 P^2 + (rho (1 - gamma a^2) - gamma b^2 q) P - q rho = 0 (positive root),
+    i.e. gamma b^2 P^2 + (rho (1 - gamma a^2) - gamma b^2 q) P - q rho = 0 (the
+    positive root),
     and K = gamma a b P / (rho + gamma b^2 P). Returns (K, P).
     """
     a, b, q, rho, g = lqr.a, lqr.b, lqr.q, lqr.rho, lqr.gamma
@@ -81,12 +83,14 @@ def lqr_optimal_gain(lqr: LQR) -> tuple[float, float]:
 def linear_policy_cost(K: float, lqr: LQR) -> tuple[float, float]:
     """Discounted cost of u = -K x: v_K(x) = -(P_K x^2 + c_K) (#eq-linear-policy-cost).
 
-    P_K = (q + rho K^2) / (1 - gamma (a - b K)^2) and c_K = gamma P_K noise_std^2 / (1 - gamma),
+    P_K = (q + rho K^2) / (1 - gamma (a - b K)^2),
+    c_K = gamma P_K noise_std^2 / (1 - gamma),
     finite only when gamma (a - b K)^2 < 1. Returns (P_K, c_K).
     """
     a, b, q, rho, g = lqr.a, lqr.b, lqr.q, lqr.rho, lqr.gamma
     if not isinstance(K, (int, float)) or not g * (a - b * K) ** 2 < 1:
-        raise ValueError(f"K must satisfy gamma (a - b K)^2 < 1 (finite cost), got {K!r}")
+        raise ValueError(f"K must satisfy gamma (a - b K)^2 < 1 (finite cost), "
+                         f"got {K!r}")
     # P_K = (q + ρK²) Σ_t γ^t (a − bK)^{2t}
     P = (q + rho * K**2) / (1 - g * (a - b * K) ** 2)
     # each step adds noise variance σ² to x², worth γ P_K σ² from the next step on
@@ -107,7 +111,7 @@ def q_weights_of_linear_policy(K: float, lqr: LQR) -> torch.Tensor:
     return torch.tensor([-lqr.q - g * P * a**2,  # x²
                          -2 * g * P * a * b,  # x u
                          -lqr.rho - g * P * b**2,  # u²
-                         -g * (P * lqr.noise_std**2 + c)],  # 1
+                         -g * (P * lqr.noise_std**2 + c)],  # constant
                         dtype=torch.float64)
 # --8<-- [end:q_weights_of_linear_policy]
 
@@ -138,17 +142,18 @@ class QuadraticCritic(torch.nn.Module):
 
 
 # --8<-- [start:critic_target]
-def critic_target(reward, next_state, done, gamma: float,
-                  actor_targ: torch.nn.Module, critic_targ: torch.nn.Module) -> torch.Tensor:
-    """y = r + gamma (1 - done) Q'(s', mu'(s')) with the target networks (#eq-critic-target).
+def critic_target(reward, next_state, done, gamma: float, actor_targ: torch.nn.Module,
+                  critic_targ: torch.nn.Module) -> torch.Tensor:
+    """y = r + gamma (1 - done) Q'(s', mu'(s')), target networks (#eq-critic-target).
 
-    reward, next_state, done: shape (B,); done is 1 where s' is terminal (never in the LQR).
-    No gradient flows through y.
+    reward, next_state, done: shape (B,); done is 1 where s' is terminal (never in
+    the LQR). No gradient flows through y.
     """
     gamma = _check_rate("gamma", gamma, low_open=False)
     if not (reward.shape == next_state.shape == done.shape) or reward.ndim != 1:
-        raise ValueError(f"reward, next_state and done must have one shape (B,), got "
-                         f"{tuple(reward.shape)}, {tuple(next_state.shape)}, {tuple(done.shape)}")
+        raise ValueError(
+            f"reward, next_state and done must have one shape (B,), got "
+            f"{tuple(reward.shape)}, {tuple(next_state.shape)}, {tuple(done.shape)}")
     with torch.no_grad():
         # a' = μ'(s'), the target actor's action, not the one stored in the buffer
         next_action = actor_targ(next_state)
@@ -161,8 +166,9 @@ def critic_target(reward, next_state, done, gamma: float,
 def critic_loss(critic: torch.nn.Module, state, action, target) -> torch.Tensor:
     """L(w) = (1/B) sum_i (Q_w(s_i, a_i) - y_i)^2 (#eq-critic-loss); shapes (B,)."""
     if not (state.shape == action.shape == target.shape) or state.ndim != 1:
-        raise ValueError(f"state, action and target must have one shape (B,), got "
-                         f"{tuple(state.shape)}, {tuple(action.shape)}, {tuple(target.shape)}")
+        raise ValueError(
+            f"state, action and target must have one shape (B,), got "
+            f"{tuple(state.shape)}, {tuple(action.shape)}, {tuple(target.shape)}")
     # the target is a constant: detach in case the caller built it with gradients
     return ((critic(state, action) - target.detach()) ** 2).mean()
 # --8<-- [end:critic_loss]
@@ -176,7 +182,8 @@ def actor_gradient(actor: torch.nn.Module, critic: torch.nn.Module, state) -> li
     state: shape (B,). Returns one gradient per actor parameter (the ascent direction).
     """
     if state.ndim != 1 or state.numel() == 0:
-        raise ValueError(f"state must have shape (B,) with B >= 1, got {tuple(state.shape)}")
+        raise ValueError(
+            f"state must have shape (B,) with B >= 1, got {tuple(state.shape)}")
     action = actor(state)
     # stage 1: ∇_a Q(s, a) at a = μ(s), with the actor cut off
     a = action.detach().requires_grad_(True)
@@ -189,7 +196,8 @@ def actor_gradient(actor: torch.nn.Module, critic: torch.nn.Module, state) -> li
 
 # --8<-- [start:soft_update]
 def soft_update(target: torch.nn.Module, online: torch.nn.Module, tau: float) -> None:
-    """theta' <- tau theta + (1 - tau) theta' for every parameter, in place (#eq-soft-update)."""
+    """theta' <- tau theta + (1 - tau) theta' for every parameter, in place
+    (#eq-soft-update)."""
     tau = _check_rate("tau", tau)
     target_params, online_params = list(target.parameters()), list(online.parameters())
     if [p.shape for p in target_params] != [p.shape for p in online_params]:
@@ -207,16 +215,17 @@ def ou_noise(n_steps: int, n_chains: int, theta: float, sigma: float, dt: float,
              scheme: str = "exact") -> torch.Tensor:
     """Ornstein-Uhlenbeck paths dX = -theta X dt + sigma dW, mean 0 (#eq-ou-noise).
 
-    scheme "exact": X_{k+1} = e^{-theta dt} X_k + sigma sqrt((1 - e^{-2 theta dt})/(2 theta)) Z,
+    "exact": X_{k+1} = e^{-theta dt} X_k + sigma sqrt((1 - e^{-2 theta dt})/(2 theta)) Z
+    (Z ~ N(0, 1)),
     stationary variance sigma^2 / (2 theta) for every dt;
-    scheme "euler": X_{k+1} = X_k - theta X_k dt + sigma sqrt(dt) Z (what DDPG code usually
+    "euler": X_{k+1} = X_k - theta X_k dt + sigma sqrt(dt) Z (what DDPG code usually
     does), stationary variance sigma^2 / (theta (2 - theta dt)).
-    Returns shape (n_steps + 1, n_chains), row 0 equal to x0; Z ~ N(0, 1) from generator.
+    Returns shape (n_steps + 1, n_chains), row 0 equal to x0.
     """
-    if not isinstance(n_steps, int) or not isinstance(n_chains, int) or n_steps < 1 \
-            or n_chains < 1:
-        raise ValueError(f"n_steps and n_chains must be integers >= 1, got {n_steps!r}, "
-                         f"{n_chains!r}")
+    if not isinstance(n_steps, int) or not isinstance(n_chains, int) \
+            or n_steps < 1 or n_chains < 1:
+        raise ValueError(f"n_steps and n_chains must be integers >= 1, "
+                         f"got {n_steps!r}, {n_chains!r}")
     theta, sigma = _check_positive("theta", theta), _check_positive("sigma", sigma)
     dt = _check_positive("dt", dt)
     if scheme == "exact":
@@ -224,7 +233,8 @@ def ou_noise(n_steps: int, n_chains: int, theta: float, sigma: float, dt: float,
         scale = sigma * math.sqrt((1 - decay**2) / (2 * theta))
     elif scheme == "euler":
         if not theta * dt < 2:
-            raise ValueError(f"the euler scheme needs theta dt < 2, got {theta * dt!r}")
+            raise ValueError(
+                f"the euler scheme needs theta dt < 2, got {theta * dt!r}")
         decay = 1 - theta * dt  # X − θ X dt
         scale = sigma * math.sqrt(dt)  # σ √dt Z
     else:
@@ -239,9 +249,11 @@ def ou_noise(n_steps: int, n_chains: int, theta: float, sigma: float, dt: float,
 
 
 class _Adam:
-    """Adam (Kingma & Ba) for one tensor, written out: torch.optim costs seconds to import."""
+    """Adam (Kingma & Ba) for one tensor, written out (torch.optim takes seconds to
+    import, longer than the whole training)."""
 
-    def __init__(self, param: torch.Tensor, lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
+    def __init__(self, param: torch.Tensor, lr: float, betas=(0.9, 0.999),
+                 eps: float = 1e-8):
         self.param, self.lr, self.betas, self.eps = param, lr, betas, eps
         self.m, self.v, self.t = torch.zeros_like(param), torch.zeros_like(param), 0
 
@@ -262,10 +274,11 @@ def ddpg(lqr: LQR, n_steps: int, generator: torch.Generator, batch_size: int = 6
     """DDPG (Lillicrap et al., Algorithm 1) on the LQR: one environment step, one critic
     step, one actor step and one soft update per iteration.
 
-    Returns {"theta": (n_steps + 1,) actor parameter after each step, "w": (n_steps + 1, 4)
-    critic weights, "transitions": (n_steps, 3) the replay buffer rows (s, a, s')}.
-    Episodes restart from x0 ~ U(-1, 1) every episode_len steps. The generator draws the OU
-    noise of all steps first, then per step: (x0 at a restart), w, the minibatch indices.
+    Returns {"theta": (n_steps + 1,) actor parameter after each step,
+    "w": (n_steps + 1, 4) critic weights, "transitions": (n_steps, 3) the replay
+    buffer rows (s, a, s')}. Episodes restart from x0 ~ U(-1, 1) every episode_len
+    steps. The generator draws the OU noise of all steps first, then per step:
+    (x0 at a restart), w, the minibatch indices.
     """
     if not isinstance(n_steps, int) or n_steps < 1:
         raise ValueError(f"n_steps must be an integer >= 1, got {n_steps!r}")
@@ -292,7 +305,8 @@ def ddpg(lqr: LQR, n_steps: int, generator: torch.Generator, batch_size: int = 6
         idx = torch.randint(0, t + 1, (batch_size,), generator=generator)
         s, a, s2 = buffer[idx].unbind(-1)
         r = -(lqr.q * s**2 + lqr.rho * a**2)
-        y = critic_target(r, s2, torch.zeros_like(r), lqr.gamma, actor_targ, critic_targ)
+        done = torch.zeros_like(r)  # the LQR never terminates
+        y = critic_target(r, s2, done, lqr.gamma, actor_targ, critic_targ)
         # critic: one step down the loss L(w) = mean (Q_w(s, a) − y)²
         (grad_w,) = torch.autograd.grad(critic_loss(critic, s, a, y), [critic.w])
         opt_critic.step(grad_w)
