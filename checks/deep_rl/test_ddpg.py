@@ -98,6 +98,7 @@ def test_riccati_by_hand():
     assert math.isclose(P, 2.0, rel_tol=1e-14) and math.isclose(K, 0.5, rel_tol=1e-14)
 
 
+# --8<-- [start:test_linear_policy_cost_equals_monte_carlo_rollouts]
 @pytest.mark.formula("eq-linear-policy-cost")
 @pytest.mark.parametrize("lqr", PROBLEMS)
 def test_linear_policy_cost_equals_monte_carlo_rollouts(lqr):
@@ -113,6 +114,7 @@ def test_linear_policy_cost_equals_monte_carlo_rollouts(lqr):
     se = total.std(ddof=1) / math.sqrt(n)
     # truncation: the tail after `horizon` steps is below 1e-8 for these problems
     assert abs(total.mean() - (P * x0**2 + c)) <= 4 * se + 1e-8
+# --8<-- [end:test_linear_policy_cost_equals_monte_carlo_rollouts]
 
 
 def test_linear_policy_cost_by_hand():

@@ -325,12 +325,20 @@ def ddpg(lqr: LQR, n_steps: int, generator: torch.Generator, batch_size: int = 6
 if __name__ == "__main__":
     lqr = LQR()
     K, P = lqr_optimal_gain(lqr)
-    print(f"LQR {lqr}: K* = {K:.4f}, P* = {P:.4f}")
-    for k in (0.0, K / 2, K, 1.5 * K):
-        print(f"  cost of K = {k:.4f}: P_K, c_K = {linear_policy_cost(k, lqr)}")
-    print("q weights of K*:", q_weights_of_linear_policy(K, lqr).numpy().round(4))
-    for seed in range(5):
+    print(f"{lqr}: K* = {K:.4f}, P* = {P:.4f}")
+    for k in (0.0, 0.5, K, 1.5):
+        P_k, c_k = linear_policy_cost(k, lqr)
+        print(f"  u = -{k:.4f} x: P_K = {P_k:.4f}, c_K = {c_k:.4f}")
+    print("  q* weights on (x^2, xu, u^2, 1):", q_weights_of_linear_policy(K, lqr).numpy())
+    for seed in range(10):
         out = ddpg(lqr, 300, torch.Generator().manual_seed(seed))
-        th = out["theta"]
-        print(f"seed {seed}: theta at 0, 100, 200, 300 = {th[::100].numpy().round(4)},"
-              f" -K* = {-K:.4f}")
+        th, w = out["theta"], out["w"][-1]
+        print(f"seed {seed}: theta at steps 0, 50, 100, 200, 300 ="
+              f" {th[[0, 50, 100, 200, 300]].numpy().round(4)}, error {th[-1] + K:+.4f},"
+              f" critic greedy gain {-w[1] / (2 * w[2]):.4f}")
+    for seed in range(5):
+        th = ddpg(lqr, 300, torch.Generator().manual_seed(seed), tau=0.2)["theta"]
+        print(f"tau = 0.2, seed {seed}: theta at 300 = {th[-1]:.4f}")
+    theta, sigma, dt = 0.15, 0.2, 1.0
+    print(f"OU theta={theta}, sigma={sigma}, dt={dt}: exact variance {sigma**2 / (2 * theta):.4f},"
+          f" Euler {sigma**2 / (theta * (2 - theta * dt)):.4f}")
