@@ -67,11 +67,10 @@ def lqr_optimal_gain(lqr: LQR) -> tuple[float, float]:
     and K = gamma a b P / (rho + gamma b^2 P). Returns (K, P).
     """
     a, b, q, rho, g = lqr.a, lqr.b, lqr.q, lqr.rho, lqr.gamma
-    if g == 0:
-        return 0.0, q  # no future: u = 0 and the cost is q x^2
     # coefficients of γb²·P² + β·P − qρ = 0
     beta = rho * (1 - g * a**2) - g * b**2 * q
-    # positive root; written with the conjugate so that it never cancels
+    # positive root, written with the conjugate: no cancellation, and at gamma = 0
+    # it gives P = q without dividing by 2 gamma b^2
     P = 2 * q * rho / (beta + math.sqrt(beta**2 + 4 * g * b**2 * q * rho))
     # K = γabP / (ρ + γb²P)
     K = g * a * b * P / (rho + g * b**2 * P)
@@ -270,15 +269,16 @@ class _Adam:
 # --8<-- [start:ddpg]
 def ddpg(lqr: LQR, n_steps: int, generator: torch.Generator, batch_size: int = 64,
          lr_actor: float = 0.02, lr_critic: float = 0.2, tau: float = 0.05,
-         ou_theta: float = 0.15, ou_sigma: float = 0.5, episode_len: int = 20) -> dict:
+         ou_theta: float = 0.15, ou_sigma: float = 1.0, episode_len: int = 20) -> dict:
     """DDPG (Lillicrap et al., Algorithm 1) on the LQR: one environment step, one critic
     step, one actor step and one soft update per iteration.
 
     Returns {"theta": (n_steps + 1,) actor parameter after each step,
     "w": (n_steps + 1, 4) critic weights, "transitions": (n_steps, 3) the replay
     buffer rows (s, a, s')}. Episodes restart from x0 ~ U(-1, 1) every episode_len
-    steps. The generator draws the OU noise of all steps first, then per step:
-    (x0 at a restart), w, the minibatch indices.
+    steps. The generator draws, in this order, the OU noise (n_steps), the dynamics
+    noise w (n_steps), a start state per step (used at restarts), then per step the
+    minibatch indices.
     """
     if not isinstance(n_steps, int) or n_steps < 1:
         raise ValueError(f"n_steps must be an integer >= 1, got {n_steps!r}")
@@ -289,21 +289,24 @@ def ddpg(lqr: LQR, n_steps: int, generator: torch.Generator, batch_size: int = 6
     actor_targ.load_state_dict(actor.state_dict())
     critic_targ.load_state_dict(critic.state_dict())
     opt_actor, opt_critic = _Adam(actor.theta, lr_actor), _Adam(critic.w, lr_critic)
+    f64 = torch.float64
     noise = ou_noise(n_steps, 1, ou_theta, ou_sigma, 1.0, generator)[1:, 0]
-    buffer = torch.empty(n_steps, 3, dtype=torch.float64)  # (s, a, s'); r is recomputed
+    w_env = lqr.noise_std * torch.randn(n_steps, generator=generator, dtype=f64)
+    x_start = 2 * torch.rand(n_steps, generator=generator, dtype=f64) - 1  # U(-1, 1)
+    # rows (s, a, s'), r is recomputed; NaN marks rows not written yet
+    buffer = torch.full((n_steps, 3), torch.nan, dtype=f64)
     thetas, ws = [actor.theta.item()], [critic.w.detach().clone()]
-    x = torch.empty(())
     for t in range(n_steps):
         if t % episode_len == 0:
-            x = 2 * torch.rand((), generator=generator, dtype=torch.float64) - 1
+            x = x_start[t]  # a new episode
         with torch.no_grad():
             u = actor(x) + noise[t]  # behaviour: μ(s) + OU noise
-        w = lqr.noise_std * torch.randn((), generator=generator, dtype=torch.float64)
-        x_next = lqr.a * x + lqr.b * u + w
+        x_next = lqr.a * x + lqr.b * u + w_env[t]  # x' = a x + b u + w
         buffer[t] = torch.stack([x, u, x_next])
         x = x_next
-        idx = torch.randint(0, t + 1, (batch_size,), generator=generator)
-        s, a, s2 = buffer[idx].unbind(-1)
+        # a minibatch drawn uniformly from the t + 1 stored transitions
+        idx = torch.randint(t + 1, (batch_size,), generator=generator)
+        s, a, s2 = buffer[idx].T
         r = -(lqr.q * s**2 + lqr.rho * a**2)
         done = torch.zeros_like(r)  # the LQR never terminates
         y = critic_target(r, s2, done, lqr.gamma, actor_targ, critic_targ)
@@ -329,16 +332,22 @@ if __name__ == "__main__":
     for k in (0.0, 0.5, K, 1.5):
         P_k, c_k = linear_policy_cost(k, lqr)
         print(f"  u = -{k:.4f} x: P_K = {P_k:.4f}, c_K = {c_k:.4f}")
-    print("  q* weights on (x^2, xu, u^2, 1):", q_weights_of_linear_policy(K, lqr).numpy())
+    print("  q* weights on (x^2, xu, u^2, 1):",
+          q_weights_of_linear_policy(K, lqr).numpy().round(4))
     for seed in range(10):
         out = ddpg(lqr, 300, torch.Generator().manual_seed(seed))
         th, w = out["theta"], out["w"][-1]
         print(f"seed {seed}: theta at steps 0, 50, 100, 200, 300 ="
-              f" {th[[0, 50, 100, 200, 300]].numpy().round(4)}, error {th[-1] + K:+.4f},"
+              f" {th[[0, 50, 100, 200, 300]].numpy().round(4)},"
+              f" error {th[-1] + K:+.4f},"
               f" critic greedy gain {-w[1] / (2 * w[2]):.4f}")
     for seed in range(5):
         th = ddpg(lqr, 300, torch.Generator().manual_seed(seed), tau=0.2)["theta"]
         print(f"tau = 0.2, seed {seed}: theta at 300 = {th[-1]:.4f}")
+    for sig in (0.5, 1.0):
+        th = ddpg(lqr, 300, torch.Generator().manual_seed(22), ou_sigma=sig)["theta"]
+        print(f"ou_sigma = {sig}, seed 22: theta at 300 = {th[-1]:.4f}")
     theta, sigma, dt = 0.15, 0.2, 1.0
-    print(f"OU theta={theta}, sigma={sigma}, dt={dt}: exact variance {sigma**2 / (2 * theta):.4f},"
+    print(f"OU theta={theta}, sigma={sigma}, dt={dt}:"
+          f" exact variance {sigma**2 / (2 * theta):.4f},"
           f" Euler {sigma**2 / (theta * (2 - theta * dt)):.4f}")
