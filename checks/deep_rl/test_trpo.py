@@ -1,0 +1,403 @@
+"""Checks of deep-rl/trpo: every key equation against something independent.
+
+Independent references used here: J(pi) from the closed-form Bellman solution (rl_basics),
+the state distribution propagated step by step, the policy gradient theorem of
+rl-basics/policy-gradient (explicit softmax Jacobian, numpy), the Fisher matrix summed
+explicitly from grad log pi (rl_basics, numpy), numpy.linalg.solve / pinv, and brute-force
+scans of the line-search candidates.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from snippets.deep_rl.trpo import (
+    conjugate_gradient,
+    fisher_vector_product,
+    gradient_ascent_step,
+    kl_lower_bound,
+    line_search,
+    mean_kl,
+    natural_step,
+    old_policy_stats,
+    performance,
+    performance_difference,
+    random_mdp,
+    surrogate,
+    trpo_update,
+)
+from snippets.rl_basics.policy_gradient import grad_log_pi, policy_gradient, softmax_policy
+
+GAMMA = 0.9
+S, A = 4, 3
+D0 = np.full(S, 1 / S)
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def setting(seed: int, scale: float = 1.0):
+    """A random MDP, random old parameters and a random new policy."""
+    rng = np.random.default_rng(seed)
+    P, R = random_mdp(S, A, rng)
+    theta_old = scale * rng.normal(size=(S, A))
+    theta_new = theta_old + rng.normal(size=(S, A))
+    return P, R, theta_old, theta_new
+
+
+def explicit_fisher(theta, w) -> np.ndarray:
+    """F = sum_s w(s) sum_a pi(a|s) grad log pi grad log pi^T, flattened to (SA, SA)."""
+    pi = softmax_policy(theta)
+    n = theta.size
+    F = np.zeros((n, n))
+    for s in range(theta.shape[0]):
+        for a in range(theta.shape[1]):
+            u = grad_log_pi(theta, s, a).reshape(-1)
+            F += w[s] * pi[s, a] * np.outer(u, u)
+    return F
+
+
+# --8<-- [start:test_gradient_ascent]
+@pytest.mark.formula("eq-gradient-ascent")
+def test_gradient_ascent_is_a_first_order_step():
+    np.testing.assert_allclose(gradient_ascent_step([1.0, -2.0], [0.5, 4.0], 0.1), [1.05, -1.6])
+    P, R, theta, _ = setting(7)
+    g = policy_gradient(theta, P, R, D0, GAMMA)
+    J0 = performance(softmax_policy(theta), P, R, D0, GAMMA)
+
+    def gap(alpha):  # J(θ + α g) − J(θ) − α ‖g‖²: the error of the linear model
+        pi = softmax_policy(gradient_ascent_step(theta, g, alpha))
+        return performance(pi, P, R, D0, GAMMA) - J0 - alpha * np.sum(g * g)
+
+    # the error is O(α²): halving α divides it by about 4
+    assert 3.5 < gap(1e-3) / gap(5e-4) < 4.5
+# --8<-- [end:test_gradient_ascent]
+
+
+@pytest.mark.formula("eq-gradient-ascent")
+def test_the_same_parameter_step_moves_policies_by_very_different_kl():
+    # the step-size problem: ‖Δθ‖ says little about how far the policy moves
+    step = np.array([[1.0, 0.0, -1.0]])
+    w = np.array([1.0])
+    kls = []
+    for theta in (np.zeros((1, 3)), np.array([[0.0, 8.0, 0.0]])):
+        new = gradient_ascent_step(theta, step, 1.0)
+        kls.append(float(mean_kl(torch.as_tensor(new), softmax_policy(theta), w)))
+    assert kls[0] > 100 * kls[1]
+
+
+# --8<-- [start:test_performance_difference]
+@pytest.mark.formula("eq-performance-difference")
+@given(seed=seeds)
+@settings(max_examples=15, deadline=None)
+def test_performance_difference_lemma_is_exact(seed):
+    P, R, theta_old, theta_new = setting(seed)
+    pi_old, pi_new = softmax_policy(theta_old), softmax_policy(theta_new)
+    exact = performance(pi_new, P, R, D0, GAMMA) - performance(pi_old, P, R, D0, GAMMA)
+    assert performance_difference(pi_new, pi_old, P, R, D0, GAMMA) == pytest.approx(
+        exact, abs=1e-10)
+    # trajectory form: Σ_t γ^t E_{s_t ~ π̃}[Σ_a π̃(a|s_t) A_π(s_t, a)], state law propagated
+    _, adv, _ = old_policy_stats(pi_old, P, R, D0, GAMMA)
+    P_new = np.einsum("sa,sat->st", pi_new, P)
+    d, total, H = D0.copy(), 0.0, 400
+    for t in range(H):
+        total += GAMMA**t * d @ np.sum(pi_new * adv, axis=1)
+        d = d @ P_new
+    truncation = GAMMA**H * np.abs(adv).max() / (1 - GAMMA)  # < 1e-16
+    assert abs(total - exact) <= 1e-10 + truncation
+# --8<-- [end:test_performance_difference]
+
+
+# --8<-- [start:test_surrogate]
+@pytest.mark.formula("eq-surrogate")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_surrogate_matches_j_to_first_order(seed):
+    P, R, theta_old, theta_new = setting(seed)
+    pi_old = softmax_policy(theta_old)
+    rho, adv, _ = old_policy_stats(pi_old, P, R, D0, GAMMA)
+    theta = torch.tensor(theta_old, requires_grad=True)
+    L = surrogate(theta, pi_old, rho, adv)
+    (grad_L,) = torch.autograd.grad(L, theta)
+    # L(θ_old) = J(θ_old): the advantages average to 0 under π_old
+    assert float(L.detach()) == pytest.approx(0.0, abs=1e-12)
+    # ∇L(θ_old) = ∇J(θ_old), the policy gradient theorem (explicit softmax Jacobian)
+    np.testing.assert_allclose(grad_L.numpy(), policy_gradient(theta_old, P, R, D0, GAMMA),
+                               rtol=1e-10, atol=1e-12)
+    # away from θ_old: the explicit double sum Σ_s ρ(s) Σ_a π_θ(a|s) A(s, a)
+    pi_new = softmax_policy(theta_new)
+    explicit = sum(rho[s] * pi_new[s, a] * adv[s, a] for s in range(S) for a in range(A))
+    assert float(surrogate(torch.as_tensor(theta_new), pi_old, rho, adv)) == pytest.approx(
+        explicit, abs=1e-12)
+# --8<-- [end:test_surrogate]
+
+
+# --8<-- [start:test_kl_bound]
+@pytest.mark.formula("eq-kl-bound")
+@given(seed=seeds, size=st.sampled_from([0.0, 0.05, 0.3, 1.0, 3.0]))
+@settings(max_examples=25, deadline=None)
+def test_kl_penalised_bound_holds(seed, size):
+    P, R, theta_old, theta_new = setting(seed)
+    theta_new = theta_old + size * (theta_new - theta_old)
+    pi_old, pi_new = softmax_policy(theta_old), softmax_policy(theta_new)
+    L, penalty = kl_lower_bound(pi_new, pi_old, P, R, D0, GAMMA)
+    J_new = performance(pi_new, P, R, D0, GAMMA)
+    assert J_new >= L - penalty - 1e-12
+    # the penalty, term by term: 4 ε γ / (1 − γ)² · max_s Σ_a π log(π / π̃)
+    rho, adv, J_old = old_policy_stats(pi_old, P, R, D0, GAMMA)
+    eps = max(abs(x) for x in adv.ravel())
+    kl_max = max(sum(pi_old[s, a] * math.log(pi_old[s, a] / pi_new[s, a]) for a in range(A))
+                 for s in range(S))
+    assert penalty == pytest.approx(4 * eps * GAMMA / (1 - GAMMA) ** 2 * kl_max, abs=1e-12)
+    # L_π(π̃) = J(π) + Σ_s ρ_π(s) Σ_a π̃(a|s) A_π(s, a), the sums written out
+    explicit = sum(rho[s] * pi_new[s, a] * adv[s, a] for s in range(S) for a in range(A))
+    assert L == pytest.approx(J_old + explicit, abs=1e-10)
+# --8<-- [end:test_kl_bound]
+
+
+@pytest.mark.formula("eq-kl-bound")
+def test_kl_bound_is_tight_at_the_old_policy():
+    P, R, theta_old, _ = setting(3)
+    pi = softmax_policy(theta_old)
+    L, penalty = kl_lower_bound(pi, pi, P, R, D0, GAMMA)
+    assert penalty == pytest.approx(0.0, abs=1e-14)
+    assert L == pytest.approx(performance(pi, P, R, D0, GAMMA), abs=1e-12)
+
+
+# --8<-- [start:test_mean_kl]
+@pytest.mark.formula("eq-trust-region")
+def test_mean_kl_equals_the_explicit_sum():
+    _, _, theta_old, theta_new = setting(4)
+    pi_old, pi_new = softmax_policy(theta_old), softmax_policy(theta_new)
+    w = np.array([0.1, 0.2, 0.3, 0.4])
+    explicit = sum(w[s] * pi_old[s, a] * math.log(pi_old[s, a] / pi_new[s, a])
+                   for s in range(S) for a in range(A))
+    assert float(mean_kl(torch.as_tensor(theta_new), pi_old, w)) == pytest.approx(
+        explicit, abs=1e-12)
+    # zero at θ_old and unchanged by adding a constant to a row of θ (softmax shift)
+    assert float(mean_kl(torch.as_tensor(theta_old), pi_old, w)) == pytest.approx(0, abs=1e-14)
+    shifted = theta_new + np.array([[1.0], [-2.0], [0.5], [3.0]])
+    assert float(mean_kl(torch.as_tensor(shifted), pi_old, w)) == pytest.approx(
+        explicit, abs=1e-12)
+# --8<-- [end:test_mean_kl]
+
+
+# --8<-- [start:test_fvp]
+@pytest.mark.formula("eq-fvp")
+@pytest.mark.parametrize("seed", [0, 5])
+def test_fisher_vector_product_equals_the_explicit_fisher(seed):
+    rng = np.random.default_rng(seed)
+    theta_old = rng.normal(size=(S, A))
+    pi_old = softmax_policy(theta_old)
+    w = rng.dirichlet(np.ones(S))
+    F = explicit_fisher(theta_old, w)  # E_s E_a[∇log π ∇log πᵀ]
+    v = rng.normal(size=S * A)
+
+    def kl(theta):
+        return mean_kl(theta, pi_old, w)
+
+    Fv = fisher_vector_product(kl, torch.as_tensor(theta_old), torch.as_tensor(v))
+    np.testing.assert_allclose(Fv.numpy(), F @ v, rtol=1e-10, atol=1e-12)
+    damped = fisher_vector_product(kl, torch.as_tensor(theta_old), torch.as_tensor(v), 0.1)
+    np.testing.assert_allclose(damped.numpy(), F @ v + 0.1 * v, rtol=1e-10, atol=1e-12)
+# --8<-- [end:test_fvp]
+
+
+# --8<-- [start:test_cg]
+@pytest.mark.formula("eq-cg")
+@given(seed=seeds, n=st.integers(1, 8))
+@settings(max_examples=25, deadline=None)
+def test_cg_equals_a_direct_solve_within_n_steps(seed, n):
+    rng = np.random.default_rng(seed)
+    Q = np.linalg.qr(rng.normal(size=(n, n)))[0]
+    M = Q @ np.diag(rng.uniform(1.0, 10.0, size=n)) @ Q.T  # SPD, condition number ≤ 10
+    b = rng.normal(size=n)
+    calls = []
+
+    def matvec(x):
+        calls.append(1)
+        return M @ x
+
+    x = conjugate_gradient(matvec, b, iters=n, tol=1e-20)
+    np.testing.assert_allclose(x, np.linalg.solve(M, b), rtol=1e-8, atol=1e-10)
+    assert len(calls) <= n
+# --8<-- [end:test_cg]
+
+
+@pytest.mark.formula("eq-cg")
+def test_cg_by_hand_and_on_torch():
+    # A = diag(1, 2), b = (1, 1): x₁ = (rᵀr / pᵀAp) b = (2/3) b; x₂ = exact (1, 1/2)
+    M = np.diag([1.0, 2.0])
+    np.testing.assert_allclose(conjugate_gradient(lambda x: M @ x, np.ones(2), iters=1),
+                               [2 / 3, 2 / 3], rtol=1e-15)
+    np.testing.assert_allclose(conjugate_gradient(lambda x: M @ x, np.ones(2), iters=2),
+                               [1.0, 0.5], rtol=1e-14)
+    Mt = torch.tensor([[4.0, 1.0], [1.0, 3.0]], dtype=torch.float64)
+    bt = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    xt = conjugate_gradient(lambda x: Mt @ x, bt)
+    assert isinstance(xt, torch.Tensor)
+    np.testing.assert_allclose(xt.numpy(), np.linalg.solve(Mt.numpy(), bt.numpy()), rtol=1e-12)
+    # an eigenvector is solved in one step, then the residual test stops the loop
+    calls = []
+    x = conjugate_gradient(lambda x: calls.append(1) or M @ x, np.array([0.0, 3.0]))
+    np.testing.assert_allclose(x, [0.0, 1.5], rtol=1e-15)
+    assert len(calls) == 1
+    # a loose tol stops early: the first residual 1ᵀ1 = 2 is below tol = 3
+    np.testing.assert_array_equal(conjugate_gradient(lambda x: M @ x, np.ones(2), tol=3.0),
+                                  [0.0, 0.0])
+
+
+# --8<-- [start:test_natural_step]
+@pytest.mark.formula("eq-natural-step")
+@pytest.mark.parametrize("seed, delta", [(0, 0.01), (1, 0.1)])
+def test_full_step_uses_the_whole_kl_budget(seed, delta):
+    rng = np.random.default_rng(seed)
+    theta_old = rng.normal(size=(S, A))
+    w = rng.dirichlet(np.ones(S))
+    F = explicit_fisher(theta_old, w)
+    g = rng.normal(size=(S, A))
+    g -= g.mean(axis=1, keepdims=True)  # a policy gradient: each row sums to 0
+    s = natural_step(g.reshape(-1), lambda v: F @ v, delta)
+    # ½ sᵀ F s = δ: the quadratic model of the KL sits on the boundary
+    assert 0.5 * s @ F @ s == pytest.approx(delta, rel=1e-10)
+    # s = √(2δ / gᵀF⁺g) F⁺g (F is singular: each softmax row is shift invariant)
+    x = np.linalg.pinv(F) @ g.reshape(-1)
+    np.testing.assert_allclose(s, np.sqrt(2 * delta / (g.reshape(-1) @ x)) * x,
+                               rtol=1e-8, atol=1e-10)
+# --8<-- [end:test_natural_step]
+
+
+def _problem(seed):
+    P, R, theta_old, _ = setting(seed)
+    pi_old = softmax_policy(theta_old)
+    rho, adv, _ = old_policy_stats(pi_old, P, R, D0, GAMMA)
+
+    def L(theta):
+        return surrogate(theta, pi_old, rho, adv)
+
+    def kl(theta):
+        return mean_kl(theta, pi_old, (1 - GAMMA) * rho)
+
+    return P, R, torch.as_tensor(theta_old), L, kl
+
+
+# --8<-- [start:test_line_search]
+@pytest.mark.formula("eq-line-search")
+@given(seed=seeds, delta=st.floats(1e-3, 0.5), scale=st.floats(0.1, 30.0))
+@settings(max_examples=12, deadline=None)
+def test_line_search_never_accepts_a_step_outside_the_trust_region(seed, delta, scale):
+    _, _, theta_old, L, kl = _problem(seed)
+    step = scale * torch.as_tensor(np.random.default_rng(seed).normal(size=(S, A)))
+    theta, fraction = line_search(L, kl, theta_old, step, delta)
+    if fraction == 0.0:
+        assert torch.equal(theta, theta_old)
+        return
+    assert float(kl(theta)) <= delta and float(L(theta)) > float(L(theta_old))
+    # it is the first candidate 1, ½, ¼, … that passes both tests
+    for j in range(int(round(-math.log2(fraction)))):
+        t = theta_old + 0.5**j * step
+        assert float(kl(t)) > delta or float(L(t)) <= float(L(theta_old))
+    torch.testing.assert_close(theta, theta_old + fraction * step, rtol=0, atol=0)
+# --8<-- [end:test_line_search]
+
+
+@pytest.mark.formula("eq-line-search")
+def test_trpo_update_improves_j_inside_the_trust_region():
+    P, R, theta, L, kl = _problem(2)
+    J_old = performance(softmax_policy(theta.numpy()), P, R, D0, GAMMA)
+    theta_new, fraction, step = trpo_update(theta, P, R, D0, GAMMA, 0.1)
+    # on this MDP the full step overshoots the budget: the search halves it once
+    assert float(kl(theta + step)) > 0.1
+    assert fraction == 0.5
+    assert float(kl(theta_new)) <= 0.1
+    assert performance(softmax_policy(theta_new.numpy()), P, R, D0, GAMMA) > J_old
+    # a descent direction is never accepted; nor a step when the budget is tiny
+    assert line_search(L, kl, theta, -step, 0.1)[1] == 0.0
+    assert line_search(L, kl, theta, step, 1e-9, max_backtracks=3)[1] == 0.0
+    assert line_search(L, kl, theta, step, 0.1, backtrack=0.25)[1] == 0.25
+
+
+def test_random_mdp_shapes():
+    P, R = random_mdp(3, 2, np.random.default_rng(0))
+    assert P.shape == (3, 2, 3) and R.shape == (3, 2)
+    np.testing.assert_allclose(P.sum(axis=2), 1.0, rtol=0, atol=1e-12)
+
+
+def test_bad_inputs():
+    P, R, theta_old, _ = setting(0)
+    pi = softmax_policy(theta_old)
+    rho, adv, _ = old_policy_stats(pi, P, R, D0, GAMMA)
+    th = torch.as_tensor(theta_old)
+    w = np.full(S, 1 / S)
+    with pytest.raises(ValueError, match="n_states"):
+        random_mdp(0, 2, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="grad"):
+        gradient_ascent_step(np.zeros(3), np.zeros(2), 0.1)
+    with pytest.raises(ValueError, match="alpha"):
+        gradient_ascent_step(np.zeros(3), np.zeros(3), 0.0)
+    with pytest.raises(ValueError, match="d0"):
+        performance(pi, P, R, np.full(S, 0.3), GAMMA)
+    with pytest.raises(ValueError, match="d0"):
+        performance(pi, P, R, np.array([1.5, -0.5, 0, 0]), GAMMA)
+    with pytest.raises(ValueError, match="gamma"):
+        old_policy_stats(pi, P, R, D0, 1.0)
+    with pytest.raises(ValueError, match="pi"):
+        performance_difference(pi[:, :2], pi, P, R, D0, GAMMA)
+    with pytest.raises(ValueError, match="theta"):
+        surrogate(torch.zeros(S), pi, rho, adv)
+    with pytest.raises(ValueError, match="theta"):
+        surrogate(torch.full((S, A), float("nan")), pi, rho, adv)
+    with pytest.raises(ValueError, match="rho_old"):
+        surrogate(th, pi, rho[:2], adv)
+    with pytest.raises(ValueError, match="rho_old"):
+        surrogate(th, pi, -rho, adv)
+    with pytest.raises(ValueError, match="adv_old"):
+        surrogate(th, pi, rho, adv[:, :2])
+    with pytest.raises(ValueError, match="pi"):
+        kl_lower_bound(pi, pi[:2], P, R, D0, GAMMA)
+    with pytest.raises(ValueError, match="pi_old"):
+        mean_kl(th, np.eye(A)[[0, 1, 2, 0]], w)
+    with pytest.raises(ValueError, match="state_weights"):
+        mean_kl(th, pi, w[:2])
+    with pytest.raises(ValueError, match="state_weights"):
+        mean_kl(th, pi, 2 * w)
+    with pytest.raises(ValueError, match="state_weights"):
+        mean_kl(th, pi, np.array([1.5, -0.5, 0, 0]))
+    kl = lambda t: mean_kl(t, pi, w)  # noqa: E731
+    with pytest.raises(ValueError, match="v must"):
+        fisher_vector_product(kl, th, torch.zeros(3))
+    with pytest.raises(ValueError, match="damping"):
+        fisher_vector_product(kl, th, torch.zeros(S * A), -1.0)
+    with pytest.raises(ValueError, match="matvec"):
+        conjugate_gradient(None, np.ones(2))
+    with pytest.raises(ValueError, match="b must"):
+        conjugate_gradient(lambda x: x, np.ones((2, 2)))
+    with pytest.raises(ValueError, match="b must"):
+        conjugate_gradient(lambda x: x, np.ones(0))
+    with pytest.raises(ValueError, match="iters"):
+        conjugate_gradient(lambda x: x, np.ones(2), iters=0)
+    with pytest.raises(ValueError, match="iters"):
+        conjugate_gradient(lambda x: x, np.ones(2), iters=1.5)
+    with pytest.raises(ValueError, match="tol"):
+        conjugate_gradient(lambda x: x, np.ones(2), tol=-1.0)
+    with pytest.raises(ValueError, match="delta"):
+        natural_step(np.ones(2), lambda x: x, 0.0)
+    with pytest.raises(ValueError, match="range of F"):
+        natural_step(np.zeros(2), lambda x: x, 0.1)
+    with pytest.raises(ValueError, match="matvec must be positive"):
+        conjugate_gradient(lambda x: -x, np.ones(2))
+    L = lambda t: surrogate(t, pi, rho, adv)  # noqa: E731
+    with pytest.raises(ValueError, match="step"):
+        line_search(L, kl, th, th[:2], 0.1)
+    with pytest.raises(ValueError, match="delta"):
+        line_search(L, kl, th, th, -0.1)
+    for bad in (0.0, 1.0):
+        with pytest.raises(ValueError, match="backtrack"):
+            line_search(L, kl, th, th, 0.1, backtrack=bad)
+    with pytest.raises(ValueError, match="max_backtracks"):
+        line_search(L, kl, th, th, 0.1, max_backtracks=0)
+    with pytest.raises(ValueError, match="theta_old"):
+        trpo_update(torch.zeros(S), P, R, D0, GAMMA, 0.1)
