@@ -254,13 +254,14 @@ def natural_step(g, matvec: Callable, delta: float, cg_iters: int = 10):
 
     x^T F x = g^T F^{-1} g when CG has converged; using x^T F x makes the quadratic model
     of the KL, 1/2 s^T F s, equal delta exactly. g: flat gradient of the surrogate.
+    Returns the zero step when g^T g < 1e-10 (CG's tol: a stationary point).
     """
     delta = _check_positive("delta", delta)
     # x ≈ F⁻¹ g
     x = conjugate_gradient(matvec, g, iters=cg_iters)
     xFx = x @ matvec(x)
-    if not xFx > 0:
-        raise ValueError("g must have a component in the range of F (g^T F^-1 g > 0)")
+    if not xFx > 0:  # g ≈ 0 (CG stopped at x = 0): a stationary point, no step
+        return x * 0.0
     # β = √(2δ / xᵀ F x), s = β x
     return (2 * delta / xFx) ** 0.5 * x
 # --8<-- [end:natural_step]
@@ -325,15 +326,28 @@ def trpo_update(theta_old, P, R, d0, gamma: float, delta: float, cg_iters: int =
 
 
 if __name__ == "__main__":
-    rng = np.random.default_rng(0)
+    # the page's example: 4 states, 3 actions, gamma = 0.9, delta = 0.1 (seed 2)
+    rng = np.random.default_rng(2)
     P, R = random_mdp(4, 3, rng)
-    d0, gamma, delta = np.full(4, 0.25), 0.9, 0.02
-    theta = torch.zeros(4, 3, dtype=torch.float64)
-    for k in range(5):
-        J = performance(softmax_policy(theta.numpy()), P, R, d0, gamma)
-        theta_new, fraction, step = trpo_update(theta, P, R, d0, gamma, delta)
-        pi_old = softmax_policy(theta.numpy())
-        rho = old_policy_stats(pi_old, P, R, d0, gamma)[0]
-        kl = float(mean_kl(theta_new, pi_old, (1 - gamma) * rho))
-        print(f"iter {k}: J = {J:.4f}, accepted fraction {fraction}, KL = {kl:.5f}")
-        theta = theta_new
+    theta_old = torch.as_tensor(rng.normal(size=(4, 3)))
+    d0, gamma, delta = np.full(4, 0.25), 0.9, 0.1
+    pi_old = softmax_policy(theta_old.numpy())
+    rho, adv, J_old = old_policy_stats(pi_old, P, R, d0, gamma)
+    theta_new, fraction, step = trpo_update(theta_old, P, R, d0, gamma, delta)
+    w = (1 - gamma) * rho
+    full = theta_old + step
+    pi_full = softmax_policy(full.numpy())
+    reverse = float(w @ np.sum(pi_full * np.log(pi_full / pi_old), axis=1))
+    pi_new = softmax_policy(theta_new.numpy())
+    print(f"J(pi_old) = {J_old:.4f}, eps = max|A| = {np.abs(adv).max():.4f}")
+    print(f"full step: KL(old||new) = {float(mean_kl(full, pi_old, w)):.5f}, "
+          f"KL(new||old) = {reverse:.5f}, delta = {delta}")
+    print(f"accepted fraction {fraction}: KL = {float(mean_kl(theta_new, pi_old, w)):.5f}, "
+          f"J(pi_new) = {performance(pi_new, P, R, d0, gamma):.4f}, "
+          f"lemma: {J_old + performance_difference(pi_new, pi_old, P, R, d0, gamma):.4f}")
+    L, penalty = kl_lower_bound(pi_new, pi_old, P, R, d0, gamma)
+    print(f"L(pi_new) = {L:.4f}, C KL_max = {penalty:.4f}, bound = {L - penalty:.4f}")
+    theta = theta_old
+    for k in range(6):
+        print(f"iter {k}: J = {performance(softmax_policy(theta.numpy()), P, R, d0, gamma):.4f}")
+        theta = trpo_update(theta, P, R, d0, gamma, delta)[0]
