@@ -33,7 +33,7 @@ def example():
 
 
 def line_search_profile(ts):
-    """Surrogate gain, true gain and mean KL along the full TRPO step, at fractions ts."""
+    """Surrogate gain, true gain and mean KL at fractions ts of the full TRPO step."""
     P, R, theta_old = example()
     pi_old = softmax_policy(theta_old)
     rho, adv, J_old = old_policy_stats(pi_old, P, R, D0, GAMMA)
@@ -47,7 +47,7 @@ def line_search_profile(ts):
 
 
 def learning_curves(n_iter: int = 15):
-    """J per iteration: TRPO (delta = 0.01, 0.1) and gradient ascent with a fixed alpha."""
+    """J per iteration: TRPO (delta = 0.01, 0.1) and gradient ascent (fixed alpha)."""
     P, R, theta0 = example()
     curves = {}
     for delta in (0.01, 0.1):
@@ -75,7 +75,8 @@ def figures() -> dict:
     ax1.plot(ts, L, label="surrogate $L(\\theta) - L(\\theta_{old})$")
     ax1.plot(ts, J, "--", label="true $J(\\theta) - J(\\theta_{old})$")
     ax1.axvline(fraction, color="green", lw=0.8, label=f"accepted step, t = {fraction}")
-    ax1.set_xlabel("fraction $t$ of the full step $s$ ($\\theta = \\theta_{old} + t s$)")
+    ax1.set_xlabel("fraction $t$ of the full step $s$ "
+                   "($\\theta = \\theta_{old} + t s$)")
     ax1.set_ylabel("improvement")
     ax1.legend(fontsize=8)
     ax1.grid(True, lw=0.3)
@@ -83,7 +84,8 @@ def figures() -> dict:
     ax2.plot(ts, kl, label="exact mean KL")
     ax2.plot(ts, DELTA * ts**2, ":", label="quadratic model $\\frac{1}{2} t^2 s^T F s$")
     ax2.axhline(DELTA, color="grey", lw=0.8, label="budget $\\delta$ = 0.1")
-    ax2.plot(ts[cand_idx[0]], kl[cand_idx[0]], "rx", ms=8, label="t = 1: KL > $\\delta$, rejected")
+    ax2.plot(ts[cand_idx[0]], kl[cand_idx[0]], "rx", ms=8,
+             label="t = 1: KL > $\\delta$, rejected")
     ax2.plot(ts[cand_idx[1]], kl[cand_idx[1]], "go", ms=6,
              label=f"t = {fraction}: accepted")
     ax2.set_xlabel("fraction $t$ of the full step $s$")
@@ -96,7 +98,8 @@ def figures() -> dict:
     curves = learning_curves()
     P, R, _ = example()
     fig2, ax = plt.subplots(figsize=(6.4, 3.6))
-    ax.axhline(D0 @ solve_boe(P, R, GAMMA)[0], color="grey", lw=0.8, label="optimum $J^*$")
+    ax.axhline(D0 @ solve_boe(P, R, GAMMA)[0], color="grey", lw=0.8,
+               label="optimum $J^*$")
     for (name, Js), style in zip(curves.items(), ("o-", "s-", "^--", "v--")):
         ax.plot(Js, style, ms=3, label=name)
     ax.set_xlabel("iteration")

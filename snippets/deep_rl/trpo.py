@@ -1,9 +1,10 @@
 """Trust region policy optimization (TRPO) on a tabular softmax policy, end to end.
 
-Page: deep-rl/trpo (docs/deep-rl/trpo.md); each function names the anchor of the equation
-it implements. Arrays follow rl_basics: P[s, a, s'] shape (S, A, S), R[s, a] shape (S, A),
-pi[s, a] shape (S, A), d0 and rho of shape (S,). theta has shape (S, A) and
-pi(a|s) = softmax(theta[s])[a]. J(pi) = d0^T v_pi is the performance (the paper's eta(pi));
+Page: deep-rl/trpo (docs/deep-rl/trpo.md); each function names the anchor of the
+equation it implements. Arrays follow rl_basics: P[s, a, s'] shape (S, A, S), R[s, a]
+shape (S, A), pi[s, a] shape (S, A), d0 and rho of shape (S,). theta has shape (S, A)
+and pi(a|s) = softmax(theta[s])[a]. J(pi) = d0^T v_pi is the performance (the paper's
+eta(pi));
 rho_pi(s) = sum_t gamma^t Pr(S_t = s) is the unnormalised discounted visitation (the
 eta(s) of rl-basics/policy-gradient). The model quantities are numpy; everything that is
 differentiated (surrogate, KL, Fisher-vector products) is torch float64.
@@ -18,42 +19,48 @@ import torch
 
 from snippets.rl_basics.grid_world import check_gamma, check_mdp, check_policy
 from snippets.rl_basics.policy_gradient import discounted_visitation, softmax_policy
-from snippets.rl_basics.state_values import action_values, policy_matrices, solve_bellman
+from snippets.rl_basics.state_values import (
+    action_values,
+    policy_matrices,
+    solve_bellman,
+)
 
 Tensor = torch.Tensor
 
 
 def _check_positive(name: str, x) -> float:
-    if not (np.isscalar(x) and np.isreal(x) and np.isfinite(x) and x > 0):
+    if not (np.isscalar(x) and np.isfinite(x) and x > 0):
         raise ValueError(f"{name} must be a finite number > 0, got {x!r}")
     return float(x)
 
 
 def _check_d0(d0, n_states: int) -> np.ndarray:
-    d0 = np.asarray(d0, dtype=float)
+    d0 = np.asarray(d0)
     if d0.shape != (n_states,) or np.any(d0 < 0) or not np.isclose(d0.sum(), 1.0):
         raise ValueError(f"d0 must be a distribution of shape ({n_states},)")
     return d0
 
 
-def _as_theta(name: str, theta) -> Tensor:
+def _check_theta(name: str, theta) -> Tensor:
     theta = torch.as_tensor(theta, dtype=torch.float64)
     if theta.ndim != 2 or 0 in theta.shape or not bool(torch.isfinite(theta).all()):
-        raise ValueError(f"{name} must be a finite tensor of shape (S, A), got {tuple(theta.shape)}")
+        raise ValueError(
+            f"{name} must be a finite tensor of shape (S, A), got {tuple(theta.shape)}")
     return theta
 
 
 def random_mdp(n_states: int, n_actions: int, rng: np.random.Generator):
     """A dense random MDP: P[s, a] ~ Dirichlet(1), R[s, a] ~ N(0, 1). Returns (P, R)."""
     if n_states < 1 or n_actions < 1:
-        raise ValueError(f"n_states and n_actions must be >= 1, got {n_states}, {n_actions}")
+        raise ValueError(
+            f"n_states and n_actions must be >= 1, got {n_states}, {n_actions}")
     P = rng.dirichlet(np.ones(n_states), size=(n_states, n_actions))
     R = rng.normal(size=(n_states, n_actions))
     return P, R
 
 
 def performance(pi, P, R, d0, gamma: float) -> float:
-    """J(pi) = d0^T v_pi with v_pi = (I - gamma P_pi)^{-1} r_pi (the paper's eta(pi))."""
+    """J(pi) = d0^T v_pi, v_pi = (I - gamma P_pi)^{-1} r_pi (the paper's eta(pi))."""
     P, R = check_mdp(P, R)
     pi = check_policy(pi, *R.shape)
     d0 = _check_d0(d0, R.shape[0])
@@ -85,7 +92,8 @@ def gradient_ascent_step(theta, grad, alpha: float) -> np.ndarray:
     theta = np.asarray(theta, dtype=float)
     grad = np.asarray(grad, dtype=float)
     if grad.shape != theta.shape:
-        raise ValueError(f"grad must have the shape of theta {theta.shape}, got {grad.shape}")
+        raise ValueError(
+            f"grad must have the shape of theta {theta.shape}, got {grad.shape}")
     alpha = _check_positive("alpha", alpha)
     # θ + α ∇J(θ)
     return theta + alpha * grad
@@ -104,9 +112,9 @@ def performance_difference(pi_new, pi_old, P, R, d0, gamma: float) -> float:
     pi_new = check_policy(pi_new, *R.shape)
     d0 = _check_d0(d0, R.shape[0])
     _, adv_old, _ = old_policy_stats(pi_old, P, R, d0, gamma)
-    # ρ_π̃(s) = Σ_t γ^t Pr(S_t = s | π̃)
+    # ρ_π_new(s) = Σ_t γ^t Pr(S_t = s | π_new)
     rho_new = discounted_visitation(d0, policy_matrices(pi_new, P, R)[1], gamma)
-    # Σ_s ρ_π̃(s) Σ_a π̃(a|s) A_π(s, a)
+    # Σ_s ρ_π_new(s) Σ_a π_new(a|s) A_π(s, a)
     return float(rho_new @ np.sum(pi_new * adv_old, axis=1))
 # --8<-- [end:performance_difference]
 
@@ -123,15 +131,16 @@ def surrogate(theta, pi_old, rho_old, adv_old) -> Tensor:
     (#eq-surrogate), written with the ratio pi_theta / pi_old as in the sampled form.
     theta: torch (S, A) (may require grad); pi_old, adv_old: (S, A); rho_old: (S,).
     """
-    theta = _as_theta("theta", theta)
+    theta = _check_theta("theta", theta)
     S, A = theta.shape
     pi_old = torch.as_tensor(check_policy(pi_old, S, A))
-    rho_old = torch.as_tensor(np.asarray(rho_old, dtype=float))
+    rho_old = torch.as_tensor(rho_old, dtype=torch.float64)
     if rho_old.shape != (S,) or bool((rho_old < 0).any()):
         raise ValueError(f"rho_old must be non-negative with shape ({S},)")
-    adv_old = torch.as_tensor(np.asarray(adv_old, dtype=float))
+    adv_old = torch.as_tensor(adv_old, dtype=torch.float64)
     if adv_old.shape != (S, A):
-        raise ValueError(f"adv_old must have shape ({S}, {A}), got {tuple(adv_old.shape)}")
+        raise ValueError(
+            f"adv_old must have shape ({S}, {A}), got {tuple(adv_old.shape)}")
     # r(θ) = π_θ(a|s) / π_old(a|s)
     ratio = torch.exp(log_softmax_policy(theta)) / pi_old
     # Σ_s ρ_old(s) Σ_a π_old(a|s) r(θ) A_old(s, a)
@@ -152,11 +161,11 @@ def kl_lower_bound(pi_new, pi_old, P, R, d0, gamma: float) -> tuple[float, float
     pi_new = check_policy(pi_new, *R.shape)
     pi_old = check_policy(pi_old, *R.shape)
     rho, adv, J_old = old_policy_stats(pi_old, P, R, d0, gamma)
-    # L_π(π̃) = J(π) + Σ_s ρ_π(s) Σ_a π̃(a|s) A_π(s, a)
+    # L_π(π_new) = J(π) + Σ_s ρ_π(s) Σ_a π_new(a|s) A_π(s, a)
     L = J_old + float(rho @ np.sum(pi_new * adv, axis=1))
     # C = 4 ε γ / (1 − γ)², ε = max |A_π|
     C = 4 * np.abs(adv).max() * gamma / (1 - gamma) ** 2
-    # max_s KL(π(·|s) ‖ π̃(·|s))
+    # max_s KL(π(·|s) ‖ π_new(·|s))
     kl_max = np.max(np.sum(pi_old * (np.log(pi_old) - np.log(pi_new)), axis=1))
     return L, float(C * kl_max)
 # --8<-- [end:kl_lower_bound]
@@ -169,13 +178,13 @@ def mean_kl(theta, pi_old, state_weights) -> Tensor:
     theta: torch (S, A); pi_old: (S, A), strictly positive; state_weights w: (S,), a
     distribution over states (TRPO uses the normalised visitation (1 - gamma) rho_old).
     """
-    theta = _as_theta("theta", theta)
+    theta = _check_theta("theta", theta)
     S, A = theta.shape
     pi_old = torch.as_tensor(check_policy(pi_old, S, A))
     if bool((pi_old <= 0).any()):
         raise ValueError("pi_old must be strictly positive (KL to a zero probability)")
-    w = torch.as_tensor(np.asarray(state_weights, dtype=float))
-    if w.shape != (S,) or bool((w < 0).any()) or abs(float(w.sum()) - 1.0) > 1e-9:
+    w = torch.as_tensor(state_weights, dtype=torch.float64)
+    if w.shape != (S,) or bool((w < 0).any()) or not np.isclose(float(w.sum()), 1.0):
         raise ValueError(f"state_weights must be a distribution of shape ({S},)")
     # KL(π_old(·|s) ‖ π_θ(·|s)) = Σ_a π_old (log π_old − log π_θ)
     kl = (pi_old * (torch.log(pi_old) - log_softmax_policy(theta))).sum(dim=1)
@@ -197,7 +206,8 @@ def fisher_vector_product(kl_fn: Callable[[Tensor], Tensor], theta, v,
     theta = torch.as_tensor(theta, dtype=torch.float64).detach().requires_grad_(True)
     v = torch.as_tensor(v, dtype=torch.float64)
     if v.shape != (theta.numel(),):
-        raise ValueError(f"v must be flat with {theta.numel()} entries, got {tuple(v.shape)}")
+        raise ValueError(
+            f"v must be flat with {theta.numel()} entries, got {tuple(v.shape)}")
     if not (np.isfinite(damping) and damping >= 0):
         raise ValueError(f"damping must be a finite number >= 0, got {damping!r}")
     # ∇_θ KL, kept in the graph for the second derivative
@@ -210,7 +220,7 @@ def fisher_vector_product(kl_fn: Callable[[Tensor], Tensor], theta, v,
 
 # --8<-- [start:conjugate_gradient]
 def conjugate_gradient(matvec: Callable, b, iters: int = 10, tol: float = 1e-10):
-    """Solve A x = b for symmetric positive (semi)definite A, given only x -> A x (#eq-cg).
+    """Solve A x = b, A symmetric positive (semi)definite, given x -> A x (#eq-cg).
 
     b: 1-D numpy array or torch tensor (x has the same type); matvec maps such a vector
     to A times it. Stops after `iters` steps or when the residual r^T r < tol. In exact
@@ -225,8 +235,8 @@ def conjugate_gradient(matvec: Callable, b, iters: int = 10, tol: float = 1e-10)
     if not (np.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
     x = b * 0.0  # x_0 = 0
-    r = b * 1.0  # r_0 = b − A x_0 = b
-    p = r * 1.0  # p_0 = r_0
+    r = b  # r_0 = b − A x_0 = b (no update below is in place)
+    p = r  # p_0 = r_0
     rr = r @ r
     for _ in range(iters):
         if rr < tol:
@@ -250,10 +260,11 @@ def conjugate_gradient(matvec: Callable, b, iters: int = 10, tol: float = 1e-10)
 
 # --8<-- [start:natural_step]
 def natural_step(g, matvec: Callable, delta: float, cg_iters: int = 10):
-    """Full TRPO step s = sqrt(2 delta / (x^T F x)) x with x = F^{-1} g by CG (#eq-natural-step).
+    """Full TRPO step s = sqrt(2 delta / x^T F x) x, x = F^{-1} g (#eq-natural-step).
 
-    x^T F x = g^T F^{-1} g when CG has converged; using x^T F x makes the quadratic model
-    of the KL, 1/2 s^T F s, equal delta exactly. g: flat gradient of the surrogate.
+    x = F^{-1} g by CG; x^T F x = g^T F^{-1} g when CG has converged, and using x^T F x
+    makes the quadratic model of the KL, 1/2 s^T F s, equal delta exactly.
+    g: flat gradient of the surrogate.
     Returns the zero step when g^T g < 1e-10 (CG's tol: a stationary point).
     """
     delta = _check_positive("delta", delta)
@@ -272,19 +283,21 @@ def line_search(surrogate_fn: Callable, kl_fn: Callable, theta_old, step, delta:
                 backtrack: float = 0.5, max_backtracks: int = 10):
     """Backtracking line search of TRPO (#eq-line-search).
 
-    Tries theta_old + backtrack^j * step for j = 0, 1, ..., max_backtracks - 1 and accepts
-    the first one whose surrogate improves on theta_old and whose exact mean KL <= delta.
-    Returns (theta_new, fraction); fraction = 0.0 and theta_old when no candidate passes.
+    Tries theta_old + backtrack^j * step for j = 0, 1, ..., max_backtracks - 1 and
+    accepts the first one whose surrogate improves on theta_old and whose exact mean
+    KL <= delta. Returns (theta_new, fraction); (theta_old, 0.0) when none passes.
     """
     theta_old = torch.as_tensor(theta_old, dtype=torch.float64)
     step = torch.as_tensor(step, dtype=torch.float64)
     if step.shape != theta_old.shape:
-        raise ValueError(f"step must have the shape of theta_old {tuple(theta_old.shape)}")
+        raise ValueError(
+            f"step must have the shape of theta_old {tuple(theta_old.shape)}")
     delta = _check_positive("delta", delta)
     if not 0 < backtrack < 1:
         raise ValueError(f"backtrack must be in (0, 1), got {backtrack!r}")
     if not (isinstance(max_backtracks, (int, np.integer)) and max_backtracks >= 1):
-        raise ValueError(f"max_backtracks must be an integer >= 1, got {max_backtracks!r}")
+        raise ValueError(
+            f"max_backtracks must be an integer >= 1, got {max_backtracks!r}")
     with torch.no_grad():
         L_old = float(surrogate_fn(theta_old))
         for j in range(max_backtracks):
@@ -305,7 +318,7 @@ def trpo_update(theta_old, P, R, d0, gamma: float, delta: float, cg_iters: int =
     full step by the KL budget delta, then the backtracking line search.
     Returns (theta_new, fraction, full_step); theta arrays are torch (S, A).
     """
-    theta_old = _as_theta("theta_old", theta_old)
+    theta_old = _check_theta("theta_old", theta_old)
     pi_old = softmax_policy(theta_old.numpy())
     rho, adv, _ = old_policy_stats(pi_old, P, R, d0, gamma)
     weights = (1 - gamma) * rho  # normalised visitation, sums to 1
@@ -318,8 +331,10 @@ def trpo_update(theta_old, P, R, d0, gamma: float, delta: float, cg_iters: int =
 
     theta = theta_old.clone().requires_grad_(True)
     (g,) = torch.autograd.grad(L(theta), theta)  # g = ∇_θ L at θ_old
-    step = natural_step(g.reshape(-1), lambda v: fisher_vector_product(kl, theta_old, v),
-                        delta, cg_iters).reshape(theta_old.shape)
+    def Fv(v):  # F v by double backprop of the mean KL
+        return fisher_vector_product(kl, theta_old, v)
+
+    step = natural_step(g.reshape(-1), Fv, delta, cg_iters).reshape(theta_old.shape)
     theta_new, fraction = line_search(L, kl, theta_old, step, delta)
     return theta_new, fraction, step
 # --8<-- [end:trpo_update]
@@ -342,12 +357,15 @@ if __name__ == "__main__":
     print(f"J(pi_old) = {J_old:.4f}, eps = max|A| = {np.abs(adv).max():.4f}")
     print(f"full step: KL(old||new) = {float(mean_kl(full, pi_old, w)):.5f}, "
           f"KL(new||old) = {reverse:.5f}, delta = {delta}")
-    print(f"accepted fraction {fraction}: KL = {float(mean_kl(theta_new, pi_old, w)):.5f}, "
-          f"J(pi_new) = {performance(pi_new, P, R, d0, gamma):.4f}, "
-          f"lemma: {J_old + performance_difference(pi_new, pi_old, P, R, d0, gamma):.4f}")
+    J_new = performance(pi_new, P, R, d0, gamma)
+    lemma = J_old + performance_difference(pi_new, pi_old, P, R, d0, gamma)
+    kl_new = float(mean_kl(theta_new, pi_old, w))
+    print(f"accepted fraction {fraction}: KL = {kl_new:.5f},"
+          f" J(pi_new) = {J_new:.4f}, by the lemma {lemma:.4f}")
     L, penalty = kl_lower_bound(pi_new, pi_old, P, R, d0, gamma)
     print(f"L(pi_new) = {L:.4f}, C KL_max = {penalty:.4f}, bound = {L - penalty:.4f}")
     theta = theta_old
     for k in range(6):
-        print(f"iter {k}: J = {performance(softmax_policy(theta.numpy()), P, R, d0, gamma):.4f}")
+        J = performance(softmax_policy(theta.numpy()), P, R, d0, gamma)
+        print(f"iter {k}: J = {J:.4f}")
         theta = trpo_update(theta, P, R, d0, gamma, delta)[0]
