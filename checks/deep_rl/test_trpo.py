@@ -161,7 +161,7 @@ def test_kl_penalised_bound_holds(seed, size):
     kl_max = max(sum(pi_old[s, a] * math.log(pi_old[s, a] / pi_new[s, a])
                      for a in range(A)) for s in range(S))
     C = 4 * eps * GAMMA / (1 - GAMMA) ** 2
-    assert penalty == pytest.approx(C * kl_max, abs=1e-12)
+    assert penalty == pytest.approx(C * kl_max, rel=1e-12, abs=1e-12)
     # L_π(π_new) = J(π) + Σ_s ρ_π(s) Σ_a π_new(a|s) A_π(s, a), the sums written out
     explicit = sum(rho[s] * pi_new[s, a] * adv[s, a]
                    for s in range(S) for a in range(A))
@@ -429,8 +429,12 @@ def test_bad_inputs():
         conjugate_gradient(lambda x: x, np.ones(2), tol=-1.0)
     with pytest.raises(ValueError, match="^delta must"):
         natural_step(np.ones(2), lambda x: x, 0.0)
-    with pytest.raises(ValueError, match="^matvec must be positive definite along p \\(p\\^T A p"):
-        conjugate_gradient(lambda x: -x, np.ones(2))
+    positive = r"^matvec must be positive definite along p \(p\^T A p"
+    for bad in (lambda x: -x, lambda x: 0 * x):
+        with pytest.raises(ValueError, match=positive):
+            conjugate_gradient(bad, np.ones(2))
+    with pytest.raises(ValueError, match="^b must be a non-empty 1-D numpy"):
+        conjugate_gradient(lambda x: x, [1.0, 2.0])
     L = lambda t: surrogate(t, pi, rho, adv)  # noqa: E731
     with pytest.raises(ValueError, match="^step must"):
         line_search(L, kl, th, th[:2], 0.1)
@@ -476,7 +480,8 @@ def test_default_numbers_of_iterations():
     calls = []
     x = conjugate_gradient(lambda v: calls.append(1) or M @ v, b)
     assert len(calls) == 10  # iters=10 by default; the residual is still > tol
-    np.testing.assert_allclose(x, arnoldi_krylov_solution(M, b, 10), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(x, arnoldi_krylov_solution(M, b, 10),
+                               rtol=1e-6, atol=1e-7)
     calls.clear()
     natural_step(b, lambda v: calls.append(1) or M @ v, 0.1)
     assert len(calls) == 11  # 10 CG steps and x^T F x
@@ -486,8 +491,8 @@ def test_default_numbers_of_iterations():
                                np.sqrt(0.2 / (x2 @ M @ x2)) * x2, rtol=1e-9)
     # tol: the loop runs while r^T r >= tol, and tol = 0 is allowed
     M2 = np.diag([1.0, 2.0])
-    np.testing.assert_allclose(
-        conjugate_gradient(lambda v: M2 @ v, np.ones(2), iters=1, tol=2.0), [2 / 3, 2 / 3])
+    x1 = conjugate_gradient(lambda v: M2 @ v, np.ones(2), iters=1, tol=2.0)
+    np.testing.assert_allclose(x1, [2 / 3, 2 / 3])
     np.testing.assert_allclose(
         conjugate_gradient(lambda v: M2 @ v, np.ones(2), iters=2, tol=0.0), [1.0, 0.5])
 
@@ -506,7 +511,8 @@ def test_trpo_update_equals_the_explicit_pipeline(cg_iters):
     F = explicit_fisher(theta, (1 - GAMMA) * rho)
     g = policy_gradient(theta, P, R, d0, GAMMA).reshape(-1)
     expected = natural_step(g, lambda v: F @ v, 0.05, cg_iters or 10)
-    np.testing.assert_allclose(step.reshape(-1).numpy(), expected, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(step.reshape(-1).numpy(), expected,
+                               rtol=1e-8, atol=1e-10)
     more = natural_step(g, lambda v: F @ v, 0.05, (cg_iters or 10) + 1)
     assert np.abs(more - expected).max() > 1e-4  # the number of CG steps matters here
     assert fraction > 0
@@ -526,7 +532,8 @@ def test_line_search_boundaries():
     # an exact KL equal to δ is accepted (≤), a step that does not raise L is not (>)
     assert line_search(L, kl, zero, torch.tensor([[0.5]]), 0.25)[1] == 1.0
     assert line_search(L, kl, zero, torch.zeros(1, 1), 0.25)[1] == 0.0
-    assert line_search(L, kl, zero, torch.tensor([[0.5]]), 0.25, max_backtracks=1)[1] == 1.0
+    one_try = line_search(L, kl, zero, torch.tensor([[0.5]]), 0.25, max_backtracks=1)
+    assert one_try[1] == 1.0
     # the first feasible candidate is j = 10, one beyond the default tries j = 0..9
     big = torch.tensor([[2.0**9.5]])
     assert line_search(L, kl, zero, big, 1.0)[1] == 0.0
@@ -560,7 +567,8 @@ def test_lists_and_float32_inputs_are_computed_in_float64():
     step = 0.05 * policy_gradient(theta_old, P, R, D0, GAMMA)
     ref_theta, ref_fraction = line_search(L, kl, torch.as_tensor(theta_old),
                                           torch.as_tensor(step), 0.05)
-    out_theta, out_fraction = line_search(L, kl, theta_old.tolist(), step.tolist(), 0.05)
+    out_theta, out_fraction = line_search(L, kl, theta_old.tolist(), step.tolist(),
+                                          0.05)
     assert out_fraction == ref_fraction > 0
     assert out_theta.dtype == torch.float64
     torch.testing.assert_close(out_theta, ref_theta, rtol=0, atol=0)
@@ -581,6 +589,7 @@ def test_zero_weights_are_allowed():
         kl_0, abs=1e-12)
     _, adv, _ = old_policy_stats(pi_old, P, R, D0, GAMMA)
     rho = np.array([0.0, 0.5, 0.25, 2.0])  # any non-negative weights
-    explicit = sum(rho[s] * pi_new[s, a] * adv[s, a] for s in range(S) for a in range(A))
-    assert float(surrogate(torch.as_tensor(theta_new), pi_old, rho, adv)) == pytest.approx(
-        explicit, abs=1e-12)
+    explicit = sum(rho[s] * pi_new[s, a] * adv[s, a]
+                   for s in range(S) for a in range(A))
+    L_new = float(surrogate(torch.as_tensor(theta_new), pi_old, rho, adv))
+    assert L_new == pytest.approx(explicit, abs=1e-12)
