@@ -368,6 +368,8 @@ def test_random_mdp_shapes():
     P, R = random_mdp(3, 2, np.random.default_rng(0))
     assert P.shape == (3, 2, 3) and R.shape == (3, 2)
     np.testing.assert_allclose(P.sum(axis=2), 1.0, rtol=0, atol=1e-12)
+    P1, R1 = random_mdp(1, 1, np.random.default_rng(0))  # the smallest MDP
+    assert P1.shape == (1, 1, 1) and P1[0, 0, 0] == 1.0 and R1.shape == (1, 1)
 
 
 def test_bad_inputs():
@@ -404,6 +406,8 @@ def test_bad_inputs():
         kl_lower_bound(pi, pi[:2], P, R, D0, GAMMA)
     with pytest.raises(ValueError, match="^pi_old must be strictly positive \\(KL to"):
         mean_kl(th, np.eye(A)[[0, 1, 2, 0]], w)
+    with pytest.raises(ValueError, match="^theta must"):
+        mean_kl(torch.zeros(S), pi, w)
     with pytest.raises(ValueError, match="^state_weights must"):
         mean_kl(th, pi, w[:2])
     with pytest.raises(ValueError, match="^state_weights must"):

@@ -89,8 +89,8 @@ def gradient_ascent_step(theta, grad, alpha: float) -> np.ndarray:
 
     theta, grad: arrays of the same shape; alpha > 0 is the step size (learning rate).
     """
-    theta = np.asarray(theta, dtype=float)
-    grad = np.asarray(grad, dtype=float)
+    theta = np.asarray(theta)
+    grad = np.asarray(grad, dtype=float)  # θ + α ∇J is then float64 as well
     if grad.shape != theta.shape:
         raise ValueError(
             f"grad must have the shape of theta {theta.shape}, got {grad.shape}")
@@ -271,8 +271,8 @@ def natural_step(g, matvec: Callable, delta: float, cg_iters: int = 10):
     # x ≈ F⁻¹ g
     x = conjugate_gradient(matvec, g, iters=cg_iters)
     xFx = x @ matvec(x)
-    if not xFx > 0:  # g ≈ 0 (CG stopped at x = 0): a stationary point, no step
-        return x * 0.0
+    if not xFx > 0:  # CG stopped at once with x = 0 (g ≈ 0): a stationary point
+        return x  # the zero step
     # β = √(2δ / xᵀ F x), s = β x
     return (2 * delta / xFx) ** 0.5 * x
 # --8<-- [end:natural_step]
