@@ -290,20 +290,23 @@ def test_dapo_gradient_autograd_equals_the_analytic_formula():
 @pytest.mark.formula("eq-dapo-objective")
 def test_dapo_loss_equals_a_loop_and_uses_token_averaging():
     logp, logp_old, mask = batch(11, [[2, 8]], T=8)
-    adv = torch.tensor([[-1.0, 1.0]], dtype=F64)
-    total = sum(loop_surrogate(float(logp[0, i, t]), float(logp_old[0, i, t]),
-                               float(adv[0, i]), 0.2, 0.28) for i, n in enumerate([2, 8])
-                for t in range(n))
-    assert abs(float(dapo_loss(logp, logp_old, adv, mask)) + total / 10) < 1e-12
-    got = dapo_loss(logp, logp_old, adv, mask, eps_low=0.1, eps_high=0.5)
-    total = sum(loop_surrogate(float(logp[0, i, t]), float(logp_old[0, i, t]),
-                               float(adv[0, i]), 0.1, 0.5) for i, n in enumerate([2, 8])
-                for t in range(n))
-    assert abs(float(got) + total / 10) < 1e-12
-    g = dapo_logp_grad(logp, logp_old, adv, mask, eps_low=0.1, eps_high=0.5)
-    lp = logp.clone().requires_grad_(True)
-    dapo_loss(lp, logp_old, adv, mask, eps_low=0.1, eps_high=0.5).backward()
-    torch.testing.assert_close(g, lp.grad, rtol=0, atol=1e-14)
+    # both signs of Â on each response: the short one has a ratio of 1.16, inside
+    # (1 + 0.1, 1 + 0.5], so a symmetric clip would give another value
+    for adv in ([[-1.0, 1.0]], [[1.0, -1.0]]):
+        adv = torch.tensor(adv, dtype=F64)
+        total = sum(loop_surrogate(float(logp[0, i, t]), float(logp_old[0, i, t]),
+                                   float(adv[0, i]), 0.2, 0.28)
+                    for i, n in enumerate([2, 8]) for t in range(n))
+        assert abs(float(dapo_loss(logp, logp_old, adv, mask)) + total / 10) < 1e-12
+        got = dapo_loss(logp, logp_old, adv, mask, eps_low=0.1, eps_high=0.5)
+        total = sum(loop_surrogate(float(logp[0, i, t]), float(logp_old[0, i, t]),
+                                   float(adv[0, i]), 0.1, 0.5)
+                    for i, n in enumerate([2, 8]) for t in range(n))
+        assert abs(float(got) + total / 10) < 1e-12
+        g = dapo_logp_grad(logp, logp_old, adv, mask, eps_low=0.1, eps_high=0.5)
+        lp = logp.clone().requires_grad_(True)
+        dapo_loss(lp, logp_old, adv, mask, eps_low=0.1, eps_high=0.5).backward()
+        torch.testing.assert_close(g, lp.grad, rtol=0, atol=1e-14)
 
 
 def piecewise(y: float, L_max: float, L_cache: float) -> float:
@@ -356,6 +359,8 @@ def test_bad_inputs_of_the_losses():
             loss(logp, logp_old[..., :2], adv, mask)
         with pytest.raises(ValueError, match="^logp must be finite"):
             loss(logp * nan, logp_old, adv, mask)
+        with pytest.raises(ValueError, match="^logp_old must be finite"):
+            loss(logp, logp_old * nan, adv, mask)
         with pytest.raises(ValueError, match="^advantages must be finite"):
             loss(logp, logp_old, adv * nan, mask)
         with pytest.raises(ValueError, match=r"^advantages must have shape \(1, 2, 3\)"):
