@@ -104,6 +104,12 @@ def test_page_loads_typesets_math_and_stays_on_this_host(tab, site_url, path):
                              ".filter(e => e.scrollWidth > e.clientWidth + 1)"
                              ".map(e => e.querySelector('annotation').textContent.slice(0, 80))")
     assert too_wide == []
+    # rule P8: snippet code (outside the collapsed checks) fits the column without scrolling
+    wide_code = page.evaluate("[...document.querySelectorAll('.md-typeset pre > code')]"
+                              ".filter(e => !e.closest('details'))"
+                              ".filter(e => e.scrollWidth > e.clientWidth + 1)"
+                              ".map(e => e.textContent.split('\\n').find(l => l.length > 88))")
+    assert wide_code == []
 
 
 def test_exemplar_shows_math_code_checks_and_figures(tab, site_url):

@@ -226,8 +226,8 @@ def length_reward(lengths, correct) -> torch.Tensor:
         raise ValueError(f"correct must be boolean, got dtype {correct.dtype}")
     min_len = lengths.amin(-1, keepdim=True)
     span = lengths.amax(-1, keepdim=True) - min_len
-    # (len − min_len)/(max_len − min_len); set to 0.5 when all lengths are equal, so that
-    # λ = 0 there (the 0/0 of the other branch is discarded by torch.where)
+    # (len − min_len)/(max_len − min_len); set to 0.5 when all lengths are equal, so
+    # that λ = 0 there (the 0/0 of the other branch is discarded by torch.where)
     frac = torch.where(span > 0, (lengths - min_len) / span, 0.5)
     # λ = 0.5 − (len − min_len)/(max_len − min_len)
     lam = 0.5 - frac

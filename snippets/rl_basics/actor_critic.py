@@ -85,7 +85,8 @@ def pg_sample(theta, q, s: int, a: int, baseline=0.0) -> np.ndarray:
 
 # --8<-- [start:expected_gradient]
 # the default b = 0 is an equivalent mutant target: E[g] does not depend on b
-def expected_gradient(theta, q, weights, baseline=0.0) -> np.ndarray:  # pragma: no mutate
+def expected_gradient(theta, q, weights,
+                      baseline=0.0) -> np.ndarray:  # pragma: no mutate
     """E[g] = sum_s d(s) sum_a pi(a|s) grad ln pi(a|s) (q(s, a) - b(s)), shape (S, A)
     (#eq-baseline-invariance): an explicit sum over states and actions."""
     pi = softmax_policy(theta)
@@ -157,7 +158,8 @@ def advantage(q, v) -> np.ndarray:
 def td_errors(r, v_s, v_next, gamma: float):
     """delta = r + gamma v(s') - v(s), elementwise over arrays (#eq-td-advantage).
 
-    The vectorised form of temporal_difference.td_error (one transition, v as a table)."""
+    The vectorised form of temporal_difference.td_error (one transition, v as a
+    table)."""
     gamma = check_gamma(gamma)
     # mutants dropping the float dtype are equivalent: gamma * v_next is float already
     arrays = [np.asarray(x, float) for x in (r, v_s, v_next)]  # pragma: no mutate
@@ -206,8 +208,8 @@ def run_a2c(P, R, gamma: float, theta0, n_steps: int, alpha_theta: float,
     """A2C on the model (P, R) from theta0 with v = 0 (#eq-a2c).
 
     Episodes start in a uniformly random state and last episode_length steps; the
-    reward of a step is R[s, a]. Returns (theta, v, J), J[k] = uniform_start_objective(theta) after
-    k * record_every steps.
+    reward of a step is R[s, a]. Returns (theta, v, J), where
+    J[k] = uniform_start_objective(theta) after k * record_every steps.
     """
     pi0 = softmax_policy(theta0)
     S, A = pi0.shape

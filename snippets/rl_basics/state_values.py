@@ -24,7 +24,8 @@ from snippets.rl_basics.grid_world import (
 def discounted_returns(rewards, gamma: float) -> np.ndarray:
     """G_t = R_{t+1} + gamma G_{t+1} for every t of one episode (#eq-discounted-return).
 
-    rewards: shape (T,), rewards[t] = R_{t+1}; the episode ends after T rewards, G_T = 0.
+    rewards: shape (T,), rewards[t] = R_{t+1}; the episode ends after T rewards,
+    G_T = 0.
     Returns G of shape (T,), G[t] = sum_k gamma^k R_{t+k+1}.
     """
     rewards = check_vector("rewards", rewards)
@@ -45,7 +46,8 @@ def mc_returns(P, R, pi, gamma: float, start_state: int, n_episodes: int, horizo
 
     Their mean estimates v_pi(start_state) = E[G_t | S_t = s]; with first_action = a it
     estimates q_pi(s, a) = E[G_t | S_t = s, A_t = a]. Each of the n_episodes runs for
-    `horizon` steps, so the truncation bias is at most gamma^horizon max|R| / (1 - gamma).
+    `horizon` steps, so the truncation bias is at most
+    gamma^horizon max|R| / (1 - gamma).
     The reward of a step is its expectation R[s, a], which leaves E[G_0] unchanged.
     """
     P, R = check_mdp(P, R)
@@ -91,7 +93,8 @@ def bellman_rhs_elementwise(v, pi, P, reward_values, p_r, gamma: float) -> np.nd
     out = np.zeros(S)
     for s in range(S):
         for a in range(A):
-            immediate = sum(p_r[s, a, k] * reward_values[k] for k in range(len(reward_values)))
+            immediate = sum(p_r[s, a, k] * reward_values[k]
+                            for k in range(len(reward_values)))
             future = sum(P[s, a, s2] * v[s2] for s2 in range(S))
             out[s] += pi[s, a] * (immediate + gamma * future)
     return out
@@ -124,7 +127,8 @@ def _check_r_P(r_pi, P_pi) -> tuple[np.ndarray, np.ndarray]:
 
 # --8<-- [start:bellman_operator]
 def bellman_operator(v, r_pi, P_pi, gamma: float) -> np.ndarray:
-    """The map v -> r_pi + gamma P_pi v; v_pi is its fixed point (#eq-bellman-matrix)."""
+    """The map v -> r_pi + gamma P_pi v; v_pi is its fixed point
+    (#eq-bellman-matrix)."""
     r_pi, P_pi = _check_r_P(r_pi, P_pi)
     v = check_vector("v", v, r_pi.shape[0])
     gamma = check_gamma(gamma)
@@ -168,7 +172,8 @@ def iterate_bellman(r_pi, P_pi, gamma: float, tol: float = 1e-10,
         if gamma * np.max(np.abs(v_next - v)) <= (1.0 - gamma) * tol:
             return v_next
         v = v_next
-    raise RuntimeError(f"iterate_bellman did not reach tol={tol} in {max_iter} iterations")
+    raise RuntimeError(f"iterate_bellman did not reach tol={tol} "
+                       f"in {max_iter} iterations")
 # --8<-- [end:iterate_bellman]
 
 
@@ -188,7 +193,8 @@ def bellman_iterates(r_pi, P_pi, gamma: float, n_iter: int, v0=None) -> np.ndarr
 
 # --8<-- [start:action_values]
 def action_values(v, P, R, gamma: float) -> np.ndarray:
-    """q_pi(s, a) = sum_r p(r|s,a) r + gamma sum_{s'} p(s'|s,a) v_pi(s') (#eq-action-value).
+    """q_pi(s, a) = sum_r p(r|s,a) r + gamma sum_{s'} p(s'|s,a) v_pi(s')
+    (#eq-action-value).
 
     v: the state values v_pi, shape (S,); returns q of shape (S, A).
     """
@@ -205,7 +211,8 @@ def state_value_from_q(pi, q) -> np.ndarray:
     # mutant dtype=None is equivalent: pi * q below is float either way
     q = np.asarray(q, dtype=float)  # pragma: no mutate
     if q.ndim != 2 or not np.all(np.isfinite(q)):
-        raise ValueError(f"q must be a finite array of shape (S, A), got shape {q.shape}")
+        raise ValueError(f"q must be a finite array of shape (S, A), "
+                         f"got shape {q.shape}")
     pi = check_policy(pi, *q.shape)
     return np.sum(pi * q, axis=1)
 # --8<-- [end:state_value_from_q]

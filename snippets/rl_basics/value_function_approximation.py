@@ -27,8 +27,8 @@ from snippets.rl_basics.grid_world import (
 def example_policy(epsilon: float = 0.5) -> np.ndarray:
     """pi = (1 - epsilon) pi_1 + epsilon * uniform on the 5x5 grid, shape (25, 5).
 
-    pi_1 is the policy of rl-basics/state-values; mixing in the uniform policy makes every
-    state visited, so that d_pi weights all states."""
+    pi_1 is the policy of rl-basics/state-values; mixing in the uniform policy makes
+    every state visited, so that d_pi weights all states."""
     if not 0.0 <= epsilon <= 1.0:
         raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
     pi_1 = policy_from_arrows(list(PI_1_ARROWS))
