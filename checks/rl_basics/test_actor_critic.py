@@ -137,7 +137,7 @@ def test_optimal_baseline_beats_a_grid_of_baselines(seed):
             if abs(shift) > 1e-9:
                 assert at_star < gradient_variance(theta, q, one, b_star + shift * one)
     # the variance is the explicit E||g − E g||² over (S, A) ~ d × π
-    mean = expected_gradient(theta, q, d)
+    mean = expected_gradient(theta, q, d, 0.0)
     pi = softmax_policy(theta)
     for b in (v, 0.0):
         explicit = sum(d[s] * pi[s, a] * np.sum((pg_sample(theta, q, s, a, b) - mean) ** 2)
@@ -158,7 +158,7 @@ def test_variance_reduction_by_monte_carlo():
         # ‖g‖² for each sample: ‖e_a − π(·|s)‖² (q(s, a) − b(s))²
         b = np.broadcast_to(baseline, (6,))
         sq = (1 - 2 * pi[s, a] + np.sum(pi[s] ** 2, axis=1)) * (q[s, a] - b[s]) ** 2
-        mean = expected_gradient(theta, q, d)
+        mean = expected_gradient(theta, q, d, 0.0)
         estimate = sq.mean() - np.sum(mean**2)
         assert abs(estimate - gradient_variance(theta, q, d, baseline)) <= \
             4 * sq.std(ddof=1) / np.sqrt(n)
@@ -365,8 +365,8 @@ U = np.full((2, 2), 0.5)
         (lambda: pg_sample(Z, Q[:1], 0, 0), "q must"),
         (lambda: pg_sample(Z, Q, 0, 5), "^a must"),
         (lambda: pg_sample(Z, Q, 5, 0), "^s must"),
-        (lambda: expected_gradient(Z, Q, [0.5, 0.6]), "weights must sum to 1"),
-        (lambda: expected_gradient(Z, Q, [1.0, 0.0, 0.0]), r"weights must have shape \(2,\), got \(3,\)"),
+        (lambda: expected_gradient(Z, Q, [0.5, 0.6], 0.0), "weights must sum to 1"),
+        (lambda: expected_gradient(Z, Q, [1.0, 0.0, 0.0], 0.0), r"weights must have shape \(2,\), got \(3,\)"),
         (lambda: gradient_variance(Z, Q, [0.5, 0.6]), "weights must sum to 1"),
         (lambda: gradient_variance(Z, Q, [1.0, 0.0, 0.0]), r"weights must have shape \(2,\)"),
         (lambda: optimal_baseline(Z, Q[:, :1]), "q must"),
