@@ -12,6 +12,7 @@ import torch
 
 from snippets.llm_rl.rlhf_ppo import (
     _as_tensor,
+    _check_non_negative,
     check_mask,
     masked_mean,
     ppo_policy_loss,
@@ -180,13 +181,6 @@ def _token_tensors(logp, others: dict, advantages, mask):
 
 
 
-def _check_beta(beta: float) -> float:
-    beta = float(beta)
-    if not beta >= 0:
-        raise ValueError(f"beta must be non-negative, got {beta}")
-    return beta
-
-
 # --8<-- [start:grpo_loss]
 def grpo_loss(logp, logp_old, logp_ref, advantages, mask, eps: float = 0.2,
               beta: float = 0.04) -> torch.Tensor:
@@ -198,7 +192,7 @@ def grpo_loss(logp, logp_old, logp_ref, advantages, mask, eps: float = 0.2,
     (..., G, T) (process). beta = 0 drops the KL term (DAPO): logp_ref may be None.
     Returns the scalar loss (to minimise).
     """
-    beta = _check_beta(beta)
+    beta = _check_non_negative("beta", beta)
     if beta > 0 and logp_ref is None:
         raise ValueError("logp_ref is needed when beta > 0")
     others = {"logp_old": logp_old} | ({"logp_ref": logp_ref} if beta > 0 else {})
@@ -222,7 +216,7 @@ def grpo_loss_grad(logp, logp_old, logp_ref, advantages, mask, eps: float = 0.2,
     """
     logp, (logp_old, logp_ref), advantages, mask = _token_tensors(
         logp, {"logp_old": logp_old, "logp_ref": logp_ref}, advantages, mask)
-    beta = _check_beta(beta)
+    beta = _check_non_negative("beta", beta)
     if not 0.0 < eps < 1.0:
         raise ValueError(f"eps must be in (0, 1), got {eps}")
     ratio = torch.exp(logp - logp_old)

@@ -17,7 +17,7 @@ import math
 
 import torch
 
-from snippets.llm_rl.rlhf_ppo import _as_tensor, check_mask
+from snippets.llm_rl.rlhf_ppo import _as_tensor, _check_like, check_mask
 
 
 def _check_tau(tau: float) -> float:
@@ -34,14 +34,6 @@ def _check_distribution(name: str, p) -> torch.Tensor:
     if not torch.allclose(p.sum(-1), torch.ones((), dtype=p.dtype), atol=1e-6):
         raise ValueError(f"{name} must sum to 1 over its last axis")
     return p
-
-
-def _check_like(name: str, x, like: torch.Tensor) -> torch.Tensor:
-    x = _as_tensor(name, x)
-    if x.shape != like.shape:
-        raise ValueError(f"{name} must have shape {tuple(like.shape)}, "
-                         f"got {tuple(x.shape)}")
-    return x
 
 
 # --8<-- [start:sequence_logprob]
