@@ -7,13 +7,16 @@ TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 NPM    := node_modules/.package-lock.json
 
-.PHONY: serve check build figures mutation benchmark clean
+.PHONY: serve check formulas build figures mutation benchmark clean
 
 serve: $(STAMP) $(NPM)           ## install, then serve the site on http://127.0.0.1:8000
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve
 
-check: $(STAMP) $(NPM)           ## install, then run every check (the browser checks need chromium)
-	$(PY) -m pytest -n auto
+check: $(STAMP) $(NPM)           ## install, then run both layers of checks (the browser needs chromium)
+	$(PY) -m pytest checks/ --site -n auto
+
+formulas: $(STAMP)               ## install, then run the formula layer alone, serially (`pytest checks/`)
+	$(PY) -m pytest checks/
 
 build: $(STAMP) $(NPM)           ## the strict build into site/
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict

@@ -1,7 +1,8 @@
 """Serve the front-end files the site needs from node_modules (installed by `npm ci`).
 
-KaTeX (script, stylesheet, woff2 fonts) and Material's iframe-worker shim for file:// viewing
-are added to the build as files, so `mkdocs build` and `mkdocs serve` both ship them and the
+KaTeX's stylesheet and woff2 fonts (the math itself is rendered at build time by
+hooks/katex.py) and Material's iframe-worker shim for file:// viewing are added to the build
+as files, so `mkdocs build` and `mkdocs serve` both ship them and the
 site makes no request to any other host. Nothing third-party is committed to the repository.
 """
 
@@ -18,7 +19,6 @@ NODE_MODULES = ROOT / "node_modules"
 
 # (package, file inside the package, path in the site)
 ASSETS = [
-    ("katex", "dist/katex.min.js", "assets/katex/katex.min.js"),
     ("katex", "dist/katex.min.css", "assets/katex/katex.min.css"),
     ("iframe-worker", "shim/index.js", "assets/javascripts/iframe-worker/shim.js"),
 ]

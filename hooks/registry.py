@@ -19,6 +19,7 @@ registry check (checks/site/test_registry.py) uses. One parser, two users.
 from __future__ import annotations
 
 import ast
+import html
 import logging
 import re
 from dataclasses import dataclass, field
@@ -52,6 +53,16 @@ class KeyEquation:
     @property
     def anchor(self) -> str:
         return f"{self.page}.md#{self.id}"
+
+    @property
+    def address(self) -> str:
+        """Where the equation is on the built site: llm-rl/grpo.html#eq-group-advantage."""
+        return f"{self.page}.html#{self.id}"
+
+    @property
+    def key(self) -> str:
+        """The name `pytest checks/ --formula` takes: llm-rl/grpo#eq-group-advantage."""
+        return f"{self.page}#{self.id}"
 
 
 def page_of_check_file(path: Path, checks: Path = CHECKS) -> str | None:
@@ -167,13 +178,47 @@ def page_problems(eq: KeyEquation, where: str) -> list[str]:
     return problems
 
 
+def command(key: str) -> str:
+    """The command that runs exactly the checks of one key equation."""
+    return f"pytest checks/ --formula {key}"
+
+
+def resolve(query: str, equations: list[KeyEquation]) -> KeyEquation:
+    """The key equation that `--formula QUERY` names: `page#eq-id` (`llm-rl/grpo#eq-…`, also
+    with `.html` or `.md` after the page), or a bare `eq-id` where only one page has it.
+    Raises LookupError, listing the closest names, for an unknown or ambiguous one."""
+    import difflib
+
+    page, _, eq_id = query.strip().rpartition("#")
+    for suffix in (".html", ".md"):
+        page = page.removesuffix(suffix)
+    if page:
+        found = [e for e in equations if e.page == page and e.id == eq_id]
+    else:
+        found = [e for e in equations if e.id == eq_id]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise LookupError(f"--formula {query}: {eq_id} is on {len(found)} pages; name one: "
+                          + ", ".join(e.key for e in found))
+    names = [e.key for e in equations]
+    close = difflib.get_close_matches(f"{page}#{eq_id}" if page else eq_id,
+                                      names if page else [e.id for e in equations], n=5, cutoff=0.4)
+    if not page:
+        close = [e.key for c in close for e in equations if e.id == c]
+    hint = ("; the closest: " + ", ".join(close)) if close else ""
+    raise LookupError(f"--formula {query}: no key equation has this name{hint}")
+
+
 def index_markdown(equations: list[KeyEquation], section_titles: dict[str, str]) -> str:
     lines = [
         "# 关键公式索引",
         "",
         "本页由 `hooks/registry.py` 在构建时生成：每个关键公式都链接到它所在的页面位置，",
         "并列出实现它的代码（`snippets/`）与核对它的检查（`checks/`，以",
-        '`@pytest.mark.formula("…")` 标记）。运行 `make check` 即可在本机重新核对全部公式。',
+        '`@pytest.mark.formula("…")` 标记）。运行 `pytest checks/` 即可在本机重新核对全部公式，',
+        "结束时按页面与公式列出每个公式的核对结果；`pytest checks/ --formula <页面>#<公式>` 只运行一个公式的核对",
+        "（例如 `pytest checks/ --formula rl-basics/state-values#eq-bellman-matrix`）。",
         "",
         f"共 {len(equations)} 个关键公式，"
         f"{sum(len(e.checks) for e in equations)} 个核对。",
@@ -182,11 +227,13 @@ def index_markdown(equations: list[KeyEquation], section_titles: dict[str, str])
         in_section = [e for e in equations if e.page.startswith(section + "/")]
         if not in_section:
             continue
-        lines += ["", f"## {title}", "", "| 公式 | 页面 | 代码 | 核对 |", "|---|---|---|---|"]
+        lines += ["", f"## {title}", "",
+                  "| 公式 | 页面 | 代码 | 核对数 | 核对 |", "|---|---|---|---|---|"]
         for eq in in_section:
             code = "<br>".join(f"`{s.split(':')[1]}`" for s in eq.snippets if ":" in s)
             checks = "<br>".join(f"`{c.split('::')[1]}`" for c in eq.checks)
-            lines.append(f"| [{eq.title}]({eq.anchor}) | [{eq.page_title}]({eq.page}.md) | {code} | {checks} |")
+            lines.append(f"| [{eq.title}]({eq.anchor}) | [{eq.page_title}]({eq.page}.md) | {code} "
+                         f"| {len(eq.checks)} | {checks} |")
     return "\n".join(lines) + "\n"
 
 
@@ -204,3 +251,31 @@ def on_files(files, config):
     titles = {s["id"]: s["title"] for s in catalogue["sections"]}
     files.append(File.generated(config, INDEX_URI, content=index_markdown(equations, titles)))
     return files
+
+
+KEY_HEADING = re.compile(r'<h3 class="key-eq" id="(?P<id>eq-[\w-]+)">')
+CHECK_SUMMARY = re.compile(r'<details class="success">\s*<summary>.*?</summary>', re.DOTALL)
+NEXT_HEADING = re.compile(r"<h[1-6][\s>]")
+
+
+def with_commands(html_text: str, page: str) -> str:
+    """Each key equation's first collapsed check block, opened, starts with the command that
+    runs that equation's checks (`pytest checks/ --formula page#eq-id`)."""
+    out, last = [], 0
+    for heading in KEY_HEADING.finditer(html_text):
+        start = heading.end()
+        following = NEXT_HEADING.search(html_text, start)
+        end = following.start() if following else len(html_text)
+        summary = CHECK_SUMMARY.search(html_text, start, end)
+        if summary is None:
+            continue
+        text = html.escape(command(f"{page}#{heading['id']}"))
+        out += [html_text[last:summary.end()],
+                f'\n<p class="formula-command">在本机只运行这个公式的核对：<code>{text}</code></p>']
+        last = summary.end()
+    return "".join(out) + html_text[last:]
+
+
+def on_post_page(output: str, page, config) -> str:
+    # after the search plugin has read the page: the command is not indexed
+    return with_commands(output, page.file.src_uri.removesuffix(".md"))

@@ -72,14 +72,14 @@ def chromium():
 
 def screenshot(url: str, path: Path, *, dark: bool = False, width: int = 1280, height: int = 900,
                full_page: bool = False, browser=None) -> None:
-    """Save a PNG of url, after the math is typeset."""
+    """Save a PNG of url (the math is rendered at build time), once its fonts are loaded."""
     with contextlib.ExitStack() as stack:
         if browser is None:
             browser = stack.enter_context(chromium())
         page = browser.new_page(viewport={"width": width, "height": height},
                                 color_scheme="dark" if dark else "light")
         page.goto(url)
-        page.wait_for_function("document.querySelectorAll('.arithmatex:not([data-katex=done])').length === 0")
+        page.evaluate("document.fonts.ready.then(() => true)")
         page.screenshot(path=str(path), full_page=full_page)
         page.close()
 

@@ -43,7 +43,7 @@ def figures() -> dict:
         n = int(mask[b].sum())
         t = np.arange(n)
         for i, lam in enumerate(lams):
-            adv = gae(rewards, ex["values"], 1.0, lam, mask)[b, :n]
+            adv = gae(rewards, ex["values"], 1.0, lam, mask)[b, :n].numpy()
             ax.bar(t + (i - 1.5) * width, adv, width, label=rf"$\lambda$ = {lam}")
         ax.axhline(0, color="k", lw=0.6)
         ax.set_xticks(t)
