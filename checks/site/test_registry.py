@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
 import textwrap
 from pathlib import Path
+
+import pytest
 
 from hooks import registry
 
@@ -95,3 +99,39 @@ def test_key_equation_heading_needs_one_eq_id(tmp_path):
     (tmp_path / "checks").mkdir()
     _, problems = registry.collect(tmp_path / "docs", tmp_path / "checks")
     assert problems == ["docs/sec/art.md:1: a .key-eq heading needs one #eq-… id"]
+
+
+def test_resolve_takes_page_and_id_or_a_unique_bare_id():
+    equations, _ = registry.collect()
+    assert registry.resolve("llm-rl/grpo#eq-group-advantage", equations).key == \
+        "llm-rl/grpo#eq-group-advantage"
+    assert registry.resolve("llm-rl/grpo.html#eq-group-advantage", equations).page == "llm-rl/grpo"
+    assert registry.resolve("eq-group-advantage", equations).page == "llm-rl/grpo"
+
+
+def test_resolve_rejects_unknown_and_ambiguous_names_with_the_closest(tmp_path):
+    equations, _ = registry.collect()
+    with pytest.raises(LookupError, match=r"no key equation .*closest: llm-rl/grpo#eq-group-adv"):
+        registry.resolve("eq-group-advantag", equations)
+    with pytest.raises(LookupError, match=r"closest: llm-rl/grpo#eq-group-advantage"):
+        registry.resolve("grpo#eq-group-advantage", equations)
+    twice = [registry.KeyEquation("a/b", "eq-x", "X", 1), registry.KeyEquation("c/d", "eq-x", "X", 1)]
+    with pytest.raises(LookupError, match=r"eq-x is on 2 pages; name one: a/b#eq-x, c/d#eq-x"):
+        registry.resolve("eq-x", twice)
+
+
+def test_each_key_equation_shows_its_command_and_the_index_its_number_of_checks(site):
+    equations, _ = registry.collect()
+    index = (site / "formulas.html").read_text(encoding="utf-8")
+    for eq in equations:
+        html = (site / f"{eq.page}.html").read_text(encoding="utf-8")
+        block = html[html.index(f'id="{eq.id}"'):]
+        command = f"<code>pytest checks/ --formula {eq.page}#{eq.id}</code>"
+        # in the equation's own check block: before the next heading
+        assert command in block[:re.search(r"<h[1-6][\s>]", block[1:]).start() + 1], eq.key
+        row = index[index.index(f'href="{eq.page}.html#{eq.id}"'):].split("</tr>")[0]
+        assert f"<td>{len(eq.checks)}</td>" in row, eq.key
+    docs = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    pages = {f"{eq.page}.html" for eq in equations}
+    indexed = [d for d in docs if d["location"].split("#")[0] in pages]
+    assert indexed and not [d for d in indexed if "--formula" in d["text"]]  # added after indexing
