@@ -455,6 +455,9 @@ def test_deterministic_policy_gradient_by_hand():
     # 0.5·3·(1, 2) + 0.5·(−1)·(0, 1) = (1.5, 2.5)
     np.testing.assert_allclose(deterministic_policy_gradient(jac, grad_q, [0.5, 0.5]),
                                [1.5, 2.5], rtol=0, atol=1e-15)
+    # weights need not sum to 1 (η sums to 1/(1 − γ)), and may be 0: 3·(1, 2) = (3, 6)
+    np.testing.assert_allclose(deterministic_policy_gradient(jac, grad_q, [1.0, 0.0]),
+                               [3.0, 6.0], rtol=0, atol=1e-15)
 
 
 Z = np.zeros((2, 2))
@@ -540,6 +543,12 @@ DPG_BAD = {
         (lambda: continuous_action_model(*DPG_BAD["H"]), r"must match, got \(3, 2\), \(2, 2\)"),
         (lambda: continuous_action_model(*DPG_BAD["B"]), r"must match, got \(3, 2\), \(1, 1\) and \(1, 3\)"),
         (lambda: continuous_action_model(*DPG_BAD["Hsym"]), "^H must be symmetric"),
+        # off by 1e-9 on entries of size 1: above the absolute tolerance 1e-12, below 1e-5 relative
+        (lambda: continuous_action_model(np.zeros((3, 2)), DPG_OK[1], np.array([[2.0, 1 + 1e-9], [1.0, 2.0]]), np.ones((2, 2)), DPG_OK[4], np.zeros((3, 3, 2))), "^H must be symmetric"),
+        (lambda: continuous_action_model(DPG_OK[0], DPG_OK[1], DPG_OK[2], np.ones(2), *DPG_OK[4:]), r"^phi \(S, k\) and B \(m, k\) must be non-empty matrices, got \(3, 2\) and \(2,\)"),
+        (lambda: continuous_action_model(DPG_OK[0], DPG_OK[1], np.eye(0), np.ones((0, 2)), *DPG_OK[4:]), "must be non-empty matrices"),
+        (lambda: continuous_action_model(DPG_OK[0], np.ones(3), *DPG_OK[2:]), "must be non-empty matrices"),
+        (lambda: continuous_action_model(np.zeros((0, 1)), np.ones((0, 2)), *DPG_OK[2:4], np.zeros((0, 0)), np.zeros((0, 0, 1))), "must be non-empty matrices"),
         (lambda: continuous_action_model(*DPG_BAD["L"]), r"^L must have shape \(3, 3\) and K \(3, 3, 1\), got \(3, 2\)"),
         (lambda: continuous_action_model(*DPG_BAD["K"]), r"^L must have shape .* got \(3, 3\) and \(3, 3, 2\)"),
         (lambda: continuous_action_model(*DPG_BAD["actions"]), r"^actions must be a finite array of shape \(3, 1\)"),

@@ -46,7 +46,8 @@ def _check_rate(name: str, alpha: float) -> float:
 
 def _check_weights(name: str, w, n_states: int) -> np.ndarray:
     """Non-negative state weights of shape (S,); they need not sum to 1."""
-    w = np.asarray(w, dtype=float)
+    # mutant dtype=None is equivalent: the weights only multiply float arrays
+    w = np.asarray(w, dtype=float)  # pragma: no mutate
     if w.shape != (n_states,) or not np.all(np.isfinite(w)) or np.any(w < 0):
         raise ValueError(
             f"{name} must be finite and non-negative with shape ({n_states},), got {w.shape}")
@@ -381,9 +382,11 @@ def _check_dpg_model(phi, H, B, L, K):
     # mutant dtype=None is equivalent: the products below are float for float inputs
     arrays = [np.asarray(x, float) for x in (phi, H, B, L, K)]  # pragma: no mutate
     phi, H, B, L, K = arrays
-    m, k = B.shape if B.ndim == 2 else (0, 0)
-    S = len(phi)
-    if phi.shape != (S, k) or H.shape != (m, m) or 0 in (S, m, k):
+    if B.ndim != 2 or phi.ndim != 2 or 0 in B.shape or len(phi) == 0:
+        raise ValueError(f"phi (S, k) and B (m, k) must be non-empty matrices, got "
+                         f"{phi.shape} and {B.shape}")
+    (m, k), S = B.shape, len(phi)
+    if phi.shape != (S, k) or H.shape != (m, m):
         raise ValueError(f"phi (S, k), H (m, m) and B (m, k) must match, got "
                          f"{phi.shape}, {H.shape} and {B.shape}")
     if not np.allclose(H, H.T, rtol=0, atol=1e-12):
