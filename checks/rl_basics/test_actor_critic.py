@@ -321,6 +321,12 @@ def test_off_policy_gradient_theorem_against_autograd(seed):
                                rtol=0, atol=1e-12)
     # ... and it is not the gradient of J, not even after the best rescaling
     assert residual_after_rescaling(approx, exact) > 0.05
+    # at π = β, η = d_β / (1 − γ): there the d_β form is (1 − γ) ∇J exactly
+    pi = softmax_policy(theta)
+    d_pi = stationary_distribution(policy_matrices(pi, mdp.P, mdp.R)[1])
+    np.testing.assert_allclose(
+        off_pac_gradient(theta, pi, mdp.P, mdp.R, d_pi, 0.8),
+        0.2 * autograd_objective_gradient(theta, mdp.P, mdp.R, d_pi, 0.8), rtol=0, atol=1e-12)
 
 
 @pytest.mark.formula("eq-off-policy-ac")
