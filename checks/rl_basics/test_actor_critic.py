@@ -1,7 +1,8 @@
 """Checks of rl-basics/actor-critic: every key equation against something independent.
 
 Independent references used here: torch autograd of sum_a pi_theta(a|s) q(s, a) (q held fixed)
-and of q(s, mu_theta(s)); exact expectations written as sums over a, r and s' of the model;
+and of the exact objectives d^T v (differentiated through the linear solve of the Bellman
+equation, so that v's own dependence on theta is included); exact expectations written as sums over a, r and s' of the model;
 hand-computed updates; a grid search over baselines; Monte Carlo with standard-error bounds.
 """
 
@@ -15,22 +16,30 @@ from checks.rl_basics.conftest import random_mdp
 from snippets.rl_basics.actor_critic import (
     a2c_update,
     advantage,
+    continuous_action_model,
     deterministic_policy_gradient,
-    dpg_linear_quadratic,
+    dpg_theorem,
     expected_gradient,
     gradient_variance,
+    importance_weighted_gradient,
     importance_weights,
-    uniform_start_objective,
+    off_pac_gradient,
     off_policy_ac_update,
+    off_policy_gradient,
     optimal_baseline,
     pg_sample,
     qac_update,
     run_a2c,
     td_errors,
+    uniform_start_objective,
 )
+from snippets.rl_basics.bellman_optimality import solve_boe
 from snippets.rl_basics.policy_gradient import softmax_policy
 from snippets.rl_basics.state_values import action_values, policy_matrices, solve_bellman
+from snippets.rl_basics.value_function_approximation import stationary_distribution
 
+# one thread: torch's thread pool can hang in the forked workers of the mutation run
+torch.set_num_threads(1)
 GAMMA = 0.9
 
 
@@ -270,6 +279,70 @@ def test_importance_weighting_identity():
 # --8<-- [end:test_importance_sampling]
 
 
+def autograd_objective_gradient(theta, P, R, d, gamma):
+    """d/dtheta of J = d^T v_pi with v_pi = (I - gamma P_pi)^{-1} r_pi (torch, float64).
+
+    The gradient flows through the linear solve, so v_pi's (and q_pi's) dependence on
+    theta is included; d is a fixed state distribution."""
+    t = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
+    z = torch.exp(t)  # softmax written out, as in autograd_policy_gradient
+    pi = z / z.sum(1, keepdim=True)
+    P_pi = (pi[:, :, None] * torch.tensor(P)).sum(1)  # P_π[s, s'] = Σ_a π(a|s) p(s'|s, a)
+    r_pi = (pi * torch.tensor(R)).sum(1)
+    eye = torch.eye(len(d), dtype=torch.float64)
+    v = torch.linalg.solve(eye - gamma * P_pi, r_pi)
+    (torch.tensor(d) @ v).backward()
+    return t.grad.numpy()
+
+
+def residual_after_rescaling(g, reference):
+    """min_c ||reference - c g|| / ||reference||: 0 iff g is parallel to reference."""
+    c = np.sum(g * reference) / np.sum(g * g)
+    return np.linalg.norm(reference - c * g) / np.linalg.norm(reference)
+
+
+# --8<-- [start:test_off_policy_gradient]
+@pytest.mark.formula("eq-off-policy-ac")
+@pytest.mark.parametrize("seed", [15, 16])
+def test_off_policy_gradient_theorem_against_autograd(seed):
+    mdp, rng = random_mdp(seed), np.random.default_rng(seed)
+    theta, beta = rng.normal(size=(6, 3)), rng.dirichlet(np.ones(3), size=6)
+    # d_β: the stationary distribution of β; it does not move with θ
+    d_beta = stationary_distribution(policy_matrices(beta, mdp.P, mdp.R)[1])
+    exact = autograd_objective_gradient(theta, mdp.P, mdp.R, d_beta, 0.8)
+    np.testing.assert_allclose(off_policy_gradient(theta, beta, mdp.P, mdp.R, d_beta, 0.8),
+                               exact, rtol=0, atol=1e-10)
+    # Off-PAC's d_β weighting is the policy-gradient sum with d_β in place of η
+    # (q held fixed in autograd_policy_gradient) ...
+    approx = off_pac_gradient(theta, beta, mdp.P, mdp.R, d_beta, 0.8)
+    q = action_values(solve_bellman(*policy_matrices(softmax_policy(theta), mdp.P, mdp.R),
+                                    0.8), mdp.P, mdp.R, 0.8)
+    np.testing.assert_allclose(approx, autograd_policy_gradient(theta, q, d_beta),
+                               rtol=0, atol=1e-12)
+    # ... and it is not the gradient of J, not even after the best rescaling
+    assert residual_after_rescaling(approx, exact) > 0.05
+    # at π = β, η = d_β / (1 − γ): there the d_β form is (1 − γ) ∇J exactly
+    pi = softmax_policy(theta)
+    d_pi = stationary_distribution(policy_matrices(pi, mdp.P, mdp.R)[1])
+    np.testing.assert_allclose(
+        off_pac_gradient(theta, pi, mdp.P, mdp.R, d_pi, 0.8),
+        0.2 * autograd_objective_gradient(theta, mdp.P, mdp.R, d_pi, 0.8), rtol=0, atol=1e-12)
+
+
+@pytest.mark.formula("eq-off-policy-ac")
+def test_off_pac_direction_on_the_grid_world(world):
+    theta = np.eye(5)[solve_boe(world.P, world.R, GAMMA)[1]]  # the page's actor
+    beta = np.full((25, 5), 0.2)  # the uniform behaviour policy
+    d_beta = stationary_distribution(policy_matrices(beta, world.P, world.R)[1])
+    exact = autograd_objective_gradient(theta, world.P, world.R, d_beta, GAMMA)
+    np.testing.assert_allclose(
+        off_policy_gradient(theta, beta, world.P, world.R, d_beta, GAMMA), exact,
+        rtol=0, atol=1e-10)
+    approx = off_pac_gradient(theta, beta, world.P, world.R, d_beta, GAMMA)
+    assert residual_after_rescaling(approx, exact) > 0.5  # the page: 0.54
+# --8<-- [end:test_off_policy_gradient]
+
+
 # --8<-- [start:test_off_policy_ac]
 @pytest.mark.formula("eq-off-policy-ac")
 def test_off_policy_step_in_expectation_equals_the_on_policy_step():
@@ -278,7 +351,7 @@ def test_off_policy_step_in_expectation_equals_the_on_policy_step():
     beta = np.random.default_rng(15).dirichlet(np.ones(3), size=6)
     v_guess = v + np.linspace(0, 1, 6)  # any critic: the identity holds for every v
 
-    def mean_step(policy, update):
+    def mean_step(policy, update, s, v_used):
         # E over a ~ policy, r, s' of the change in (theta, v), as explicit sums
         out = [0.0, 0.0]
         for a in range(3):
@@ -286,16 +359,22 @@ def test_off_policy_step_in_expectation_equals_the_on_policy_step():
                 for s2 in range(6):
                     p = policy[s, a] * mdp.p_r[s, a, k] * mdp.P[s, a, s2]
                     th, vv = update(a, mdp.reward_values[k], s2)
-                    out = [out[0] + p * (th - theta), out[1] + p * (vv - v_guess)]
+                    out = [out[0] + p * (th - theta), out[1] + p * (vv - v_used)]
         return out
 
     for s in range(6):
         off = mean_step(beta, lambda a, r, s2: off_policy_ac_update(
-            theta, v_guess, beta, s, a, r, s2, 0.8, 0.3, 0.7))
+            theta, v_guess, beta, s, a, r, s2, 0.8, 0.3, 0.7), s, v_guess)
         on = mean_step(pi, lambda a, r, s2: a2c_update(theta, v_guess, s, a, r, s2,
-                                                       0.8, 0.3, 0.7))
+                                                       0.8, 0.3, 0.7), s, v_guess)
         for x, y in zip(off, on):
             np.testing.assert_allclose(x, y, rtol=0, atol=1e-12)
+    # with S ~ d_β and the exact critic v_π, the mean actor step is Off-PAC's d_β form
+    d_beta = stationary_distribution(policy_matrices(beta, mdp.P, mdp.R)[1])
+    step = sum(d_beta[s] * mean_step(beta, lambda a, r, s2: off_policy_ac_update(
+        theta, v, beta, s, a, r, s2, 0.8, 1.0, 0.0), s, v)[0] for s in range(6))
+    np.testing.assert_allclose(step, off_pac_gradient(theta, beta, mdp.P, mdp.R, d_beta, 0.8),
+                               rtol=0, atol=1e-12)
 
 
 @pytest.mark.formula("eq-off-policy-ac")
@@ -309,24 +388,70 @@ def test_off_policy_step_by_hand():
 # --8<-- [end:test_off_policy_ac]
 
 
+def dpg_example(seed: int, S: int = 5, m: int = 2, k: int = 3):
+    """A random continuous-action model: W, phi, H (symmetric positive definite), B, L, K, d0."""
+    rng = np.random.default_rng(seed)
+    W, B = rng.normal(size=(m, k)), rng.normal(size=(m, k))
+    phi, G = rng.normal(size=(S, k)), rng.normal(size=(m, m))
+    L, K = rng.normal(size=(S, S)), rng.normal(size=(S, S, m))
+    return W, phi, G @ G.T + np.eye(m), B, L, K, rng.dirichlet(np.ones(S))
+
+
+def torch_q_of_mu(Wt, phi, H, B, L, K, gamma, v_next=None):
+    """q(s, mu_W(s)) = r + gamma sum_s' p(s'|s, mu) v(s') in torch, and P_mu.
+
+    v = v_next if given (held fixed), else v_mu of the current W (through the solve)."""
+    phi, H, B, L, K = (torch.tensor(x) for x in (phi, H, B, L, K))
+    mu = phi @ Wt.T  # one row μ(s)ᵀ per state
+    r = -0.5 * ((mu @ H) * mu).sum(1) + (mu * (phi @ B.T)).sum(1)
+    z = torch.exp(L + (K * mu[:, None, :]).sum(2))
+    P_mu = z / z.sum(1, keepdim=True)  # p(s'|s, μ(s))
+    if v_next is None:
+        eye = torch.eye(len(r), dtype=torch.float64)
+        v_next = torch.linalg.solve(eye - gamma * P_mu, r)
+    return r + gamma * P_mu @ v_next, P_mu
+
+
 # --8<-- [start:test_dpg]
 @pytest.mark.formula("eq-dpg")
 @pytest.mark.parametrize("seed", [16, 17])
-def test_dpg_chain_rule_equals_autograd(seed):
-    rng = np.random.default_rng(seed)
-    S, m, k = 5, 2, 3
-    W, B = rng.normal(size=(m, k)), rng.normal(size=(m, k))
-    phi, L = rng.normal(size=(S, k)), rng.normal(size=(m, m))
-    H, d = L @ L.T + np.eye(m), rng.dirichlet(np.ones(S))
-    # J(W) = Σ_s d(s) q(s, μ_W(s)), q(s, a) = −½ aᵀHa + aᵀBφ(s), differentiated by torch
+def test_dpg_theorem_against_the_exact_gradient(seed):
+    W, phi, H, B, L, K, d0 = dpg_example(seed)
+    gamma = 0.8
+    # exact: J(W) = d0ᵀ v_μ with v_μ solved from the Bellman equation, by autograd
     Wt = torch.tensor(W, requires_grad=True)
-    phi_t, H_t, B_t = (torch.tensor(x) for x in (phi, H, B))
-    mu = phi_t @ Wt.T  # one row μ(s)ᵀ per state
-    q = -0.5 * ((mu @ H_t) * mu).sum(1) + (mu * (phi_t @ B_t.T)).sum(1)
-    (torch.tensor(d) * q).sum().backward()
-    np.testing.assert_allclose(dpg_linear_quadratic(W, phi, H, B, d), Wt.grad.numpy(),
-                               rtol=1e-12, atol=1e-12)
+    v_mu, P_mu = torch_q_of_mu(Wt, phi, H, B, L, K, gamma)  # q(s, μ(s)) = v_μ(s)
+    (torch.tensor(d0) @ v_mu).backward()
+    exact = Wt.grad.numpy()
+    np.testing.assert_allclose(dpg_theorem(W, phi, H, B, L, K, d0, gamma), exact,
+                               rtol=0, atol=1e-10)
+
+    def chain_rule(weights):
+        # Σ_s w(s) ∇_W q_μ(s, μ_W(s)) with q_μ frozen: v_μ held fixed, autograd
+        Wf = torch.tensor(W, requires_grad=True)
+        q, _ = torch_q_of_mu(Wf, phi, H, B, L, K, gamma, v_next=v_mu.detach())
+        (torch.as_tensor(weights) @ q).backward()
+        return Wf.grad.numpy()
+
+    # the theorem: freezing q_μ is right once the states are weighted by η, ...
+    P = P_mu.detach().numpy()
+    eta = np.linalg.solve((np.eye(5) - gamma * P).T, d0)  # η = d0ᵀ (I − γ P_μ)⁻¹
+    np.testing.assert_allclose(chain_rule(eta), exact, rtol=0, atol=1e-10)
+    # ... and wrong with the start distribution d0 itself, even up to a factor
+    assert residual_after_rescaling(chain_rule(d0), exact) > 0.05
 # --8<-- [end:test_dpg]
+
+
+@pytest.mark.formula("eq-dpg")
+def test_continuous_action_model_by_hand():
+    a = np.array([[1.0], [-2.0]])  # one action dimension, two states, one feature
+    phi, H, B = np.array([[1.0], [0.5]]), np.array([[2.0]]), np.array([[3.0]])
+    L, K = np.zeros((2, 2)), np.array([[[0.0], [np.log(3)]], [[0.0], [0.0]]])
+    r, p = continuous_action_model(a, phi, H, B, L, K)
+    # r = −½·2·a² + 3·a·φ: −1 + 3 = 2 and −4 − 3 = −7
+    np.testing.assert_allclose(r, [2.0, -7.0], rtol=0, atol=1e-14)
+    # state 0: logits (0, ln 3·1) → (1/4, 3/4); state 1: logits (0, 0) → (1/2, 1/2)
+    np.testing.assert_allclose(p, [[0.25, 0.75], [0.5, 0.5]], rtol=0, atol=1e-14)
 
 
 @pytest.mark.formula("eq-dpg")
@@ -336,11 +461,28 @@ def test_deterministic_policy_gradient_by_hand():
     # 0.5·3·(1, 2) + 0.5·(−1)·(0, 1) = (1.5, 2.5)
     np.testing.assert_allclose(deterministic_policy_gradient(jac, grad_q, [0.5, 0.5]),
                                [1.5, 2.5], rtol=0, atol=1e-15)
+    # weights need not sum to 1 (η sums to 1/(1 − γ)), and may be 0: 3·(1, 2) = (3, 6)
+    np.testing.assert_allclose(deterministic_policy_gradient(jac, grad_q, [1.0, 0.0]),
+                               [3.0, 6.0], rtol=0, atol=1e-15)
 
 
 Z = np.zeros((2, 2))
 Q = np.ones((2, 2))
 U = np.full((2, 2), 0.5)
+P2 = np.full((2, 2, 2), 0.5)
+# (actions, phi, H, B, L, K) of continuous_action_model: 3 states, m = 1, k = 2
+DPG_OK = (np.zeros((3, 1)), np.ones((3, 2)), np.eye(1), np.ones((1, 2)), np.zeros((3, 3)),
+          np.zeros((3, 3, 1)))
+DPG_BAD = {
+    "phi": (DPG_OK[0], np.ones((3, 3)), *DPG_OK[2:]),
+    "H": (np.zeros((3, 2)), DPG_OK[1], np.eye(2), *DPG_OK[3:]),
+    "B": (*DPG_OK[:2], np.eye(1), np.ones((1, 3)), *DPG_OK[4:]),
+    "Hsym": (np.zeros((3, 2)), DPG_OK[1], np.array([[1.0, 1.0], [0.0, 1.0]]),
+             np.ones((2, 2)), *DPG_OK[4:5], np.zeros((3, 3, 2))),
+    "L": (*DPG_OK[:4], np.zeros((3, 2)), DPG_OK[5]),
+    "K": (*DPG_OK[:5], np.zeros((3, 3, 2))),
+    "actions": (np.zeros((3, 2)), *DPG_OK[1:]),
+}
 
 
 @pytest.mark.parametrize(
@@ -400,12 +542,41 @@ U = np.full((2, 2), 0.5)
         (lambda: off_policy_ac_update(Z, [0.0, 0.0], U, 0, 0, 0.0, 0, 0.9, 0.1, -0.1), "alpha_w must"),
         (lambda: deterministic_policy_gradient(np.ones((2, 1)), np.ones((2, 1)), [0.5, 0.5]), r"jac_mu \(S, m, n\) and grad_q \(S, m\) must match"),
         (lambda: deterministic_policy_gradient(np.ones((2, 1, 3)), np.ones((2, 2)), [0.5, 0.5]), "jac_mu"),
-        (lambda: deterministic_policy_gradient(np.ones((2, 1, 3)), np.ones((2, 1)), [0.6, 0.5]), "weights must sum to 1"),
-        (lambda: deterministic_policy_gradient(np.ones((2, 1, 3)), np.ones((2, 1)), [1.0]), r"weights must have shape \(2,\), got \(1,\)"),
-        (lambda: dpg_linear_quadratic(np.ones((1, 2)), np.ones((3, 3)), np.eye(1), np.ones((1, 2)), np.ones(3) / 3), r"phi \(S, 2\), H \(1, 1\) and B \(1, 2\) must match W \(1, 2\)"),
-        (lambda: dpg_linear_quadratic(np.ones((1, 2)), np.ones(2), np.eye(1), np.ones((1, 2)), [1.0]), "phi"),
-        (lambda: dpg_linear_quadratic(np.ones((1, 2)), np.ones((3, 2)), np.eye(2), np.ones((1, 2)), np.ones(3) / 3), "H"),
-        (lambda: dpg_linear_quadratic(np.ones((1, 2)), np.ones((3, 2)), np.eye(1), np.ones((2, 2)), np.ones(3) / 3), "B"),
+        (lambda: deterministic_policy_gradient(np.ones((2, 1, 3)), np.ones((2, 1)), [-0.1, 0.5]), r"weights must be finite and non-negative with shape \(2,\)"),
+        (lambda: deterministic_policy_gradient(np.ones((2, 1, 3)), np.ones((2, 1)), [np.nan, 0.5]), "weights must be finite"),
+        (lambda: deterministic_policy_gradient(np.ones((2, 1, 3)), np.ones((2, 1)), [1.0]), r"weights must be finite and non-negative with shape \(2,\), got \(1,\)"),
+        (lambda: continuous_action_model(*DPG_BAD["phi"]), r"phi \(S, k\), H \(m, m\) and B \(m, k\) must match"),
+        (lambda: continuous_action_model(*DPG_BAD["H"]), r"must match, got \(3, 2\), \(2, 2\)"),
+        (lambda: continuous_action_model(*DPG_BAD["B"]), r"must match, got \(3, 2\), \(1, 1\) and \(1, 3\)"),
+        (lambda: continuous_action_model(*DPG_BAD["Hsym"]), "^H must be symmetric"),
+        # off by 1e-9 on entries of size 1: above the absolute tolerance 1e-12, below 1e-5 relative
+        (lambda: continuous_action_model(np.zeros((3, 2)), DPG_OK[1], np.array([[2.0, 1 + 1e-9], [1.0, 2.0]]), np.ones((2, 2)), DPG_OK[4], np.zeros((3, 3, 2))), "^H must be symmetric"),
+        (lambda: continuous_action_model(DPG_OK[0], DPG_OK[1], DPG_OK[2], np.ones(2), *DPG_OK[4:]), r"^phi \(S, k\) and B \(m, k\) must be non-empty matrices, got \(3, 2\) and \(2,\)"),
+        (lambda: continuous_action_model(DPG_OK[0], DPG_OK[1], np.eye(0), np.ones((0, 2)), *DPG_OK[4:]), "must be non-empty matrices"),
+        (lambda: continuous_action_model(DPG_OK[0], np.ones(3), *DPG_OK[2:]), "must be non-empty matrices"),
+        (lambda: continuous_action_model(np.zeros((0, 1)), np.ones((0, 2)), *DPG_OK[2:4], np.zeros((0, 0)), np.zeros((0, 0, 1))), "must be non-empty matrices"),
+        (lambda: continuous_action_model(*DPG_BAD["L"]), r"^L must have shape \(3, 3\) and K \(3, 3, 1\), got \(3, 2\)"),
+        (lambda: continuous_action_model(*DPG_BAD["K"]), r"^L must have shape .* got \(3, 3\) and \(3, 3, 2\)"),
+        (lambda: continuous_action_model(*DPG_BAD["actions"]), r"^actions must be a finite array of shape \(3, 1\)"),
+        (lambda: dpg_theorem(np.ones((1, 3)), *DPG_OK[1:], np.ones(3) / 3, 0.9), r"^W must be a finite array of shape \(1, 2\), got \(1, 3\)"),
+        (lambda: dpg_theorem(np.ones((1, 2)), *DPG_BAD["Hsym"][1:], np.ones(3) / 3, 0.9), "^H must be symmetric"),
+        (lambda: dpg_theorem(np.ones((1, 2)), *DPG_OK[1:], np.ones(3) / 2, 0.9), "^d0 must sum to 1"),
+        (lambda: dpg_theorem(np.ones((1, 2)), *DPG_OK[1:], np.ones(3) / 3, 1.0), "^gamma must"),
+        (lambda: importance_weighted_gradient(Z, U, Q, [0.0, 0.0], [1.0, -1.0]), r"^weights must be finite and non-negative with shape \(2,\)"),
+        (lambda: importance_weighted_gradient(Z, U, Q, [0.0, 0.0], [1.0]), r"^weights must be finite and non-negative with shape \(2,\), got \(1,\)"),
+        (lambda: importance_weighted_gradient(Z, [[1.0, 0.0], U[0]], Q, [0.0, 0.0], [1.0, 1.0]), "^beta must be positive"),
+        (lambda: importance_weighted_gradient(Z, U, Q[:1], [0.0, 0.0], [1.0, 1.0]), "^q must"),
+        (lambda: importance_weighted_gradient(Z, U, Q, [0.0, 0.0, 0.0], [1.0, 1.0]), "^baseline must"),
+        (lambda: off_policy_gradient(Z, U, P2, Q, [0.5, 0.6], 0.9), "^d_beta must sum to 1"),
+        (lambda: off_policy_gradient(Z, U, P2, Q, [1.0, 0.0, 0.0], 0.9), r"^d_beta must have shape \(2,\), got \(3,\)"),
+        (lambda: off_policy_gradient(Z, U, P2, Q, [0.5, 0.5], 1.0), "^gamma must"),
+        (lambda: off_policy_gradient(Z, U, P2 * 2, Q, [0.5, 0.5], 0.9), "^P must sum to 1"),
+        (lambda: off_policy_gradient(np.zeros((2, 3)), U, P2, Q, [0.5, 0.5], 0.9), r"^theta must have shape \(S, A\) = \(2, 2\), got \(2, 3\)"),
+        (lambda: off_policy_gradient(Z, U * 2, P2, Q, [0.5, 0.5], 0.9), "^beta must sum to 1"),
+        (lambda: off_pac_gradient(Z, U, P2, Q, [0.5, 0.6], 0.9), "^d_beta must sum to 1"),
+        (lambda: off_pac_gradient(Z, U, P2, Q, [1.0], 0.9), r"^d_beta must have shape \(2,\)"),
+        (lambda: off_pac_gradient(Z, U, P2, Q, [0.5, 0.5], -0.1), "^gamma must"),
+        (lambda: off_pac_gradient(Z, U, P2, Q * np.nan, [0.5, 0.5], 0.9), "^R must be finite"),
     ],
 )
 def test_bad_input_raises_value_error(call, match):

@@ -105,11 +105,14 @@ def test_average_reward_is_one_minus_gamma_times_average_value(seed, gamma):
     # r̄_π = (1 − γ) v̄_π holds with the weights d_π ...
     assert average_reward(r_pi, d_pi) == pytest.approx(
         (1 - gamma) * average_state_value(v, d_pi), abs=1e-10)
-    # ... and not with other weights: with the uniform d it fails unless r_π is flat
-    v_bar_uniform = average_state_value(v, np.full(5, 0.2))
-    gap = (1 - gamma) * v_bar_uniform - average_reward(r_pi, d_pi)
-    if gamma > 0.1:
-        assert abs(gap) > 1e-6
+    # ... and not with other weights. Contrast: all weight on the state s+ of largest
+    # value. Then (1 − γ) v(s+) − r̄_π = (1 − γ) (v(s+) − d_πᵀ v), at least
+    # (1 − γ) min_s d_π(s) (max v − min v): a gap far above rounding unless v is flat
+    best = np.eye(5)[np.argmax(v)]
+    gap = (1 - gamma) * average_state_value(v, best) - average_reward(r_pi, d_pi)
+    bound = (1 - gamma) * d_pi.min() * np.ptp(v)
+    assert bound > 1e-6  # v is not flat and d_π has full support on these MDPs
+    assert gap >= bound * (1 - 1e-6)
 # --8<-- [end:test_metric_relation]
 
 

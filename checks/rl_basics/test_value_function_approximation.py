@@ -324,6 +324,49 @@ def test_td_solves_the_projected_bellman_equation_not_least_squares(example, deg
 # --8<-- [end:test_projected_bellman]
 
 
+# --8<-- [start:test_td_equals_ls]
+@pytest.mark.formula("eq-projected-bellman")
+@given(seed=seeds, gamma=st.floats(0.0, 0.99))
+@settings(max_examples=30, deadline=None)
+def test_td_fixed_point_is_the_fit_iff_the_projected_residual_vanishes(seed, gamma):
+    r_pi, P_pi, Phi = random_chain(seed, n_states=7, n_features=2)
+    d = stationary_distribution(P_pi)
+    v_pi = solve_bellman(r_pi, P_pi, gamma)
+    Pi = projection_matrix(Phi, d)
+    gap = d_norm(Phi @ (td_fixed_point(Phi, d, P_pi, r_pi, gamma)
+                        - least_squares_fit(Phi, v_pi, d)), d)
+    # x = Φw* − Πv satisfies x = γΠP x + γ c with c = ΠP(Πv − v), so
+    # γ/(1 + γ) ‖c‖ ≤ ‖x‖ ≤ γ/(1 − γ) ‖c‖: x = 0 exactly when γ c = 0
+    c = d_norm(Pi @ P_pi @ (Pi @ v_pi - v_pi), d)
+    assert gamma / (1 + gamma) * c * (1 - 1e-9) - 1e-12 <= gap
+    assert gap <= gamma / (1 - gamma) * c * (1 + 1e-9) + 1e-12
+
+
+@pytest.mark.formula("eq-projected-bellman")
+def test_td_fixed_point_equals_the_fit_outside_the_feature_space(example):
+    world, pi, r_pi, P_pi, _, d = example
+    Phi = polynomial_features(5, 5, 1)
+    # γ = 0: v_π = r_π, and TD(0) regresses on the reward itself
+    v0 = solve_bellman(r_pi, P_pi, 0.0)
+    np.testing.assert_allclose(td_fixed_point(Phi, d, P_pi, r_pi, 0.0),
+                               least_squares_fit(Phi, v0, d), rtol=0, atol=1e-12)
+    assert d_norm(projection_matrix(Phi, d) @ v0 - v0, d) > 0.3  # v_π is not in the span
+    # γ = 0.9 and next states drawn from d whatever the state (P_π = 1 dᵀ), with the
+    # constant among the features: P_π (Πv − v) = 1 · dᵀ(Πv − v) = 0
+    P_iid = np.tile(d, (25, 1))
+    v = solve_bellman(r_pi, P_iid, GAMMA)
+    Pi = projection_matrix(Phi, d)
+    assert d_norm(Pi @ v - v, d) > 0.1
+    np.testing.assert_allclose(td_fixed_point(Phi, d, P_iid, r_pi, GAMMA),
+                               least_squares_fit(Phi, v, d), rtol=0, atol=1e-10)
+    # the page's chain at γ = 0.9: ΠP_π(Πv − v) ≠ 0, and the two differ
+    v = solve_bellman(r_pi, P_pi, GAMMA)
+    assert d_norm(Pi @ P_pi @ (Pi @ v - v), d) > 0.01
+    assert d_norm(Phi @ (td_fixed_point(Phi, d, P_pi, r_pi, GAMMA)
+                         - least_squares_fit(Phi, v, d)), d) > 0.01
+# --8<-- [end:test_td_equals_ls]
+
+
 # --8<-- [start:test_td_bound]
 @pytest.mark.formula("eq-td-bound")
 @pytest.mark.parametrize("degree", [1, 2, 3, 4])

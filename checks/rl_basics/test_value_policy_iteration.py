@@ -261,13 +261,36 @@ def test_truncated_pi_lies_above_value_iteration_and_below_v_star(seed):
         K = min(len(tp.values), len(vi.values))
         assert np.all(tp.values[:K] >= vi.values[:K] - 1e-12)  # above VI, step for step
         assert np.all(tp.values <= v_star + 1e-12)  # below v*
-        # observed (not proven on the page): also below policy iteration, step for step
+        # an observation on these two MDPs, not a theorem (counterexample below): also
+        # below policy iteration, step for step
         K = min(len(tp.values), len(pi.values))
         assert np.all(tp.values[:K] <= pi.values[:K] + 1e-12)
         assert np.all(np.diff(tp.values, axis=0) >= -1e-12)  # and increasing
         assert np.abs(v - v_star).max() <= 1e-10
         np.testing.assert_allclose(value_of(policy, mdp.P, mdp.R, GAMMA), v_star,
                                    atol=1e-10)
+
+
+@pytest.mark.formula("eq-truncated-pi")
+def test_truncated_pi_can_lie_above_policy_iteration():
+    """A counterexample to 'truncated PI <= PI step for step', found by a search over
+    random MDPs (seed 228: 4 states, 3 actions, sparse transitions, gamma = 0.5)."""
+    rng = np.random.default_rng(228)
+    S, A = int(rng.integers(2, 6)), int(rng.integers(2, 4))
+    P = random_mdp(228, n_states=S, n_actions=A).P ** 3
+    P /= P.sum(axis=-1, keepdims=True)
+    R = rng.normal(size=(S, A))
+    gamma = float(rng.choice([0.5, 0.8, 0.9, 0.95]))
+    assert (S, A, gamma) == (4, 3, 0.5)
+    v0 = value_of(rng.integers(A, size=S), P, R, gamma)  # v_0 = v_{π_0}
+    *_, pi = policy_iteration(P, R, gamma, v0=v0, return_history=True)
+    *_, vi = value_iteration(P, R, gamma, v0=v0, return_history=True)
+    *_, tp = truncated_policy_iteration(P, R, gamma, 3, v0=v0, return_history=True)
+    # step 2: truncated PI (j = 3) is above policy iteration in state s_2 ...
+    assert tp.values[2][1] - pi.values[2][1] > 0.05
+    # ... while it stays above value iteration, as proved
+    K = min(len(tp.values), len(vi.values))
+    assert np.all(tp.values[:K] >= vi.values[:K] - 1e-12)
 # --8<-- [end:test_truncated_pi]
 
 

@@ -43,13 +43,20 @@ def learning_curves() -> dict:
     return curves
 
 
+RUNS = 200  # independent TD(0) runs on the random walk
+
+
 def random_walk_estimates() -> tuple[np.ndarray, dict]:
-    """TD(0) estimates of the 5-state random walk after 0, 1, 10, 100 episodes (alpha = 0.1)."""
+    """TD(0) on the 5-state random walk (alpha = 0.1, v0 = 0.5), RUNS independent runs.
+
+    Returns the true values k/6 and {k: estimates after k episodes, shape (RUNS, 5)}
+    for k = 0, 1, 10, 100; run r uses the generator seeded with r.
+    """
     P, R, terminal = random_walk()
-    _, hist = td0_episodes(P, R, np.ones((7, 1)), 1.0, 0.1, 100, 1000,
-                           np.random.default_rng(0), start=3, terminal=terminal,
-                           v0=np.full(7, 0.5))
-    return np.arange(1, 6) / 6, {k: hist[k, 1:-1] for k in (0, 1, 10, 100)}
+    hist = np.array([td0_episodes(P, R, np.ones((7, 1)), 1.0, 0.1, 100, 1000,
+                                  np.random.default_rng(seed), start=3, terminal=terminal,
+                                  v0=np.full(7, 0.5))[1] for seed in range(RUNS)])
+    return np.arange(1, 6) / 6, {k: hist[:, k, 1:-1] for k in (0, 1, 10, 100)}
 
 
 def figures() -> dict:
@@ -72,12 +79,17 @@ def figures() -> dict:
     walk, ax = plt.subplots(figsize=(5.6, 3.4))
     x = np.arange(1, 6)
     for k, v in estimates.items():
-        ax.plot(x, v, "o-", ms=4, lw=1, label=f"after {k} episodes")
+        mean, sd = v.mean(axis=0), v.std(axis=0, ddof=1)
+        (line,) = ax.plot(x, mean, "o-", ms=4, lw=1, label=f"after {k} episodes")
+        if k:  # every run starts at 0.5: no spread after 0 episodes
+            ax.fill_between(x, mean - sd, mean + sd, color=line.get_color(), alpha=0.15,
+                            lw=0)
     ax.plot(x, true, "k--", lw=1.5, label="true $v_\\pi(k) = k/6$")
     ax.set_xticks(x, ["A", "B", "C", "D", "E"])
     ax.set_xlabel("state")
     ax.set_ylabel("estimated value")
-    ax.set_title("TD(0) on the 5-state random walk ($\\alpha$ = 0.1, $\\gamma$ = 1)")
+    ax.set_title(f"TD(0) on the 5-state random walk ($\\alpha$ = 0.1, $\\gamma$ = 1): "
+                 f"mean of {RUNS} runs $\\pm$ 1 sd", fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(True, lw=0.3)
     return {"temporal-difference-curves": fig, "temporal-difference-random-walk": walk}

@@ -10,9 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from snippets.rl_basics.grid_world import check_distribution_rows, check_gamma, check_vector
-from snippets.rl_basics.policy_gradient import grad_log_pi, objective, softmax_policy
-from snippets.rl_basics.state_values import policy_matrices, solve_bellman
+from snippets.rl_basics.grid_world import (
+    check_distribution_rows,
+    check_gamma,
+    check_mdp,
+    check_vector,
+)
+from snippets.rl_basics.policy_gradient import (
+    discounted_visitation,
+    grad_log_pi,
+    objective,
+    softmax_policy,
+)
+from snippets.rl_basics.state_values import action_values, policy_matrices, solve_bellman
 
 
 def _check_table(name: str, x, shape: tuple[int, ...]) -> np.ndarray:
@@ -32,6 +42,23 @@ def _check_rate(name: str, alpha: float) -> float:
     if not (np.isscalar(alpha) and np.isfinite(alpha) and alpha >= 0):
         raise ValueError(f"{name} must be a finite number >= 0, got {alpha!r}")
     return float(alpha)
+
+
+def _check_weights(name: str, w, n_states: int) -> np.ndarray:
+    """Non-negative state weights of shape (S,); they need not sum to 1."""
+    # mutant dtype=None is equivalent: the weights only multiply float arrays
+    w = np.asarray(w, dtype=float)  # pragma: no mutate
+    if w.shape != (n_states,) or not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError(
+            f"{name} must be finite and non-negative with shape ({n_states},), got {w.shape}")
+    return w
+
+
+def _check_state_distribution(name: str, d, n_states: int) -> np.ndarray:
+    d = check_distribution_rows(name, d, 1)
+    if d.shape != (n_states,):
+        raise ValueError(f"{name} must have shape ({n_states},), got {d.shape}")
+    return d
 
 
 def _check_baseline(baseline, n_states: int) -> np.ndarray:
@@ -251,6 +278,63 @@ def importance_weights(pi, beta) -> np.ndarray:
 # --8<-- [end:importance_weights]
 
 
+def _values(theta, P, R, gamma: float):
+    """pi = softmax(theta), P_pi, v_pi and q_pi of the model (P, R)."""
+    P, R = check_mdp(P, R)
+    pi = softmax_policy(theta)
+    if pi.shape != R.shape:
+        raise ValueError(f"theta must have shape (S, A) = {R.shape}, got {pi.shape}")
+    r_pi, P_pi = policy_matrices(pi, P, R)
+    v = solve_bellman(r_pi, P_pi, gamma)
+    return pi, P_pi, v, action_values(v, P, R, gamma)
+
+
+# --8<-- [start:importance_weighted_gradient]
+def importance_weighted_gradient(theta, beta, q, v, weights) -> np.ndarray:
+    """sum_s w(s) E_{A~beta}[rho(s, A) grad ln pi(A|s) (q(s, A) - v(s))], shape (S, A)
+    (#eq-off-policy-ac), with rho = pi / beta; weights w >= 0 of shape (S,)."""
+    pi = softmax_policy(theta)
+    S, A = pi.shape
+    rho = importance_weights(pi, beta)
+    w = _check_weights("weights", weights, S)
+    total = np.zeros((S, A))
+    for s in np.flatnonzero(w):  # the states that carry weight
+        for a in range(A):
+            # v(s) is a baseline: dropping it is an equivalent mutant (the invariance
+            # proved above holds under the importance weights too)
+            g = pg_sample(theta, q, s, a, v)  # pragma: no mutate
+            total += w[s] * beta[s, a] * rho[s, a] * g
+    return total
+# --8<-- [end:importance_weighted_gradient]
+
+
+# --8<-- [start:off_policy_gradient]
+def off_policy_gradient(theta, beta, P, R, d_beta, gamma: float) -> np.ndarray:
+    """Exact gradient of J(theta) = d_beta^T v_pi (#eq-off-policy-ac):
+
+        grad J = sum_s eta(s) E_{A~beta}[rho grad ln pi(A|s) (q_pi(s, A) - v_pi(s))],
+        eta(s) = sum_s' d_beta(s') [(I - gamma P_pi)^{-1}]_{s's}.
+
+    d_beta: a state distribution that does not depend on theta, shape (S,).
+    """
+    pi, P_pi, v, q = _values(theta, P, R, gamma)
+    d_beta = _check_state_distribution("d_beta", d_beta, len(v))
+    # η = d_βᵀ (I − γ P_π)⁻¹: the discounted visitation of π started from d_β
+    eta = discounted_visitation(d_beta, P_pi, gamma)
+    return importance_weighted_gradient(theta, beta, q, v, eta)
+# --8<-- [end:off_policy_gradient]
+
+
+# --8<-- [start:off_pac_gradient]
+def off_pac_gradient(theta, beta, P, R, d_beta, gamma: float) -> np.ndarray:
+    """Degris et al.'s approximate gradient (#eq-off-policy-ac): the states weighted
+    by d_beta itself instead of eta; it leaves out how q_pi changes with theta."""
+    pi, P_pi, v, q = _values(theta, P, R, gamma)
+    d_beta = _check_state_distribution("d_beta", d_beta, len(v))
+    return importance_weighted_gradient(theta, beta, q, v, d_beta)
+# --8<-- [end:off_pac_gradient]
+
+
 # --8<-- [start:off_policy_ac_update]
 def off_policy_ac_update(theta, v, beta, s: int, a: int, r: float, s_next: int,
                          gamma: float, alpha_theta: float, alpha_w: float):
@@ -275,48 +359,90 @@ def off_policy_ac_update(theta, v, beta, s: int, a: int, r: float, s_next: int,
 
 # --8<-- [start:deterministic_policy_gradient]
 def deterministic_policy_gradient(jac_mu, grad_q, weights) -> np.ndarray:
-    """grad J = sum_s d(s) [d mu(s)/d theta]^T grad_a q(s, a)|_{a = mu(s)} (#eq-dpg).
+    """sum_s w(s) [d mu(s)/d theta]^T grad_a q(s, a)|_{a = mu(s)} (#eq-dpg).
 
     jac_mu: shape (S, m, n), jac_mu[s, i, j] = d mu_i(s) / d theta_j;
     grad_q: shape (S, m), grad_q[s] = grad_a q(s, a) at a = mu(s);
-    weights d: shape (S,). Returns shape (n,).
+    weights w >= 0: shape (S,); the theorem takes w = eta. Returns shape (n,).
     """
-    # mutants dtype=None are equivalent: einsum with the float weights d is float
+    # mutants dtype=None are equivalent: einsum with the float weights is float
     jac_mu = np.asarray(jac_mu, dtype=float)  # pragma: no mutate
     grad_q = np.asarray(grad_q, dtype=float)  # pragma: no mutate
     if jac_mu.ndim != 3 or grad_q.shape != jac_mu.shape[:2]:
         raise ValueError(f"jac_mu (S, m, n) and grad_q (S, m) must match, got "
                          f"{jac_mu.shape} and {grad_q.shape}")
-    d = check_distribution_rows("weights", weights, 1)
-    if d.shape != jac_mu.shape[:1]:
-        raise ValueError(f"weights must have shape ({jac_mu.shape[0]},), got {d.shape}")
-    # Σ_s d(s) Σ_i ∂μ_i(s)/∂θ_j ∂q/∂a_i; an upper-case mutant of the
+    w = _check_weights("weights", weights, jac_mu.shape[0])
+    # Σ_s w(s) Σ_i ∂μ_i(s)/∂θ_j ∂q/∂a_i; an upper-case mutant of the
     # subscripts is equivalent (einsum accepts both cases)
-    return np.einsum("s,sij,si->j", d, jac_mu, grad_q)  # pragma: no mutate
+    return np.einsum("s,sij,si->j", w, jac_mu, grad_q)  # pragma: no mutate
 # --8<-- [end:deterministic_policy_gradient]
 
 
-# --8<-- [start:dpg_linear_quadratic]
-def dpg_linear_quadratic(W, phi, H, B, weights) -> np.ndarray:
-    """DPG of mu(s) = W phi(s) against q(s, a) = -1/2 a^T H a + a^T B phi(s) (#eq-dpg).
-
-    W: (m, k), phi: (S, k) features, H: (m, m) symmetric, B: (m, k).
-    Returns dJ/dW of shape (m, k); d mu_i / d W_jl = [i = j] phi_l(s) and
-    grad_a q = -H a + B phi(s).
-    """
+def _check_dpg_model(phi, H, B, L, K):
     # mutant dtype=None is equivalent: the products below are float for float inputs
-    W, phi, H, B = (np.asarray(x, float) for x in (W, phi, H, B))  # pragma: no mutate
-    m, k = W.shape
-    if phi.ndim != 2 or phi.shape[1] != k or H.shape != (m, m) or B.shape != (m, k):
-        raise ValueError(
-            f"phi (S, {k}), H ({m}, {m}) and B ({m}, {k}) must match W {W.shape}")
+    arrays = [np.asarray(x, float) for x in (phi, H, B, L, K)]  # pragma: no mutate
+    phi, H, B, L, K = arrays
+    if B.ndim != 2 or phi.ndim != 2 or 0 in B.shape or len(phi) == 0:
+        raise ValueError(f"phi (S, k) and B (m, k) must be non-empty matrices, got "
+                         f"{phi.shape} and {B.shape}")
+    (m, k), S = B.shape, len(phi)
+    if phi.shape != (S, k) or H.shape != (m, m):
+        raise ValueError(f"phi (S, k), H (m, m) and B (m, k) must match, got "
+                         f"{phi.shape}, {H.shape} and {B.shape}")
+    if not np.allclose(H, H.T, rtol=0, atol=1e-12):
+        raise ValueError("H must be symmetric")
+    if L.shape != (S, S) or K.shape != (S, S, m):
+        raise ValueError(f"L must have shape ({S}, {S}) and K ({S}, {S}, {m}), "
+                         f"got {L.shape} and {K.shape}")
+    return phi, H, B, L, K
+
+
+# --8<-- [start:continuous_action_model]
+def continuous_action_model(actions, phi, H, B, L, K):
+    """Reward and next-state distribution of one action per state (#eq-dpg):
+
+        r(s, a) = -1/2 a^T H a + a^T B phi(s),
+        p(s'|s, a) = softmax over s' of L[s, s'] + K[s, s'] . a.
+
+    actions: (S, m), phi: (S, k), H: (m, m) symmetric, B: (m, k), L: (S, S),
+    K: (S, S, m). Returns r of shape (S,) and p of shape (S, S), p[s, s'].
+    """
+    phi, H, B, L, K = _check_dpg_model(phi, H, B, L, K)
+    a = _check_table("actions", actions, (len(phi), len(H)))
+    r = -0.5 * np.sum((a @ H) * a, axis=1) + np.sum(a * (phi @ B.T), axis=1)
+    # the logits L[s, s'] + K[s, s'] · a(s); each row is a softmax over s'
+    return r, softmax_policy(L + np.sum(K * a[:, None, :], axis=2))
+# --8<-- [end:continuous_action_model]
+
+
+# --8<-- [start:dpg_theorem]
+def dpg_theorem(W, phi, H, B, L, K, d0, gamma: float) -> np.ndarray:
+    """grad J(W) of J = d0^T v_mu for mu(s) = W phi(s) on continuous_action_model,
+    by the deterministic policy gradient theorem (#eq-dpg):
+
+        grad J = sum_s eta(s) grad_W mu(s) grad_a q_mu(s, a)|_{a = mu(s)},
+        eta = d0^T (I - gamma P_mu)^{-1},
+        q_mu(s, a) = r(s, a) + gamma sum_s' p(s'|s, a) v_mu(s').
+
+    W: (m, k); d0: start distribution, shape (S,). Returns shape (m, k), like W.
+    """
+    phi, H, B, L, K = _check_dpg_model(phi, H, B, L, K)
+    (m, k), S = B.shape, len(phi)
+    W = _check_table("W", W, (m, k))
     mu = phi @ W.T  # μ(s) = W φ(s), shape (S, m)
-    grad_q = -mu @ H.T + phi @ B.T  # ∇_a q(s, a) at a = μ(s)
+    r_mu, P_mu = continuous_action_model(mu, phi, H, B, L, K)
+    v = solve_bellman(r_mu, P_mu, gamma)  # v_μ
+    eta = discounted_visitation(d0, P_mu, gamma)  # η = d0ᵀ (I − γ P_μ)⁻¹
+    # ∇_a p(s'|s, a) = p(s'|s, a) (K[s, s'] − Σ_s'' p(s''|s, a) K[s, s''])
+    K_mean = np.sum(P_mu[:, :, None] * K, axis=1)
+    grad_p = P_mu[:, :, None] * (K - K_mean[:, None, :])
+    # ∇_a q_μ(s, a) at a = μ(s): ∇_a r + γ Σ_s' ∇_a p(s'|s, a) v_μ(s')
+    grad_q = -mu @ H + phi @ B.T + gamma * np.sum(grad_p * v[None, :, None], axis=1)
     # ∂μ_i/∂W_jl = [i = j] φ_l(s); upper-case subscripts are an equivalent mutant
     jac_mu = np.einsum("ij,sl->sijl", np.eye(m), phi)  # pragma: no mutate
-    jac_mu = jac_mu.reshape(len(phi), m, m * k)
-    return deterministic_policy_gradient(jac_mu, grad_q, weights).reshape(m, k)
-# --8<-- [end:dpg_linear_quadratic]
+    jac_mu = jac_mu.reshape(S, m, m * k)
+    return deterministic_policy_gradient(jac_mu, grad_q, eta).reshape(m, k)
+# --8<-- [end:dpg_theorem]
 
 
 if __name__ == "__main__":
@@ -334,9 +460,38 @@ if __name__ == "__main__":
     b_star = optimal_baseline(theta, q)
     print(f"pi(pi*(s)|s) = {pi[0, pi_star[0]]:.4f}, J(theta) = {d @ v:.4f}, "
           f"J(pi*) = {d @ v_star:.4f}")
-    for name, b in (("none", 0.0), ("v_pi", v), ("optimal", b_star)):
-        print(f"variance with baseline {name:8s}: {gradient_variance(theta, q, d, b):.4f}")
+    variances = {name: gradient_variance(theta, q, d, b)
+                 for name, b in (("none", 0.0), ("v_pi", v), ("optimal", b_star))}
+    for name, var in variances.items():
+        print(f"variance with baseline {name:8s}: {var:.4f}")
+    signal = np.linalg.norm(expected_gradient(theta, q, d, 0.0))
+    print(f"||E g|| = {signal:.4f}; without a baseline, std {np.sqrt(variances['none']):.2f}, "
+          f"std / ||E g|| = "
+          f"{np.sqrt(variances['none']) / signal:.1f}; variance ratio v_pi / none = "
+          f"1/{variances['none'] / variances['v_pi']:.1f}")
     print("max |b* - v_pi| =", np.round(np.abs(b_star - v).max(), 4))
+    s = world.state(4, 0)  # the cell of the page's figure
+    one = np.eye(world.n_states)[s]
+    print(f"cell (4, 0): b* = {b_star[s]:.4f}, v_pi = {v[s]:.4f}; variance there with "
+          + ", ".join(f"{name} {gradient_variance(theta, q, one, b * one):.4f}"
+                      for name, b in (("b*", b_star[s]), ("v_pi", v[s]), ("0", 0.0))))
+    # off-policy: uniform behaviour policy, d_beta its stationary distribution
+    from snippets.rl_basics.value_function_approximation import stationary_distribution
+
+    beta = np.full((world.n_states, world.n_actions), 1 / world.n_actions)
+    P_beta = policy_matrices(beta, world.P, world.R)[1]
+    d_beta = stationary_distribution(P_beta)
+    exact = off_policy_gradient(theta, beta, world.P, world.R, d_beta, gamma)
+    approx = off_pac_gradient(theta, beta, world.P, world.R, d_beta, gamma)
+    cos = np.sum(exact * approx) / np.linalg.norm(exact) / np.linalg.norm(approx)
+    c = np.sum(exact * approx) / np.sum(approx**2)
+    print(f"d_beta uniform: {np.allclose(d_beta, 1 / world.n_states)}; ||grad J|| = "
+          f"{np.linalg.norm(exact):.4f}, ||d_beta form|| = {np.linalg.norm(approx):.4f}, "
+          f"cosine {cos:.4f} (angle {np.degrees(np.arccos(cos)):.1f} deg), best rescaling "
+          f"c = {c:.2f} leaves {np.linalg.norm(exact - c * approx) / np.linalg.norm(exact):.2f}"
+          f" of ||grad J||")
+    eta = discounted_visitation(d_beta, policy_matrices(pi, world.P, world.R)[1], gamma)
+    print("eta = d_beta^T (I - gamma P_pi)^-1 on the grid:\n", np.round(eta.reshape(5, 5), 2))
     theta0 = np.zeros((world.n_states, world.n_actions))
     _, _, J = run_a2c(world.P, world.R, gamma, theta0, 20_000, 0.5, 0.2,
                       np.random.default_rng(0), record_every=2000)
