@@ -28,7 +28,7 @@ from hooks import registry
 settings.register_profile("checks", derandomize=True, database=None, print_blob=False)
 settings.load_profile("checks")
 
-SITE_FIXTURES = {"build", "site", "site_url", "browser", "tab", "search_page", "project_copy"}
+SITE_FIXTURES = {"build", "site", "site_url", "browser", "tab", "project_copy"}
 CHECKS = Path(__file__).resolve().parent
 
 

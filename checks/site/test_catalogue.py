@@ -62,3 +62,17 @@ def test_jieba_keeps_glossary_terms_whole():
         jieba.add_word(word, int(freq))
     for term in ("状态价值", "贝尔曼方程", "权重衰减", "时序差分"):
         assert term in jieba.lcut(f"本文讨论{term}的计算"), term
+
+
+def test_a_page_is_found_by_its_keywords_and_their_query_prefixes():
+    from hooks import search
+
+    words = search.keywords("deep-rl/trpo.md")
+    assert {"TRPO", "trust region policy optimization", "线搜索", "信赖域"} <= set(words)
+    assert "线搜" in words  # what Material cuts the query 线搜索 to (hooks/search.py)
+    assert search.query_prefixes("Gibbs 分布与贝尔曼方程") == ["分布与贝尔曼方"]
+    # a glossary term belongs to the page its `see` names, and to no other
+    assert "Riccati equation" in search.keywords("deep-rl/ddpg.md")
+    assert "Riccati equation" not in search.keywords("deep-rl/trpo.md")
+    # a term with no page yet belongs to the glossary
+    assert "weight decay" in search.keywords("glossary.md")
