@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from checks.site.browser import build_site, chromium, serve  # noqa: E402
-from checks.site.test_search import READY, RUN, load_queries, rank  # noqa: E402
+from checks.site.test_search import load_queries, rank, run_queries  # noqa: E402
 
 ARTICLES_PLANNED = 31
 TEXT_TYPES = ("text/", "javascript", "json", "svg", "xml")
@@ -111,9 +111,10 @@ def search_queries(browser, url: str) -> list[dict]:
     page = browser.new_page()
     page.goto(url, wait_until="load")
     queries = load_queries()
-    out = page.evaluate(RUN, [[q["q"] for q in queries], READY])
+    out = run_queries(page, [q["q"] for q in queries])
     page.close()
-    return [dict(q, rank=rank(r, q["page"], q["anchor"]), ms=r["ms"]) for q, r in zip(queries, out)]
+    return [dict(q, rank=rank(out[q["q"]], q["page"], q["anchor"]), ms=out[q["q"]]["ms"])
+            for q in queries]
 
 
 def main() -> None:

@@ -57,6 +57,15 @@ def pytest_configure(config):
     config.pluginmanager.register(FormulaReport(config), "formula-report")
 
 
+def pytest_sessionstart(session):
+    """With the site layer, start the strict build now: it runs beside the formula checks."""
+    config = session.config
+    if config.getoption("site") and not config._chosen_formulas:
+        from checks.site.browser import start_build
+
+        start_build(config._tmp_path_factory)
+
+
 def formula_key(item) -> str | None:
     """page#eq-id of the key equation an item checks (its formula marker, scoped to the page
     of its check file), or None."""

@@ -38,6 +38,54 @@ def build_site(site_dir: Path, root: Path = ROOT) -> subprocess.CompletedProcess
     )
 
 
+def _build_dir(tmp_path_factory) -> Path:
+    """A directory all xdist workers of one run share: the parent of their base temp dirs."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+
+
+BUILD_SCRIPT = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from checks.site.browser import build_site
+result = build_site(Path({site!r}))
+record = Path({record!r})
+tmp = record.with_suffix(".tmp")
+tmp.write_text(json.dumps({{"returncode": result.returncode,
+                            "stdout": result.stdout, "stderr": result.stderr}}))
+tmp.rename(record)
+"""
+
+
+def start_build(tmp_path_factory) -> None:
+    """Start the run's strict build in the background, once per run (the first caller wins)."""
+    where = _build_dir(tmp_path_factory)
+    try:
+        os.close(os.open(where / "site-build.started", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return
+    script = BUILD_SCRIPT.format(root=str(ROOT), site=str(where / "site"),
+                                 record=str(where / "site-build.json"))
+    subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, start_new_session=True,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def build_once(tmp_path_factory, timeout: float = 600) -> tuple[Path, Path]:
+    """(site directory, JSON record of the build) once the run's build has finished."""
+    import time
+
+    start_build(tmp_path_factory)  # a no-op when the run started it already
+    where = _build_dir(tmp_path_factory)
+    record = where / "site-build.json"
+    deadline = time.monotonic() + timeout
+    while not record.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the strict build did not finish in {timeout:.0f} s")
+        time.sleep(0.05)
+    return where / "site", record
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep test output clean
         pass

@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from checks.site.browser import build_site, chromium, chromium_available, serve
+from checks.site.browser import build_once, chromium, chromium_available, serve
 
 
 @pytest.fixture(scope="session")
 def build(tmp_path_factory):
     """The finished `mkdocs build --strict` of the project (process and site directory).
 
-    Built once per test run: the xdist workers share the base temporary directory's parent,
-    and the first worker to take the lock builds while the others wait for it.
+    Built once per test run, in the background from the start of the run when the site layer
+    runs (checks/conftest.py), so that it overlaps with the formula checks; the xdist workers
+    share it (see `build_once`).
     """
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent
-    site, record = root / "site", root / "site-build.json"
-    with open(root / "site-build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not record.exists():
-            result = build_site(site)
-            record.write_text(json.dumps({"returncode": result.returncode,
-                                          "stdout": result.stdout, "stderr": result.stderr}))
+    site, record = build_once(tmp_path_factory)
     result = subprocess.CompletedProcess(args="mkdocs build --strict", **json.loads(record.read_text()))
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
     return result, site

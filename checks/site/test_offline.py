@@ -33,11 +33,17 @@ class FetchedURLs(HTMLParser):
             self.urls += [m["url"] for m in CSS_URL.finditer(attrs["style"])]
 
 
+# The tags that can make a browser fetch (FETCHED), and any tag with an inline style: only these
+# are parsed (rendered math makes a page tens of thousands of other tags).
+CANDIDATE = re.compile(r"<(?:(?:%s)\b|[a-z][\w-]*\s[^>]*\bstyle=)[^>]*>" % "|".join(FETCHED),
+                       re.IGNORECASE)
+
+
 def external_urls(site):
     found = []
     for page in site.rglob("*.html"):
         parser = FetchedURLs()
-        parser.feed(page.read_text(encoding="utf-8"))
+        parser.feed("\n".join(CANDIDATE.findall(page.read_text(encoding="utf-8"))))
         found += [(page.name, u) for u in parser.urls if EXTERNAL.match(u)]
     for sheet in site.rglob("*.css"):
         text = sheet.read_text(encoding="utf-8")

@@ -1,8 +1,10 @@
 """`pytest checks/` as a reader runs it: `--formula` runs one key equation's checks, a failure
 names its equation and address, and the run ends with a report by key equation.
 
-Each check here starts pytest in a subprocess (a few seconds each), so they belong to the site
-layer (`--site`)."""
+These checks start pytest in a subprocess, so they belong to the site layer (`--site`). One run
+collects every check (the real command) and selects two equations, one of which is broken on
+purpose; a second run, which stops before collecting, shows the usage error.
+"""
 
 from __future__ import annotations
 
@@ -34,32 +36,28 @@ def run(*args: str, plugin_dir=None) -> subprocess.CompletedProcess:
                           env=env)
 
 
-def test_formula_runs_exactly_one_equations_checks_and_reports_it():
-    result = run("--formula", "llm-rl/grpo#eq-group-advantage", "-q")
-    assert result.returncode == 0, result.stdout
+def test_formula_runs_exactly_those_checks_and_a_failure_names_its_equation(tmp_path):
+    (tmp_path / "break_closed_form.py").write_text(BREAK, encoding="utf-8")
+    result = run("--formula", "llm-rl/grpo#eq-group-advantage",
+                 "--formula", "eq-closed-form",  # a bare id, unique on the site
+                 "-p", "break_closed_form", plugin_dir=tmp_path)
     out = result.stdout
-    assert "3 passed" in out and " deselected" in out
+    assert result.returncode == 1, out
+    # exactly the checks of the two equations ran: 3 of the one, 2 of the other
+    assert "2 failed, 3 passed" in out and " deselected" in out, out[-2000:]
+    # pytest's own report of the failure carries the equation's title and address ...
+    assert "- key equation -" in out and "闭式解" in out
+    assert "rl-basics/state-values.html#eq-closed-form" in out
+    assert "rerun: pytest checks/ --formula rl-basics/state-values#eq-closed-form" in out
+    # ... and the report by key equation lists both, the broken one with its address
     assert "llm-rl/grpo: 1 key equations, 3 checks, all passed" in out
-    assert "eq-group-advantage" in out and "结果监督的优势" in out
-    assert "1 of 1 key equations passed all their checks" in out
+    assert "ok   eq-group-advantage" in out and "结果监督的优势" in out
+    assert "rl-basics/state-values: 1 key equations, 2 checks, 1 failed" in out
+    assert "FAIL eq-closed-form" in out
+    assert "1 of 2 key equations passed all their checks; 1 failed" in out
 
 
 def test_an_unknown_formula_is_a_usage_error_naming_the_closest():
     result = run("--formula", "eq-group-advantag")
     assert result.returncode == 4, result.stdout + result.stderr
     assert "the closest: llm-rl/grpo#eq-group-advantage" in result.stderr
-
-
-def test_a_failing_check_names_its_equation_and_its_address(tmp_path):
-    (tmp_path / "break_closed_form.py").write_text(BREAK, encoding="utf-8")
-    result = run("--formula", "rl-basics/state-values#eq-closed-form", "-p", "break_closed_form",
-                 plugin_dir=tmp_path)
-    out = result.stdout
-    assert result.returncode == 1, out
-    # pytest's own report of the failure carries the equation's title and address ...
-    assert "- key equation -" in out and "闭式解" in out
-    assert "rl-basics/state-values.html#eq-closed-form" in out
-    assert "rerun: pytest checks/ --formula rl-basics/state-values#eq-closed-form" in out
-    # ... and so does the report by key equation
-    assert "FAIL eq-closed-form" in out
-    assert "0 of 1 key equations passed all their checks; 1 failed" in out
