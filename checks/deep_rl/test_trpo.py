@@ -415,7 +415,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="^state_weights must"):
         mean_kl(th, pi, np.array([1.5, -0.5, 0, 0]))
     kl = lambda t: mean_kl(t, pi, w)  # noqa: E731
-    with pytest.raises(ValueError, match="^v must be flat"):
+    with pytest.raises(ValueError, match="^v must be finite and flat with 12 entries"):
         fisher_vector_product(kl, th, torch.zeros(3))
     with pytest.raises(ValueError, match="^damping must"):
         fisher_vector_product(kl, th, torch.zeros(S * A), -1.0)
@@ -451,6 +451,46 @@ def test_bad_inputs():
         line_search(L, kl, th, th, 0.1, max_backtracks=0)
     with pytest.raises(ValueError, match="^theta_old must"):
         trpo_update(torch.zeros(S), P, R, D0, GAMMA, 0.1)
+
+
+def test_bad_inputs_are_reported_under_the_right_name():
+    P, R, theta_old, _ = setting(0)
+    pi = softmax_policy(theta_old)
+    rho, adv, _ = old_policy_stats(pi, P, R, D0, GAMMA)
+    th = torch.as_tensor(theta_old)
+    w = np.full(S, 1 / S)
+    nan = float("nan")
+    # a NaN in b is b's fault, not matvec's (it used to read "matvec must be positive
+    # definite"), for numpy and torch alike
+    for b in (np.array([1.0, nan]), torch.tensor([1.0, nan]), np.array([np.inf, 1.0])):
+        with pytest.raises(ValueError, match=r"^b must be finite"):
+            conjugate_gradient(lambda x: x, b)
+    # a NaN that matvec produces is matvec's
+    with pytest.raises(ValueError, match=r"^matvec must be positive definite along p "
+                                         r"\(p\^T A p > 0\), got p\^T A p = nan"):
+        conjugate_gradient(lambda x: x * nan, np.ones(2))
+    # natural_step names its own arguments g and cg_iters, not b and iters
+    with pytest.raises(ValueError, match=r"^g must be finite"):
+        natural_step(np.array([1.0, nan]), lambda x: x, 0.1)
+    with pytest.raises(ValueError, match=r"^g must be a non-empty 1-D"):
+        natural_step(np.ones((2, 2)), lambda x: x, 0.1)
+    with pytest.raises(ValueError, match=r"^cg_iters must be an integer >= 1, got 0"):
+        natural_step(np.ones(2), lambda x: x, 0.1, cg_iters=0)
+    with pytest.raises(ValueError, match=r"^cg_iters must be an integer >= 1"):
+        trpo_update(th, P, R, D0, GAMMA, 0.1, cg_iters=0)
+    # NaNs in the other inputs are reported, not propagated
+    with pytest.raises(ValueError, match=r"^rho_old must be finite"):
+        surrogate(th, pi, rho * nan, adv)
+    with pytest.raises(ValueError, match=r"^adv_old must be finite"):
+        surrogate(th, pi, rho, adv * nan)
+    kl = lambda t: mean_kl(t, pi, w)  # noqa: E731
+    with pytest.raises(ValueError, match=r"^v must be finite and flat"):
+        fisher_vector_product(kl, th, torch.full((S * A,), nan))
+    L = lambda t: surrogate(t, pi, rho, adv)  # noqa: E731
+    with pytest.raises(ValueError, match=r"^step must be finite"):
+        line_search(L, kl, th, th * nan, 0.1)
+    with pytest.raises(ValueError, match=r"^theta_old must be finite"):
+        line_search(L, kl, th * nan, th, 0.1)
 
 
 def arnoldi_krylov_solution(M, b, k):

@@ -425,6 +425,12 @@ def test_bad_inputs_of_the_losses():
         two = torch.cat([mask, torch.zeros_like(mask)])
         with pytest.raises(ValueError, match="^mask must select at least one token in"):
             loss(logp.expand(2, 2, 3), logp_old.expand(2, 2, 3), adv.expand(2, 2), two)
+    # a log-probability above 0 is a probability above 1
+    for loss in (dapo_loss, dapo_logp_grad):
+        with pytest.raises(ValueError, match=r"^logp must hold log-probabilities \(<= 0\)"):
+            loss(logp + 2, logp_old, adv, mask)
+        with pytest.raises(ValueError, match=r"^logp_old must hold log-probabilities"):
+            loss(logp, logp_old + 2, adv, mask)
     with pytest.raises(ValueError, match="^logp_ref is needed"):
         grpo_loss(logp, logp_old, None, adv, mask, beta=0.1)
 
@@ -434,12 +440,22 @@ def test_bad_inputs_of_aggregation_and_weights():
     x = torch.ones_like(mask)
     with pytest.raises(ValueError, match=r"^per_token must have a token axis \(\.\.\., T\)"):
         aggregate_loss(torch.tensor(1.0), torch.tensor(1.0))
+    for mode in ("sample", "token", "fixed"):  # no element: no mean (was NaN)
+        with pytest.raises(ValueError, match=r"^per_token must have a token axis \(\.\.\., T\) "
+                                             r"and at least one element"):
+            aggregate_loss(torch.zeros(0, 2, 3), torch.zeros(0, 2, 3), mode, max_len=3)
+    with pytest.raises(ValueError, match="^mask must give every response at least one token"):
+        token_weights(torch.zeros(0, 2, 3))
     with pytest.raises(ValueError, match="^per_token must be finite"):
         aggregate_loss(x * float("nan"), mask)
     # one response of shape (T,) is a valid input for every mode
     one = torch.tensor([1.0, 1.0, 0.0])
     assert float(aggregate_loss(torch.tensor([2.0, 4.0, 9.0]), one, "sample")) == 3.0
     assert token_weights(one, "fixed", 4).tolist() == [0.25, 0.25, 0.0]
+    # a lone response is one group: its token mean, under both normalisers
+    for norm in ("group", "batch"):
+        assert float(aggregate_loss(torch.tensor([2.0, 4.0, 9.0]), one, norm=norm)) == 3.0
+        assert token_weights(one, "token", norm=norm).tolist() == [0.5, 0.5, 0.0]
     with pytest.raises(ValueError, match="^mode must be one of"):
         aggregate_loss(x, mask, "mean")
     with pytest.raises(ValueError, match="^mode must be one of"):
@@ -474,6 +490,8 @@ def test_bad_inputs_of_reward_sampling_and_clip():
         dynamic_sampling_keep(torch.tensor(1))
     with pytest.raises(ValueError, match="^correct must have shape"):
         dynamic_sampling_keep([0.5, 1])
+    with pytest.raises(ValueError, match=r"^correct must have shape \(\.\.\., G\) with G >= 1"):
+        dynamic_sampling_keep(torch.zeros(3, 0))
     r = torch.ones(3, dtype=F64)
     with pytest.raises(ValueError, match="^advantages must have the shape of ratio"):
         clip_active(r, torch.ones(2), 0.2, 0.28)

@@ -328,8 +328,10 @@ def random_tokens(seed: int, shape=(2, 4, 6), spread: float = 0.4):
     """Old, current and reference log-probs and a ragged response mask."""
     g = gen(seed)
     logp_old = -torch.rand(shape, generator=g, dtype=F64) * 3 - 0.05
-    logp = logp_old + spread * torch.randn(shape, generator=g, dtype=F64)
-    logp_ref = logp_old + spread * torch.randn(shape, generator=g, dtype=F64)
+    # log-probabilities stay <= 0 (probabilities <= 1)
+    logp = (logp_old + spread * torch.randn(shape, generator=g, dtype=F64)).clamp(max=-1e-3)
+    logp_ref = (logp_old + spread * torch.randn(shape, generator=g, dtype=F64)
+                ).clamp(max=-1e-3)
     lengths = torch.randint(1, shape[-1] + 1, shape[:-1], generator=g)
     mask = (torch.arange(shape[-1]) < lengths.unsqueeze(-1)).to(F64)
     return logp, logp_old, logp_ref, mask
@@ -423,7 +425,7 @@ def test_grpo_loss_defaults_and_padding():
     want = grpo_loop(logp, logp_old, logp_ref, adv, mask, 0.2, 0.04)
     assert abs(default.item() - want) < 1e-12
     # whatever sits on the padding does not count
-    noisy = logp + (1 - mask) * torch.randn(2, 4, 6, generator=gen(13), dtype=F64)
+    noisy = logp - (1 - mask) * torch.rand(2, 4, 6, generator=gen(13), dtype=F64)
     assert abs(grpo_loss(noisy, logp_old, logp_ref, adv, mask).item() - default.item()) < 1e-14
     # on-policy with π_ref = π_θ and zero-mean group advantages, the loss is 0
     zero = grpo_loss(logp_old, logp_old, logp_old, group_advantages(adv), mask)
@@ -505,3 +507,29 @@ def test_grpo_bad_inputs_and_dtype():
             f(logp, logp_old, logp_ref, adv, mask, eps=1.0)
         with pytest.raises(ValueError, match="eps"):
             f(logp, logp_old, logp_ref, adv, mask, eps=0.0)
+
+
+def test_log_probabilities_above_zero_and_empty_groups_are_rejected():
+    # logp = 1 is not a log-probability: k3 used to return a number for it
+    for f in (kl_k3, kl_k1, kl_k2, kl_moments):
+        with pytest.raises(ValueError, match=r"^logp must hold log-probabilities \(<= 0\), "
+                                             r"got a maximum of 1"):
+            f(torch.tensor([1.0]), torch.tensor([-1.0]))
+        with pytest.raises(ValueError, match=r"^logp_ref must hold log-probabilities"):
+            f(torch.tensor([-1.0]), torch.tensor([0.5]))
+    assert float(kl_k3(torch.tensor([0.0]), torch.tensor([0.0]))) == 0.0  # log 1 is fine
+    logp, logp_old, logp_ref, mask = random_tokens(19)
+    adv = torch.zeros(2, 4, dtype=F64)
+    for f in (grpo_loss, grpo_loss_grad):
+        with pytest.raises(ValueError, match=r"^logp must hold log-probabilities"):
+            f(logp + 5, logp_old, logp_ref, adv, mask)
+        with pytest.raises(ValueError, match=r"^logp_old must hold log-probabilities"):
+            f(logp, logp_old + 5, logp_ref, adv, mask)
+        with pytest.raises(ValueError, match=r"^logp_ref must hold log-probabilities"):
+            f(logp, logp_old, logp_ref + 5, adv, mask)
+        # G = 0 responses (or T = 0 tokens): no mean to take
+        for shape in ((2, 0, 6), (2, 4, 0)):
+            z = torch.zeros(shape, dtype=F64)
+            with pytest.raises(ValueError, match=r"^logp must have shape \(\.\.\., G, T\) "
+                                                 r"with at least one response and one token"):
+                f(z, z, z, torch.zeros(shape[:-1], dtype=F64), z)

@@ -16,6 +16,7 @@ import torch
 from snippets.llm_rl.rlhf_ppo import (
     _as_tensor,
     _check_like,
+    check_logp,
     check_mask,
     masked_mean,
     ppo_clip_objective,
@@ -74,8 +75,9 @@ def aggregate_loss(per_token, mask, mode: str = "token",
     group has G responses, so the other two modes give one value for both).
     """
     per_token = _as_tensor("per_token", per_token)
-    if per_token.ndim < 1:
-        raise ValueError("per_token must have a token axis (..., T)")
+    if per_token.ndim < 1 or per_token.numel() == 0:
+        raise ValueError(f"per_token must have a token axis (..., T) and at least one "
+                         f"element, got shape {tuple(per_token.shape)}")
     mask = check_mask(mask, per_token.shape)
     norm = _check_norm(norm)
     if mode == "sample":
@@ -113,7 +115,7 @@ def token_weights(mask, mode: str = "token", max_len: int | None = None,
     """
     mask = torch.as_tensor(mask)
     mask = check_mask(mask, mask.shape)
-    if mask.ndim < 1 or (mask.sum(-1) == 0).any():
+    if mask.ndim < 1 or mask.numel() == 0 or (mask.sum(-1) == 0).any():
         raise ValueError("mask must give every response at least one token")
     norm = _check_norm(norm)
     n_responses = mask.shape[:-1].numel()
@@ -146,8 +148,9 @@ def dynamic_sampling_keep(correct) -> torch.Tensor:
     the all-correct and all-wrong groups, whose group advantages are all zero.
     """
     correct = torch.as_tensor(correct)
-    if correct.ndim < 1 or not ((correct == 0) | (correct == 1)).all():
-        raise ValueError("correct must have shape (..., G) and hold only 0/1")
+    if correct.ndim < 1 or correct.shape[-1] == 0 or not (
+            (correct == 0) | (correct == 1)).all():
+        raise ValueError("correct must have shape (..., G) with G >= 1 and hold only 0/1")
     group_size = correct.shape[-1]
     # |{o_i : o_i correct}|
     n_correct = correct.sum(-1)
@@ -168,16 +171,17 @@ def dapo_loss(logp, logp_old, advantages, mask, eps_low: float = 0.2,
     logp, logp_old, mask: (..., G, T); advantages: (..., G).
     """
     _check_eps(eps_low, eps_high)
-    logp = _as_tensor("logp", logp)
-    logp_old = _check_like("logp_old", logp_old, logp)
+    logp = check_logp("logp", logp)
+    logp_old = _check_like("logp_old", check_logp("logp_old", logp_old), logp)
     mask = check_mask(mask, logp.shape)
     adv = token_advantages(advantages, logp.shape)
     # r_{i,t} = exp(log π_θ − log π_old)
     ratio = torch.exp(logp - logp_old)
     # min(r Â, clip(r, 1 − ε_low, 1 + ε_high) Â): a decoupled upper clip, no KL term
     surrogate = ppo_clip_objective(ratio, adv, eps_low, eps_high)
-    # −Σ_i Σ_t min(…) / Σ_i |o_i|, per group (then the mean) or over the batch
-    return -aggregate_loss(surrogate, mask, "token", norm=norm)
+    # −Σ_i Σ_t min(…) / Σ_i |o_i| (the default mode "token"), per group (then the
+    # mean over groups) or over the batch
+    return -aggregate_loss(surrogate, mask, norm=norm)
 # --8<-- [end:dapo_loss]
 
 
@@ -209,8 +213,8 @@ def dapo_logp_grad(logp, logp_old, advantages, mask, eps_low: float = 0.2,
     N_b = sum_{j in group b} |o_j| and B groups; norm "batch": N = sum_j |o_j| over
     the batch. Uses d r / d logp = r. Shapes as in dapo_loss; returns (..., G, T).
     """
-    logp = _as_tensor("logp", logp)
-    logp_old = _as_tensor("logp_old", logp_old)
+    logp = check_logp("logp", logp)
+    logp_old = check_logp("logp_old", logp_old)
     if logp_old.shape != logp.shape:
         raise ValueError(f"logp_old must have the shape of logp {tuple(logp.shape)}, "
                          f"got {tuple(logp_old.shape)}")

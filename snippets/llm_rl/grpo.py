@@ -13,6 +13,7 @@ import torch
 from snippets.llm_rl.rlhf_ppo import (
     _as_tensor,
     _check_non_negative,
+    check_logp,
     check_mask,
     masked_mean,
     ppo_policy_loss,
@@ -101,8 +102,8 @@ def process_advantages(step_rewards, step_end, step_mask, mask, eps: float = 1e-
 
 
 def _log_pair(logp, logp_ref):
-    logp = _as_tensor("logp", logp)
-    logp_ref = _as_tensor("logp_ref", logp_ref).to(logp.dtype)
+    logp = check_logp("logp", logp)
+    logp_ref = check_logp("logp_ref", logp_ref).to(logp.dtype)
     if logp_ref.shape != logp.shape:
         raise ValueError(f"logp_ref must have the shape of logp {tuple(logp.shape)}, "
                          f"got {tuple(logp_ref.shape)}")
@@ -121,8 +122,9 @@ def kl_k3(logp, logp_ref) -> torch.Tensor:
     logp, logp_ref = _log_pair(logp, logp_ref)
     # log(π_ref / π_θ)
     log_ratio = logp_ref - logp
-    # π_ref/π_θ − log(π_ref/π_θ) − 1
-    return torch.exp(log_ratio) - log_ratio - 1.0
+    # π_ref/π_θ − log(π_ref/π_θ) − 1, as (π_ref/π_θ − 1) − log(π_ref/π_θ): expm1
+    # keeps the rounding error of the small values from pushing them below 0
+    return torch.expm1(log_ratio) - log_ratio
 
 
 def kl_k1(logp, logp_ref) -> torch.Tensor:
@@ -162,12 +164,13 @@ def kl_moments(logp, logp_ref) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
 
 
 def _token_tensors(logp, others: dict, advantages, mask):
-    logp = _as_tensor("logp", logp)
-    if logp.ndim < 2:
-        raise ValueError("logp must have shape (..., G, T)")
+    logp = check_logp("logp", logp)
+    if logp.ndim < 2 or logp.numel() == 0:
+        raise ValueError(f"logp must have shape (..., G, T) with at least one response "
+                         f"and one token, got {tuple(logp.shape)}")
     tensors = []
     for name, x in others.items():
-        x = _as_tensor(name, x).to(logp.dtype)
+        x = check_logp(name, x).to(logp.dtype)
         if x.shape != logp.shape:
             raise ValueError(f"{name} must have the shape of logp {tuple(logp.shape)}, "
                              f"got {tuple(x.shape)}")
