@@ -125,12 +125,15 @@ def test_performance_difference_lemma_is_exact(seed):
 def test_surrogate_matches_j_to_first_order(seed):
     P, R, theta_old, theta_new = setting(seed)
     pi_old = softmax_policy(theta_old)
-    rho, adv, _ = old_policy_stats(pi_old, P, R, D0, GAMMA)
+    rho, adv, J_old = old_policy_stats(pi_old, P, R, D0, GAMMA)
     theta = torch.tensor(theta_old, requires_grad=True)
-    L = surrogate(theta, pi_old, rho, adv)
+    L = surrogate(theta, pi_old, rho, adv)  # the code's L − J(θ_old)
     (grad_L,) = torch.autograd.grad(L, theta)
-    # L(θ_old) = J(θ_old): the advantages average to 0 under π_old
+    # L(θ_old) = J(θ_old): the advantages average to 0 under π_old, so the code's
+    # L − J(θ_old) is 0 there, and J(θ_old) + it equals J by the closed form
     assert float(L.detach()) == pytest.approx(0.0, abs=1e-12)
+    J_closed = performance(pi_old, P, R, D0, GAMMA)
+    assert J_old + float(L.detach()) == pytest.approx(J_closed, abs=1e-12)
     # ∇L(θ_old) = ∇J(θ_old), the policy gradient theorem (explicit softmax Jacobian)
     np.testing.assert_allclose(grad_L.numpy(),
                                policy_gradient(theta_old, P, R, D0, GAMMA),

@@ -128,7 +128,9 @@ def log_softmax_policy(theta: Tensor) -> Tensor:
 def surrogate(theta, pi_old, rho_old, adv_old) -> Tensor:
     """L_old(pi_theta) - J(pi_old) = sum_s rho_old(s) sum_a pi_theta(a|s) A_old(s, a).
 
-    (#eq-surrogate), written with the ratio pi_theta / pi_old as in the sampled form.
+    (#eq-surrogate): the surrogate without its constant J(pi_old), which changes neither
+    its gradient nor the line search's comparison; written with the ratio
+    pi_theta / pi_old as in the sampled form.
     theta: torch (S, A) (may require grad); pi_old, adv_old: (S, A); rho_old: (S,).
     """
     theta = _check_theta("theta", theta)
@@ -151,7 +153,7 @@ def surrogate(theta, pi_old, rho_old, adv_old) -> Tensor:
 
 # --8<-- [start:kl_lower_bound]
 def kl_lower_bound(pi_new, pi_old, P, R, d0, gamma: float) -> tuple[float, float]:
-    """Theorem 1 of Schulman et al. (2015) (#eq-kl-bound):
+    """Eq. (9) of Schulman et al. (2015), the KL form of their Theorem 1 (#eq-kl-bound):
 
         J(pi_new) >= L_old(pi_new) - C max_s KL(pi_old(.|s) || pi_new(.|s)),
         C = 4 eps gamma / (1 - gamma)^2,  eps = max_{s,a} |A_old(s, a)|.
@@ -381,7 +383,9 @@ if __name__ == "__main__":
     print(f"accepted fraction {fraction}: KL = {kl_new:.5f},"
           f" J(pi_new) = {J_new:.4f}, by the lemma {lemma:.4f}")
     L, penalty = kl_lower_bound(pi_new, pi_old, P, R, d0, gamma)
-    print(f"L(pi_new) = {L:.4f}, C KL_max = {penalty:.4f}, bound = {L - penalty:.4f}")
+    C = 4 * np.abs(adv).max() * gamma / (1 - gamma) ** 2
+    print(f"C = {C:.1f}; L(pi_new) = {L:.4f}, C KL_max = {penalty:.4f},"
+          f" bound = {L - penalty:.4f}")
     theta = theta_old
     for k in range(6):
         J = performance(softmax_policy(theta.numpy()), P, R, d0, gamma)
