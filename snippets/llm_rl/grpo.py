@@ -56,6 +56,28 @@ def group_advantages_population(rewards, eps: float = 1e-6) -> torch.Tensor:
 # --8<-- [end:group_advantages]
 
 
+# --8<-- [start:leave_one_out_advantages]
+def leave_one_out_advantages(rewards) -> torch.Tensor:
+    """Leave-one-out advantages A_i = r_i - (1/(G-1)) sum_{j != i} r_j.
+
+    Page anchor: #eq-group-baseline.
+
+    rewards: shape (..., G), G >= 2. The baseline of output i leaves out r_i, so with
+    o_1..o_G ~ pi_theta i.i.d., (1/G) sum_i A_i grad log pi_theta(o_i) is unbiased for
+    grad J. A_i = G/(G-1) (r_i - mean(r)): the plain mean baseline gives (1 - 1/G)
+    grad J in expectation.
+    """
+    rewards = _as_tensor("rewards", rewards)
+    if rewards.ndim == 0 or rewards.shape[-1] < 2:
+        raise ValueError("rewards must have a last (group) axis of length G >= 2")
+    G = rewards.shape[-1]
+    # r̄_{−i} = (Σ_j r_j − r_i) / (G − 1), the mean of the other G − 1 rewards
+    others = (rewards.sum(dim=-1, keepdim=True) - rewards) / (G - 1)
+    # A_i = r_i − r̄_{−i}
+    return rewards - others
+# --8<-- [end:leave_one_out_advantages]
+
+
 # --8<-- [start:process_advantages]
 def process_advantages(step_rewards, step_end, step_mask, mask, eps: float = 1e-6
                        ) -> torch.Tensor:
