@@ -277,6 +277,28 @@ def _softmax_tokens(theta, tokens):
     return theta.gather(-1, tokens.unsqueeze(-1)).squeeze(-1) - log_norm
 
 
+# --8<-- [start:test_mean_baseline]
+@pytest.mark.formula("eq-kimi-gradient")
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_mean_reward_baseline_scales_the_expected_update_by_1_minus_1_over_k(k):
+    # one-token responses from a categorical π_θ over V = 3 answers, at θ = θ_i
+    z = torch.tensor([0.4, -0.3, 0.1], dtype=F64, requires_grad=True)
+    r = torch.tensor([1.0, 0.0, 1.0], dtype=F64)
+    pi = torch.exp(z) / torch.exp(z).sum()  # softmax written out
+    (grad_J,) = torch.autograd.grad((pi * r).sum(), z)  # ∇J = ∇ Σ_y π(y) r(y)
+    expected = torch.zeros(3, dtype=F64)
+    pi = pi.detach()
+    for ys in itertools.product(range(3), repeat=k):  # all 3^k sample sets
+        prob = math.prod(float(pi[y]) for y in ys)
+        logp = (z - torch.log(torch.exp(z).sum()))[list(ys)].unsqueeze(-1)  # (k, 1)
+        loss = policy_loss(logp, logp.detach(), torch.ones(k, 1), r[list(ys)], 5.0)
+        (g,) = torch.autograd.grad(loss, z)
+        expected += prob * -g  # the update direction is minus the loss gradient
+    # r̄ contains r_j itself: (1 − 1/k) ∇J, not ∇J
+    torch.testing.assert_close(expected, (1 - 1 / k) * grad_J, rtol=0, atol=1e-14)
+# --8<-- [end:test_mean_baseline]
+
+
 # --8<-- [start:test_kimi_gradient]
 @pytest.mark.formula("eq-kimi-gradient")
 def test_surrogate_gradient_is_the_papers_expression():
