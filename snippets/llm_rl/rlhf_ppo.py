@@ -352,7 +352,8 @@ def ppo_max_loss(policy_loss, value_loss, entropy, ptx_nll, vf_coef: float,
 
     All four inputs are scalars: the clipped policy loss, the clipped value loss,
     the mean token entropy and the pretraining NLL -mean log pi_theta(x) on a
-    pretraining batch.
+    pretraining batch. PPO-max trains with ent_coef = 0 (the entropy bonus was
+    studied and not adopted); it is kept to write the studied option.
     """
     policy = _check_scalar("policy_loss", policy_loss)
     value = _check_scalar("value_loss", value_loss)
