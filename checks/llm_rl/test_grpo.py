@@ -598,6 +598,15 @@ def test_mean_baseline_scales_the_gradient_by_1_minus_1_over_G(G):
 # --8<-- [end:test_group_baseline]
 
 
+@pytest.mark.formula("eq-group-baseline")
+def test_leave_one_out_advantages_by_a_loop_over_groups():
+    r = torch.tensor([[1.0, 0.0, 0.5], [2.0, -1.0, 4.0]], dtype=F64)  # 2 groups, G = 3
+    want = [[x - sum(row[:i] + row[i + 1:]) / 2 for i, x in enumerate(row)]
+            for row in r.tolist()]
+    torch.testing.assert_close(leave_one_out_advantages(r),
+                               torch.tensor(want, dtype=F64), rtol=0, atol=1e-15)
+
+
 def test_leave_one_out_bad_inputs():
     with pytest.raises(ValueError, match=r"^rewards must have a last \(group\) axis of length G >= 2"):
         leave_one_out_advantages(torch.tensor([1.0]))
@@ -605,3 +614,16 @@ def test_leave_one_out_bad_inputs():
         leave_one_out_advantages(torch.tensor(1.0))
     with pytest.raises(ValueError, match="^rewards must be finite"):
         leave_one_out_advantages(torch.tensor([1.0, float("nan")]))
+
+
+def test_grpo_loss_takes_a_single_group_of_shape_G_T():
+    logp, logp_old, logp_ref, mask = random_tokens(20)
+    adv = torch.tensor([[0.5, -0.5, 1.0, -1.0], [1.0, 0.0, -1.0, 0.0]], dtype=F64)
+    for f in (grpo_loss, grpo_loss_grad):
+        whole = f(logp, logp_old, logp_ref, adv, mask)
+        first = f(logp[0], logp_old[0], logp_ref[0], adv[0], mask[0])  # (G, T)
+        if f is grpo_loss:  # the mean over 2 groups of the per-group losses
+            second = f(logp[1], logp_old[1], logp_ref[1], adv[1], mask[1])
+            assert abs(float(whole) - (float(first) + float(second)) / 2) < 1e-14
+        else:  # weights 1/(N |o_i|): N = 8 responses in the batch, 4 in one group
+            torch.testing.assert_close(first / 2, whole[0], rtol=0, atol=1e-15)

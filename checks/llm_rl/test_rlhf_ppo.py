@@ -676,3 +676,16 @@ def test_empty_axes_and_log_probabilities_above_zero_are_rejected():
     # B = 0 pairs: no mean
     with pytest.raises(ValueError, match="^r_chosen must hold at least one pair"):
         reward_model_loss(torch.zeros(0), torch.zeros(0))
+
+
+def test_token_rewards_of_one_response_and_of_groups_without_tokens():
+    # one response of shape (T,): the same as the row of a batch of one
+    logp, logp_ref = torch.tensor([-0.5, -1.0, -2.0]), torch.tensor([-0.7, -1.0, -1.5])
+    one = kl_penalized_rewards(torch.tensor(2.0), logp, logp_ref, [1, 1, 0], 0.1)
+    batch = kl_penalized_rewards([2.0], logp[None], logp_ref[None], [[1, 1, 0]], 0.1)
+    torch.testing.assert_close(one, batch[0])
+    # (groups, responses, T = 0): no token in any response
+    z = torch.zeros(2, 3, 0, dtype=F64)
+    with pytest.raises(ValueError, match=r"^logp must have shape \(B, T\) with T >= 1, "
+                                         r"got \(2, 3, 0\)"):
+        kl_penalized_rewards(torch.zeros(2, 3), z, z, z, 0.1)
