@@ -477,6 +477,17 @@ def test_bad_inputs_are_reported_under_the_right_name():
         natural_step(np.array([1.0, nan]), lambda x: x, 0.1)
     with pytest.raises(ValueError, match=r"^g must be a non-empty 1-D"):
         natural_step(np.ones((2, 2)), lambda x: x, 0.1)
+    with pytest.raises(ValueError, match=r"^g must be a non-empty 1-D"):
+        natural_step([1.0, 2.0], lambda x: x, 0.1)  # a list has no ndim
+    with pytest.raises(ValueError, match=r"^g must be finite \(a NaN or an infinity in g\)$"):
+        natural_step(np.array([np.inf, 1.0]), lambda x: x, 0.1)
+    with pytest.raises(ValueError, match=r"^b must be finite \(a NaN or an infinity in b\)$"):
+        conjugate_gradient(lambda x: x, np.array([np.inf, 1.0]))
+    # the boundaries are allowed: one parameter, one CG step
+    s1 = natural_step(np.array([2.0]), lambda x: 3 * x, 0.1)  # x = 2/3, x F x = 4/3
+    np.testing.assert_allclose(s1, [(0.2 / (4 / 3)) ** 0.5 * 2 / 3], rtol=1e-12)
+    s2 = natural_step(np.ones(2), lambda x: x, 0.1, cg_iters=1)  # F = I: x = g
+    np.testing.assert_allclose(s2, (0.2 / 2) ** 0.5 * np.ones(2), rtol=1e-12)
     with pytest.raises(ValueError, match=r"^cg_iters must be an integer >= 1, got 0"):
         natural_step(np.ones(2), lambda x: x, 0.1, cg_iters=0)
     with pytest.raises(ValueError, match=r"^cg_iters must be an integer >= 1"):

@@ -150,7 +150,8 @@ def dynamic_sampling_keep(correct) -> torch.Tensor:
     correct = torch.as_tensor(correct)
     if correct.ndim < 1 or correct.shape[-1] == 0 or not (
             (correct == 0) | (correct == 1)).all():
-        raise ValueError("correct must have shape (..., G) with G >= 1 and hold only 0/1")
+        raise ValueError("correct must have shape (..., G) with G >= 1 and hold "
+                         "only 0/1")
     group_size = correct.shape[-1]
     # |{o_i : o_i correct}|
     n_correct = correct.sum(-1)
