@@ -494,3 +494,6 @@ def test_ddpg_rejects_bad_sizes():
                           ({"lr_critic": float("nan")}, r"^lr_critic must be a finite")):
         with pytest.raises(ValueError, match=match):
             ddpg(LQR(), 5, torch.Generator(), **kwargs)
+    # episode_len = 1 is allowed: every step starts a new episode from x0 ~ U(-1, 1)
+    out = ddpg(LQR(), 3, torch.Generator().manual_seed(0), batch_size=2, episode_len=1)
+    assert out["transitions"].shape == (3, 3)
