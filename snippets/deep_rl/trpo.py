@@ -234,7 +234,7 @@ def conjugate_gradient(matvec: Callable, b, iters: int = 10, tol: float = 1e-10)
         raise ValueError("matvec must be callable: x -> A x")
     if getattr(b, "ndim", None) != 1 or b.shape[0] == 0:
         raise ValueError("b must be a non-empty 1-D numpy array or torch tensor")
-    if not bool((b == b).all() and (abs(b) < float("inf")).all()):
+    if not bool((b == b).all() and (abs(b) < np.inf).all()):
         raise ValueError("b must be finite (a NaN or an infinity in b)")
     if not (isinstance(iters, (int, np.integer)) and iters >= 1):
         raise ValueError(f"iters must be an integer >= 1, got {iters!r}")
@@ -269,7 +269,7 @@ def _check_step_inputs(g, cg_iters) -> None:
     """natural_step's own names for what conjugate_gradient would call b and iters."""
     if getattr(g, "ndim", None) != 1 or g.shape[0] == 0:
         raise ValueError("g must be a non-empty 1-D numpy array or torch tensor")
-    if not bool((g == g).all() and (abs(g) < float("inf")).all()):
+    if not bool((g == g).all() and (abs(g) < np.inf).all()):
         raise ValueError("g must be finite (a NaN or an infinity in g)")
     if not (isinstance(cg_iters, (int, np.integer)) and cg_iters >= 1):
         raise ValueError(f"cg_iters must be an integer >= 1, got {cg_iters!r}")
