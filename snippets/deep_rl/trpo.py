@@ -386,6 +386,14 @@ if __name__ == "__main__":
     C = 4 * np.abs(adv).max() * gamma / (1 - gamma) ** 2
     print(f"C = {C:.1f}; L(pi_new) = {L:.4f}, C KL_max = {penalty:.4f},"
           f" bound = {L - penalty:.4f}")
+    # CG on F x = g at theta_old: the residual ||g - F x_k|| after k steps
+    th = theta_old.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(surrogate(th, pi_old, rho, adv), th)
+    def Fv(v):
+        return fisher_vector_product(lambda t: mean_kl(t, pi_old, w), theta_old, v)
+    for k in (1, 2, 7, 8):
+        x = conjugate_gradient(Fv, g.reshape(-1), iters=k, tol=0.0)
+        print(f"CG residual after {k} steps: {float((g.reshape(-1) - Fv(x)).norm()):.3g}")
     theta = theta_old
     for k in range(6):
         J = performance(softmax_policy(theta.numpy()), P, R, d0, gamma)
