@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snippets.llm_rl.rlhf_ppo import (
+    check_logp,
     check_mask,
     example_batch,
     gae,
@@ -689,3 +690,13 @@ def test_token_rewards_of_one_response_and_of_groups_without_tokens():
     with pytest.raises(ValueError, match=r"^logp must have shape \(B, T\) with T >= 1, "
                                          r"got \(2, 3, 0\)"):
         kl_penalized_rewards(torch.zeros(2, 3), z, z, z, 0.1)
+
+
+def test_check_logp_accepts_log_probabilities_and_rejects_the_rest():
+    x = check_logp("logp", [[0.0, -1.5], [-30.0, -0.1]])  # log 1 = 0 is allowed
+    assert x.dtype == torch.get_default_dtype() and x.shape == (2, 2)
+    with pytest.raises(ValueError, match=r"^logq must hold log-probabilities \(<= 0\), "
+                                         r"got a maximum of 0\.25$"):
+        check_logp("logq", [-1.0, 0.25])
+    with pytest.raises(ValueError, match="^logq must be finite"):
+        check_logp("logq", [-1.0, float("-inf")])
