@@ -436,6 +436,11 @@ def test_critic_loss_rejects_bad_inputs():
         critic_loss(critic, x, x, t(1.0))
     with pytest.raises(ValueError, match="state"):
         critic_loss(critic, x[None], x[None], x[None])
+    # B = 0: the mean of no squared error (was NaN)
+    e = torch.zeros(0, dtype=F64)
+    with pytest.raises(ValueError, match=r"^state, action and target must have one shape "
+                                         r"\(B,\) with B >= 1"):
+        critic_loss(critic, e, e, e)
 
 
 def test_actor_gradient_rejects_bad_states():
@@ -480,3 +485,15 @@ def test_ddpg_rejects_bad_sizes():
         ddpg(LQR(), 0, torch.Generator())
     with pytest.raises(ValueError, match="batch_size must be"):
         ddpg(LQR(), 5, torch.Generator(), batch_size=0)
+    # episode_len = 0 was a ZeroDivisionError; the OU and Adam settings are reported
+    # under ddpg's names (ou_noise would say theta / sigma)
+    for kwargs, match in (({"episode_len": 0}, r"^episode_len must be an integer >= 1"),
+                          ({"ou_theta": 0.0}, r"^ou_theta must be a finite number > 0"),
+                          ({"ou_sigma": -1.0}, r"^ou_sigma must be a finite number > 0"),
+                          ({"lr_actor": 0.0}, r"^lr_actor must be a finite number > 0"),
+                          ({"lr_critic": float("nan")}, r"^lr_critic must be a finite")):
+        with pytest.raises(ValueError, match=match):
+            ddpg(LQR(), 5, torch.Generator(), **kwargs)
+    # episode_len = 1 is allowed: every step starts a new episode from x0 ~ U(-1, 1)
+    out = ddpg(LQR(), 3, torch.Generator().manual_seed(0), batch_size=2, episode_len=1)
+    assert out["transitions"].shape == (3, 3)

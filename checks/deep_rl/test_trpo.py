@@ -125,12 +125,15 @@ def test_performance_difference_lemma_is_exact(seed):
 def test_surrogate_matches_j_to_first_order(seed):
     P, R, theta_old, theta_new = setting(seed)
     pi_old = softmax_policy(theta_old)
-    rho, adv, _ = old_policy_stats(pi_old, P, R, D0, GAMMA)
+    rho, adv, J_old = old_policy_stats(pi_old, P, R, D0, GAMMA)
     theta = torch.tensor(theta_old, requires_grad=True)
-    L = surrogate(theta, pi_old, rho, adv)
+    L = surrogate(theta, pi_old, rho, adv)  # the code's L − J(θ_old)
     (grad_L,) = torch.autograd.grad(L, theta)
-    # L(θ_old) = J(θ_old): the advantages average to 0 under π_old
+    # L(θ_old) = J(θ_old): the advantages average to 0 under π_old, so the code's
+    # L − J(θ_old) is 0 there, and J(θ_old) + it equals J by the closed form
     assert float(L.detach()) == pytest.approx(0.0, abs=1e-12)
+    J_closed = performance(pi_old, P, R, D0, GAMMA)
+    assert J_old + float(L.detach()) == pytest.approx(J_closed, abs=1e-12)
     # ∇L(θ_old) = ∇J(θ_old), the policy gradient theorem (explicit softmax Jacobian)
     np.testing.assert_allclose(grad_L.numpy(),
                                policy_gradient(theta_old, P, R, D0, GAMMA),
@@ -415,7 +418,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="^state_weights must"):
         mean_kl(th, pi, np.array([1.5, -0.5, 0, 0]))
     kl = lambda t: mean_kl(t, pi, w)  # noqa: E731
-    with pytest.raises(ValueError, match="^v must be flat"):
+    with pytest.raises(ValueError, match="^v must be finite and flat with 12 entries"):
         fisher_vector_product(kl, th, torch.zeros(3))
     with pytest.raises(ValueError, match="^damping must"):
         fisher_vector_product(kl, th, torch.zeros(S * A), -1.0)
@@ -451,6 +454,57 @@ def test_bad_inputs():
         line_search(L, kl, th, th, 0.1, max_backtracks=0)
     with pytest.raises(ValueError, match="^theta_old must"):
         trpo_update(torch.zeros(S), P, R, D0, GAMMA, 0.1)
+
+
+def test_bad_inputs_are_reported_under_the_right_name():
+    P, R, theta_old, _ = setting(0)
+    pi = softmax_policy(theta_old)
+    rho, adv, _ = old_policy_stats(pi, P, R, D0, GAMMA)
+    th = torch.as_tensor(theta_old)
+    w = np.full(S, 1 / S)
+    nan = float("nan")
+    # a NaN in b is b's fault, not matvec's (it used to read "matvec must be positive
+    # definite"), for numpy and torch alike
+    for b in (np.array([1.0, nan]), torch.tensor([1.0, nan]), np.array([np.inf, 1.0])):
+        with pytest.raises(ValueError, match=r"^b must be finite"):
+            conjugate_gradient(lambda x: x, b)
+    # a NaN that matvec produces is matvec's
+    with pytest.raises(ValueError, match=r"^matvec must be positive definite along p "
+                                         r"\(p\^T A p > 0\), got p\^T A p = nan"):
+        conjugate_gradient(lambda x: x * nan, np.ones(2))
+    # natural_step names its own arguments g and cg_iters, not b and iters
+    with pytest.raises(ValueError, match=r"^g must be finite"):
+        natural_step(np.array([1.0, nan]), lambda x: x, 0.1)
+    with pytest.raises(ValueError, match=r"^g must be a non-empty 1-D"):
+        natural_step(np.ones((2, 2)), lambda x: x, 0.1)
+    with pytest.raises(ValueError, match=r"^g must be a non-empty 1-D"):
+        natural_step([1.0, 2.0], lambda x: x, 0.1)  # a list has no ndim
+    with pytest.raises(ValueError, match=r"^g must be finite \(a NaN or an infinity in g\)$"):
+        natural_step(np.array([np.inf, 1.0]), lambda x: x, 0.1)
+    with pytest.raises(ValueError, match=r"^b must be finite \(a NaN or an infinity in b\)$"):
+        conjugate_gradient(lambda x: x, np.array([np.inf, 1.0]))
+    # the boundaries are allowed: one parameter, one CG step
+    s1 = natural_step(np.array([2.0]), lambda x: 3 * x, 0.1)  # x = 2/3, x F x = 4/3
+    np.testing.assert_allclose(s1, [(0.2 / (4 / 3)) ** 0.5 * 2 / 3], rtol=1e-12)
+    s2 = natural_step(np.ones(2), lambda x: x, 0.1, cg_iters=1)  # F = I: x = g
+    np.testing.assert_allclose(s2, (0.2 / 2) ** 0.5 * np.ones(2), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"^cg_iters must be an integer >= 1, got 0"):
+        natural_step(np.ones(2), lambda x: x, 0.1, cg_iters=0)
+    with pytest.raises(ValueError, match=r"^cg_iters must be an integer >= 1"):
+        trpo_update(th, P, R, D0, GAMMA, 0.1, cg_iters=0)
+    # NaNs in the other inputs are reported, not propagated
+    with pytest.raises(ValueError, match=r"^rho_old must be finite"):
+        surrogate(th, pi, rho * nan, adv)
+    with pytest.raises(ValueError, match=r"^adv_old must be finite"):
+        surrogate(th, pi, rho, adv * nan)
+    kl = lambda t: mean_kl(t, pi, w)  # noqa: E731
+    with pytest.raises(ValueError, match=r"^v must be finite and flat"):
+        fisher_vector_product(kl, th, torch.full((S * A,), nan))
+    L = lambda t: surrogate(t, pi, rho, adv)  # noqa: E731
+    with pytest.raises(ValueError, match=r"^step must be finite"):
+        line_search(L, kl, th, th * nan, 0.1)
+    with pytest.raises(ValueError, match=r"^theta_old must be finite"):
+        line_search(L, kl, th * nan, th, 0.1)
 
 
 def arnoldi_krylov_solution(M, b, k):

@@ -230,16 +230,24 @@ def test_three_aggregations_against_loops_on_unequal_lengths():
     sample = sum(sum(float(x[b, i, t]) for t in range(n)) / n for b, i, n in flat) / 6
     total = sum(sum(float(x[b, i, t]) for t in range(n)) for b, i, n in flat)
     n_tokens = sum(n for _, _, n in flat)
-    for mode, want in (("sample", sample), ("token", total / n_tokens),
-                       ("fixed", total / (6 * 10))):
-        assert abs(float(aggregate_loss(x, mask, mode, max_len=10)) - want) < 1e-12
+    # token level per group: Σ over the group's tokens / the group's token count,
+    # then the mean over the 2 groups (the paper's formula)
+    per_group = sum(sum(float(x[b, i, t]) for i, n in enumerate(lengths[b])
+                        for t in range(n)) / sum(lengths[b]) for b in range(2)) / 2
+    for norm in ("group", "batch"):
+        token = per_group if norm == "group" else total / n_tokens
+        for mode, want in (("sample", sample), ("token", token),
+                           ("fixed", total / (6 * 10))):
+            got = aggregate_loss(x, mask, mode, max_len=10, norm=norm)
+            assert abs(float(got) - want) < 1e-12
     # the conventions differ on unequal lengths (here by more than 0.05)
     assert abs(sample - total / n_tokens) > 0.05
+    assert abs(sample - per_group) > 0.02 and abs(per_group - total / n_tokens) > 0.01
     # token weights = autograd of the aggregate, and the 2- vs 8-token table of the page
-    for mode in ("sample", "token", "fixed"):
+    for mode, norm in itertools.product(("sample", "token", "fixed"), ("group", "batch")):
         xg = x.clone().requires_grad_(True)
-        aggregate_loss(xg, mask, mode, max_len=10).backward()
-        torch.testing.assert_close(token_weights(mask, mode, 10), xg.grad,
+        aggregate_loss(xg, mask, mode, max_len=10, norm=norm).backward()
+        torch.testing.assert_close(token_weights(mask, mode, 10, norm=norm), xg.grad,
                                    rtol=0, atol=1e-15)
     two = torch.tensor([[1.0] * 2 + [0.0] * 6, [1.0] * 8], dtype=F64)
     modes = ("sample", "token", "fixed")
@@ -272,19 +280,58 @@ def test_dapo_gradient_autograd_equals_the_analytic_formula():
     r = torch.exp(logp - logp_old)
     # no ratio sits on a kink, where the slope is undefined
     assert ((r - 1.28).abs() > 1e-6).all() and ((r - 0.8).abs() > 1e-6).all()
-    grad = torch.zeros_like(logp)
-    n_tokens = float(mask.sum())
-    for b, i, t in itertools.product(range(2), range(4), range(8)):
-        a, rr = float(adv[b, i]), float(r[b, i, t])
-        stopped = (a > 0 and rr > 1.28) or (a < 0 and rr < 0.8)
-        if mask[b, i, t] == 1 and not stopped:
-            grad[b, i, t] = -rr * a / n_tokens  # −r Â / Σ|o_j|
-    torch.testing.assert_close(lp.grad, grad, rtol=0, atol=1e-14)
-    torch.testing.assert_close(dapo_logp_grad(logp, logp_old, adv, mask), grad,
-                               rtol=0, atol=1e-14)
-    # some tokens on each side are clipped, so the indicator is exercised
-    assert (grad == 0).sum() > (mask == 0).sum()
+    lp_batch = logp.clone().requires_grad_(True)
+    dapo_loss(lp_batch, logp_old, adv, mask, norm="batch").backward()
+    group_tokens = [float(mask[b].sum()) for b in range(2)]  # N_b = 25 and 19
+    for norm, autograd in (("group", lp.grad), ("batch", lp_batch.grad)):
+        grad = torch.zeros_like(logp)
+        for b, i, t in itertools.product(range(2), range(4), range(8)):
+            a, rr = float(adv[b, i]), float(r[b, i, t])
+            stopped = (a > 0 and rr > 1.28) or (a < 0 and rr < 0.8)
+            # N = B N_b (2 groups) per group, N = Σ_j |o_j| = 44 over the batch
+            n = 2 * group_tokens[b] if norm == "group" else sum(group_tokens)
+            if mask[b, i, t] == 1 and not stopped:
+                grad[b, i, t] = -rr * a / n  # −r Â / N
+        torch.testing.assert_close(autograd, grad, rtol=0, atol=1e-14)
+        got = dapo_logp_grad(logp, logp_old, adv, mask, norm=norm)
+        torch.testing.assert_close(got, grad, rtol=0, atol=1e-14)
+        # some tokens on each side are clipped, so the indicator is exercised
+        assert (grad == 0).sum() > (mask == 0).sum()
 # --8<-- [end:test_dapo_gradient]
+
+
+# --8<-- [start:test_dapo_norms]
+@pytest.mark.formula("eq-dapo-objective")
+def test_per_group_and_per_batch_token_means_on_groups_of_unequal_length():
+    # group 1: |o| = 2, 3 (N_1 = 5 tokens); group 2: |o| = 8, 8 (N_2 = 16)
+    lengths = [[2, 3], [8, 8]]
+    logp, logp_old, mask = batch(14, lengths, T=8)
+    adv = torch.tensor([[0.7, -0.7], [-0.7, 0.7]], dtype=F64)
+    # J_b: the token mean of the clipped surrogate within group b, by a loop
+    J, N = [], []
+    for b in range(2):
+        terms = [loop_surrogate(float(logp[b, i, t]), float(logp_old[b, i, t]),
+                                float(adv[b, i]), 0.2, 0.28)
+                 for i, n in enumerate(lengths[b]) for t in range(n)]
+        J.append(sum(terms) / len(terms))
+        N.append(len(terms))
+    per_group = float(dapo_loss(logp, logp_old, adv, mask, norm="group"))
+    per_batch = float(dapo_loss(logp, logp_old, adv, mask, norm="batch"))
+    # the paper: the plain mean of the group means, each group weighs 1/B
+    assert abs(per_group + (J[0] + J[1]) / 2) < 1e-12
+    # common implementations: group b weighs N_b / (N_1 + N_2) = 5/21 and 16/21
+    assert abs(per_batch + (N[0] * J[0] + N[1] * J[1]) / (N[0] + N[1])) < 1e-12
+    # the two differ here, so swapping the normalisers fails the lines above
+    assert abs(per_group - per_batch) > 0.01
+    # total weight of each group's tokens: 1/2 and 1/2, against 5/21 and 16/21
+    for norm, want in (("group", [1 / 2, 1 / 2]), ("batch", [5 / 21, 16 / 21])):
+        w = token_weights(mask, "token", norm=norm)
+        assert [float(w[b].sum()) for b in range(2)] == pytest.approx(want, abs=1e-15)
+    # one group alone: both normalisers are the same
+    one = [float(dapo_loss(logp[1:], logp_old[1:], adv[1:], mask[1:], norm=m))
+           for m in ("group", "batch")]
+    assert one[0] == one[1] and abs(one[0] + J[1]) < 1e-12
+# --8<-- [end:test_dapo_norms]
 
 
 @pytest.mark.formula("eq-dapo-objective")
@@ -372,6 +419,18 @@ def test_bad_inputs_of_the_losses():
                 loss(logp, logp_old, adv, mask, eps_low)
         with pytest.raises(ValueError, match="^eps_high must be positive"):
             loss(logp, logp_old, adv, mask, eps_high=0.0)
+        with pytest.raises(ValueError, match=r"^norm must be one of \('group', 'batch'\)"):
+            loss(logp, logp_old, adv, mask, norm="mean")
+        # a group without a single response token has no token mean
+        two = torch.cat([mask, torch.zeros_like(mask)])
+        with pytest.raises(ValueError, match="^mask must select at least one token in"):
+            loss(logp.expand(2, 2, 3), logp_old.expand(2, 2, 3), adv.expand(2, 2), two)
+    # a log-probability above 0 is a probability above 1
+    for loss in (dapo_loss, dapo_logp_grad):
+        with pytest.raises(ValueError, match=r"^logp must hold log-probabilities \(<= 0\)"):
+            loss(logp + 2, logp_old, adv, mask)
+        with pytest.raises(ValueError, match=r"^logp_old must hold log-probabilities"):
+            loss(logp, logp_old + 2, adv, mask)
     with pytest.raises(ValueError, match="^logp_ref is needed"):
         grpo_loss(logp, logp_old, None, adv, mask, beta=0.1)
 
@@ -381,16 +440,36 @@ def test_bad_inputs_of_aggregation_and_weights():
     x = torch.ones_like(mask)
     with pytest.raises(ValueError, match=r"^per_token must have a token axis \(\.\.\., T\)"):
         aggregate_loss(torch.tensor(1.0), torch.tensor(1.0))
+    for mode in ("sample", "token", "fixed"):  # no element: no mean (was NaN)
+        with pytest.raises(ValueError, match=r"^per_token must have a token axis \(\.\.\., T\) "
+                                             r"and at least one element"):
+            aggregate_loss(torch.zeros(0, 2, 3), torch.zeros(0, 2, 3), mode, max_len=3)
+    with pytest.raises(ValueError, match="^mask must give every response at least one token"):
+        token_weights(torch.zeros(0, 2, 3))
     with pytest.raises(ValueError, match="^per_token must be finite"):
         aggregate_loss(x * float("nan"), mask)
     # one response of shape (T,) is a valid input for every mode
     one = torch.tensor([1.0, 1.0, 0.0])
     assert float(aggregate_loss(torch.tensor([2.0, 4.0, 9.0]), one, "sample")) == 3.0
     assert token_weights(one, "fixed", 4).tolist() == [0.25, 0.25, 0.0]
+    # a lone response is one group: its token mean, under both normalisers
+    for norm in ("group", "batch"):
+        assert float(aggregate_loss(torch.tensor([2.0, 4.0, 9.0]), one, norm=norm)) == 3.0
+        assert token_weights(one, "token", norm=norm).tolist() == [0.5, 0.5, 0.0]
     with pytest.raises(ValueError, match="^mode must be one of"):
         aggregate_loss(x, mask, "mean")
     with pytest.raises(ValueError, match="^mode must be one of"):
         token_weights(mask, "mean")
+    for mode in ("sample", "token", "fixed"):
+        with pytest.raises(ValueError, match="^norm must be one of"):
+            aggregate_loss(x, mask, mode, max_len=3, norm="all")
+        with pytest.raises(ValueError, match="^norm must be one of"):
+            token_weights(mask, mode, max_len=3, norm="all")
+    empty_group = torch.cat([mask, torch.zeros_like(mask)])
+    with pytest.raises(ValueError, match="^mask must select at least one token in every group"):
+        aggregate_loss(torch.ones_like(empty_group), empty_group)
+    # per batch, the empty group is only padding
+    assert float(aggregate_loss(torch.ones_like(empty_group), empty_group, norm="batch")) == 1.0
     for max_len in (None, 2):
         with pytest.raises(ValueError, match="^max_len must be a constant >= T = 3"):
             aggregate_loss(x, mask, "fixed", max_len=max_len)
@@ -411,6 +490,8 @@ def test_bad_inputs_of_reward_sampling_and_clip():
         dynamic_sampling_keep(torch.tensor(1))
     with pytest.raises(ValueError, match="^correct must have shape"):
         dynamic_sampling_keep([0.5, 1])
+    with pytest.raises(ValueError, match=r"^correct must have shape \(\.\.\., G\) with G >= 1"):
+        dynamic_sampling_keep(torch.zeros(3, 0))
     r = torch.ones(3, dtype=F64)
     with pytest.raises(ValueError, match="^advantages must have the shape of ratio"):
         clip_active(r, torch.ones(2), 0.2, 0.28)

@@ -8,6 +8,7 @@ torch.distributions.kl_divergence; torch autograd against the page's analytic gr
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 
@@ -25,6 +26,7 @@ from snippets.llm_rl.grpo import (
     kl_k2,
     kl_k3,
     kl_moments,
+    leave_one_out_advantages,
     process_advantages,
 )
 from snippets.llm_rl.rlhf_ppo import ppo_policy_loss
@@ -229,6 +231,24 @@ def test_k3_is_unbiased_by_an_exact_sum():
 
 
 @pytest.mark.formula("eq-kl-k3")
+def test_k3_is_unbiased_only_when_the_tokens_come_from_pi_theta():
+    # GRPO samples from π_old: after a step θ ≠ θ_old the expectation is not the KL
+    logp_old, logp_ref = categorical_pair(7)
+    z = logp_old + 0.5 * torch.tensor([1.0, -1, 0.5, 0, -0.5, 1], dtype=F64)
+    logp = z - torch.log(torch.exp(z).sum())  # log-softmax written out
+    p, p_old = logp.exp(), logp_old.exp()
+    kl = float((p * (logp - logp_ref)).sum())  # KL(π_θ ‖ π_ref)
+    k3 = kl_k3(logp, logp_ref)
+    assert abs(float((p * k3).sum()) - kl) < 1e-12  # tokens from π_θ: unbiased
+    under_old = float((p_old * k3).sum())  # tokens from π_old: biased
+    assert abs(under_old - kl) > 0.01
+    # at θ = θ_old the two sampling distributions coincide again
+    k3_old = kl_k3(logp_old, logp_ref)
+    kl_old = float((p_old * (logp_old - logp_ref)).sum())
+    assert abs(float((p_old * k3_old).sum()) - kl_old) < 1e-12
+
+
+@pytest.mark.formula("eq-kl-k3")
 @settings(max_examples=30, deadline=None)
 @given(st.floats(-30, 30), st.floats(-30, 30))
 def test_k3_is_non_negative_and_zero_only_at_equality(a, b):
@@ -328,8 +348,10 @@ def random_tokens(seed: int, shape=(2, 4, 6), spread: float = 0.4):
     """Old, current and reference log-probs and a ragged response mask."""
     g = gen(seed)
     logp_old = -torch.rand(shape, generator=g, dtype=F64) * 3 - 0.05
-    logp = logp_old + spread * torch.randn(shape, generator=g, dtype=F64)
-    logp_ref = logp_old + spread * torch.randn(shape, generator=g, dtype=F64)
+    # log-probabilities stay <= 0 (probabilities <= 1)
+    logp = (logp_old + spread * torch.randn(shape, generator=g, dtype=F64)).clamp(max=-1e-3)
+    logp_ref = (logp_old + spread * torch.randn(shape, generator=g, dtype=F64)
+                ).clamp(max=-1e-3)
     lengths = torch.randint(1, shape[-1] + 1, shape[:-1], generator=g)
     mask = (torch.arange(shape[-1]) < lengths.unsqueeze(-1)).to(F64)
     return logp, logp_old, logp_ref, mask
@@ -423,7 +445,7 @@ def test_grpo_loss_defaults_and_padding():
     want = grpo_loop(logp, logp_old, logp_ref, adv, mask, 0.2, 0.04)
     assert abs(default.item() - want) < 1e-12
     # whatever sits on the padding does not count
-    noisy = logp + (1 - mask) * torch.randn(2, 4, 6, generator=gen(13), dtype=F64)
+    noisy = logp - (1 - mask) * torch.rand(2, 4, 6, generator=gen(13), dtype=F64)
     assert abs(grpo_loss(noisy, logp_old, logp_ref, adv, mask).item() - default.item()) < 1e-14
     # on-policy with π_ref = π_θ and zero-mean group advantages, the loss is 0
     zero = grpo_loss(logp_old, logp_old, logp_old, group_advantages(adv), mask)
@@ -505,3 +527,103 @@ def test_grpo_bad_inputs_and_dtype():
             f(logp, logp_old, logp_ref, adv, mask, eps=1.0)
         with pytest.raises(ValueError, match="eps"):
             f(logp, logp_old, logp_ref, adv, mask, eps=0.0)
+
+
+def test_log_probabilities_above_zero_and_empty_groups_are_rejected():
+    # logp = 1 is not a log-probability: k3 used to return a number for it
+    for f in (kl_k3, kl_k1, kl_k2, kl_moments):
+        with pytest.raises(ValueError, match=r"^logp must hold log-probabilities \(<= 0\), "
+                                             r"got a maximum of 1"):
+            f(torch.tensor([1.0]), torch.tensor([-1.0]))
+        with pytest.raises(ValueError, match=r"^logp_ref must hold log-probabilities"):
+            f(torch.tensor([-1.0]), torch.tensor([0.5]))
+    assert float(kl_k3(torch.tensor([0.0]), torch.tensor([0.0]))) == 0.0  # log 1 is fine
+    logp, logp_old, logp_ref, mask = random_tokens(19)
+    adv = torch.zeros(2, 4, dtype=F64)
+    for f in (grpo_loss, grpo_loss_grad):
+        with pytest.raises(ValueError, match=r"^logp must hold log-probabilities"):
+            f(logp + 5, logp_old, logp_ref, adv, mask)
+        with pytest.raises(ValueError, match=r"^logp_old must hold log-probabilities"):
+            f(logp, logp_old + 5, logp_ref, adv, mask)
+        with pytest.raises(ValueError, match=r"^logp_ref must hold log-probabilities"):
+            f(logp, logp_old, logp_ref + 5, adv, mask)
+        # G = 0 responses (or T = 0 tokens): no mean to take
+        for shape in ((2, 0, 6), (2, 4, 0)):
+            z = torch.zeros(shape, dtype=F64)
+            with pytest.raises(ValueError, match=r"^logp must have shape \(\.\.\., G, T\) "
+                                                 r"with at least one response and one token"):
+                f(z, z, z, torch.zeros(shape[:-1], dtype=F64), z)
+
+
+def expected_score_weighted(z, r, G, advantages):
+    """E over o_1..o_G ~ softmax(z) i.i.d. of (1/G) sum_i A_i grad_z log pi(o_i),
+    by summing over all V^G outcomes; A = advantages(rewards of the group)."""
+    pi = torch.exp(z) / torch.exp(z).sum()  # softmax written out
+    V = len(z)
+    total = torch.zeros(V, dtype=F64)
+    for ys in itertools.product(range(V), repeat=G):
+        prob = math.prod(float(pi[y]) for y in ys)
+        a = advantages(r[list(ys)])
+        for i, y in enumerate(ys):
+            score = -pi.clone()
+            score[y] += 1.0  # grad_z log softmax(z)[y] = e_y − π
+            total += prob * float(a[i]) / G * score
+    return total
+
+
+# --8<-- [start:test_group_baseline]
+@pytest.mark.formula("eq-group-baseline")
+@pytest.mark.parametrize("G", [2, 3, 4])
+def test_mean_baseline_scales_the_gradient_by_1_minus_1_over_G(G):
+    # a categorical policy over V = 3 whole responses, rewards r(o); on-policy
+    z = torch.tensor([0.3, -0.2, 0.5], dtype=F64, requires_grad=True)
+    r = torch.tensor([1.0, 0.0, 0.4], dtype=F64)
+    pi = torch.exp(z) / torch.exp(z).sum()
+    (grad_J,) = torch.autograd.grad((pi * r).sum(), z)  # ∇J = ∇ Σ_o π(o) r(o)
+    z = z.detach()
+    # the group mean contains r_i itself: (1 − 1/G) ∇J, exactly
+    mean = expected_score_weighted(z, r, G, lambda x: x - x.mean())
+    torch.testing.assert_close(mean, (1 - 1 / G) * grad_J, rtol=0, atol=1e-14)
+    # the leave-one-out baseline does not: ∇J itself
+    loo = expected_score_weighted(z, r, G, leave_one_out_advantages)
+    torch.testing.assert_close(loo, grad_J, rtol=0, atol=1e-14)
+    # and the two advantages differ by the factor G/(G − 1), sample by sample
+    x = torch.tensor([0.2, 1.0, -0.5, 0.7][:G], dtype=F64)
+    torch.testing.assert_close(leave_one_out_advantages(x), G / (G - 1) * (x - x.mean()),
+                               rtol=0, atol=1e-15)
+    # dividing by std(r) changes more than the scale: the expectation is no longer a
+    # multiple of ∇J (its component ratios differ)
+    std = expected_score_weighted(z, r, G, group_advantages) / grad_J
+    assert float(std.max() - std.min()) > 0.01
+# --8<-- [end:test_group_baseline]
+
+
+@pytest.mark.formula("eq-group-baseline")
+def test_leave_one_out_advantages_by_a_loop_over_groups():
+    r = torch.tensor([[1.0, 0.0, 0.5], [2.0, -1.0, 4.0]], dtype=F64)  # 2 groups, G = 3
+    want = [[x - sum(row[:i] + row[i + 1:]) / 2 for i, x in enumerate(row)]
+            for row in r.tolist()]
+    torch.testing.assert_close(leave_one_out_advantages(r),
+                               torch.tensor(want, dtype=F64), rtol=0, atol=1e-15)
+
+
+def test_leave_one_out_bad_inputs():
+    with pytest.raises(ValueError, match=r"^rewards must have a last \(group\) axis of length G >= 2"):
+        leave_one_out_advantages(torch.tensor([1.0]))
+    with pytest.raises(ValueError, match=r"^rewards must have a last \(group\) axis"):
+        leave_one_out_advantages(torch.tensor(1.0))
+    with pytest.raises(ValueError, match="^rewards must be finite"):
+        leave_one_out_advantages(torch.tensor([1.0, float("nan")]))
+
+
+def test_grpo_loss_takes_a_single_group_of_shape_G_T():
+    logp, logp_old, logp_ref, mask = random_tokens(20)
+    adv = torch.tensor([[0.5, -0.5, 1.0, -1.0], [1.0, 0.0, -1.0, 0.0]], dtype=F64)
+    for f in (grpo_loss, grpo_loss_grad):
+        whole = f(logp, logp_old, logp_ref, adv, mask)
+        first = f(logp[0], logp_old[0], logp_ref[0], adv[0], mask[0])  # (G, T)
+        if f is grpo_loss:  # the mean over 2 groups of the per-group losses
+            second = f(logp[1], logp_old[1], logp_ref[1], adv[1], mask[1])
+            assert abs(float(whole) - (float(first) + float(second)) / 2) < 1e-14
+        else:  # weights 1/(N |o_i|): N = 8 responses in the batch, 4 in one group
+            torch.testing.assert_close(first / 2, whole[0], rtol=0, atol=1e-15)

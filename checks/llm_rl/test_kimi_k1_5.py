@@ -63,7 +63,7 @@ def test_sequence_probabilities_of_a_tiny_autoregressive_policy_sum_to_one():
              for n in range(T) for p in itertools.product(range(V), repeat=n)}
     seqs = list(itertools.product(range(V), repeat=T))
     # per-token log π(token_t | prefix), then 2 padding columns holding garbage
-    logp = torch.randn(len(seqs), T + PAD, generator=g, dtype=F64)
+    logp = -torch.randn(len(seqs), T + PAD, generator=g, dtype=F64).abs()
     mask = torch.zeros(len(seqs), T + PAD, dtype=F64)
     mask[:, :T] = 1
     prob = []
@@ -277,6 +277,28 @@ def _softmax_tokens(theta, tokens):
     return theta.gather(-1, tokens.unsqueeze(-1)).squeeze(-1) - log_norm
 
 
+# --8<-- [start:test_mean_baseline]
+@pytest.mark.formula("eq-kimi-gradient")
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_mean_reward_baseline_scales_the_expected_update_by_1_minus_1_over_k(k):
+    # one-token responses from a categorical π_θ over V = 3 answers, at θ = θ_i
+    z = torch.tensor([0.4, -0.3, 0.1], dtype=F64, requires_grad=True)
+    r = torch.tensor([1.0, 0.0, 1.0], dtype=F64)
+    pi = torch.exp(z) / torch.exp(z).sum()  # softmax written out
+    (grad_J,) = torch.autograd.grad((pi * r).sum(), z)  # ∇J = ∇ Σ_y π(y) r(y)
+    expected = torch.zeros(3, dtype=F64)
+    pi = pi.detach()
+    for ys in itertools.product(range(3), repeat=k):  # all 3^k sample sets
+        prob = math.prod(float(pi[y]) for y in ys)
+        logp = (z - torch.log(torch.exp(z).sum()))[list(ys)].unsqueeze(-1)  # (k, 1)
+        loss = policy_loss(logp, logp.detach(), torch.ones(k, 1), r[list(ys)], 5.0)
+        (g,) = torch.autograd.grad(loss, z)
+        expected += prob * -g  # the update direction is minus the loss gradient
+    # r̄ contains r_j itself: (1 − 1/k) ∇J, not ∇J
+    torch.testing.assert_close(expected, (1 - 1 / k) * grad_J, rtol=0, atol=1e-14)
+# --8<-- [end:test_mean_baseline]
+
+
 # --8<-- [start:test_kimi_gradient]
 @pytest.mark.formula("eq-kimi-gradient")
 def test_surrogate_gradient_is_the_papers_expression():
@@ -322,7 +344,7 @@ def test_at_the_reference_policy_the_update_is_reinforce_with_mean_baseline():
     torch.testing.assert_close(grad, want.to(F64), rtol=0, atol=1e-14)
     # policy_loss differs from surrogate_loss / (2τ) by a constant in θ: same gradient
     ref = logp.detach()
-    logp2 = (ref + 0.2 * torch.rand(k, T, generator=g, dtype=F64)).requires_grad_()
+    logp2 = (ref - 0.2 * torch.rand(k, T, generator=g, dtype=F64)).requires_grad_()
     (a,) = torch.autograd.grad(policy_loss(logp2, ref, mask, r, 5.0), logp2)
     (b,) = torch.autograd.grad(surrogate_loss(logp2, ref, mask, r, 5.0), logp2)
     torch.testing.assert_close(a, b / (2 * 5.0), rtol=1e-12, atol=1e-14)
@@ -412,7 +434,7 @@ def test_curriculum_ends_and_all_solved_fallback():
 def test_bad_inputs_raise():
     ok2 = torch.tensor([0.5, 0.5])
     with pytest.raises(ValueError, match="^logp must have a last"):
-        sequence_logprob(torch.tensor(1.0), torch.tensor(1.0))
+        sequence_logprob(torch.tensor(-1.0), torch.tensor(1.0))
     with pytest.raises(ValueError, match="^mask must hold only 0 and 1"):
         sequence_logprob([[-1.0, -2.0]], [[1, 2]])
     with pytest.raises(ValueError, match="^tau"):
@@ -572,3 +594,29 @@ def test_length_reward_with_fractional_lengths():
     # lengths need not be integers (e.g. normalised lengths): span 0.5
     torch.testing.assert_close(length_reward([0.25, 0.75, 0.5], [True, False, True]),
                                torch.tensor([0.5, -0.5, 0.0]))
+
+
+def test_empty_axes_and_log_probabilities_above_zero_are_rejected():
+    # k = 0 responses: no min_len / max_len (was an IndexError from inside torch)
+    with pytest.raises(ValueError, match="^lengths must be non-negative with a last axis "
+                                         "of k >= 1 samples"):
+        length_reward(torch.zeros(2, 0), torch.zeros(2, 0, dtype=torch.bool))
+    for method in ("mean", "logmeanexp"):  # no mean of zero samples, no log 0
+        with pytest.raises(ValueError, match="^rewards must have a last axis of k >= 1"):
+            log_z_estimate(torch.zeros(3, 0), 1.0, method)
+    empty = torch.zeros(0, 3)
+    for f in (surrogate_residual, surrogate_loss, policy_loss):
+        with pytest.raises(ValueError, match=r"^logp must have shape \(\.\.\., k, T\): "
+                                             r"k responses per problem, k >= 1"):
+            f(empty, empty, empty, torch.zeros(0), 1.0)
+    # a log-probability above 0 is a probability above 1
+    with pytest.raises(ValueError, match=r"^logp must hold log-probabilities \(<= 0\)"):
+        sequence_logprob([[-1.0, 0.5]], [[1, 1]])
+    lp, m = -torch.ones(2, 3), torch.ones(2, 3)
+    for f in (surrogate_residual, surrogate_loss, policy_loss):
+        with pytest.raises(ValueError, match=r"^logp must hold log-probabilities"):
+            f(-lp, lp, m, [1.0, 0.0], 1.0)
+        with pytest.raises(ValueError, match=r"^logp_ref must hold log-probabilities"):
+            f(lp, -lp, m, [1.0, 0.0], 1.0)
+    # log π = 0 (a certain token) is allowed
+    assert float(sequence_logprob([[0.0, -1.0]], [[1, 1]])[0]) == -1.0

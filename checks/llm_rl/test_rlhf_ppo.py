@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snippets.llm_rl.rlhf_ppo import (
+    check_logp,
     check_mask,
     example_batch,
     gae,
@@ -121,8 +122,8 @@ def test_rm_loss_rejects_bad_input():
 @pytest.mark.formula("eq-token-reward")
 def test_token_rewards_by_hand_and_their_sum():
     mask = torch.tensor([[1, 1, 1], [1, 0, 0]], dtype=F64)
-    logp = torch.tensor([[-1.0, -0.5, -2.0], [-0.3, 7.0, 7.0]], dtype=F64)
-    logp_ref = torch.tensor([[-1.5, -0.5, -1.0], [-0.1, 3.0, 3.0]], dtype=F64)
+    logp = torch.tensor([[-1.0, -0.5, -2.0], [-0.3, -7.0, -7.0]], dtype=F64)
+    logp_ref = torch.tensor([[-1.5, -0.5, -1.0], [-0.1, -3.0, -3.0]], dtype=F64)
     r = kl_penalized_rewards([2.0, -1.0], logp, logp_ref, mask, kl_coef=0.1)
     # row 1: −0.1·(0.5, 0, −1) + (0, 0, 2)
     # row 2: −0.1·(−0.2) − 1 at its only token, 0 on padding
@@ -247,8 +248,14 @@ def test_gae_by_hand_and_integer_input():
 def test_gae_rejects_bad_input():
     with pytest.raises(ValueError, match="values must have shape"):
         gae([1.0, 2.0], [0.0, 0.0], 1.0, 0.9)
-    with pytest.raises(ValueError, match="values must have shape"):
+    with pytest.raises(ValueError, match=r"^rewards must have shape \(\.\.\., T\) with T >= 1"):
         gae(1.0, [0.0, 0.0], 1.0, 0.9)
+    # T = 0: no token, nothing to estimate (was an IndexError from inside torch)
+    with pytest.raises(ValueError, match=r"^rewards must have shape \(\.\.\., T\) with T >= 1, "
+                                         r"got \(0,\)"):
+        gae(torch.zeros(0), torch.zeros(1), 1.0, 0.9)
+    with pytest.raises(ValueError, match=r"^rewards must have shape \(\.\.\., T\) with T >= 1"):
+        gae(torch.zeros(2, 0), torch.zeros(2, 1), 1.0, 0.9)
     with pytest.raises(ValueError, match="values must have shape"):
         gae([[1.0, 2.0]], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], 1.0, 0.9)
     for bad in (-0.1, 1.1):
@@ -371,6 +378,7 @@ def test_ppo_loss_gradient_equals_the_page_formula(eps_high):
     adv = torch.tensor([[1.0, 2.0, -1.0, -0.5, 0.3], [1.0, -1.0, 0.4, 9, 9],
                         [-2.0, 1.0, 9, 9, 9]], dtype=F64)
     logp_old = -torch.rand(3, 5, generator=torch.Generator().manual_seed(6), dtype=F64)
+    logp_old = logp_old - 0.5  # log π_θ = log π_old + log r stays <= 0 for r <= 1.4
     logp = (logp_old + torch.log(ratios)).requires_grad_(True)
     ppo_policy_loss(logp, logp_old, adv, mask, 0.2, eps_high).backward()
     # ∂L/∂log π_θ(y_t) = −m_t Â_t r_t · 1[not clipped] / Σ m, where "clipped" means
@@ -607,8 +615,12 @@ def test_exact_error_messages():
     with pytest.raises(ValueError, match=r"^ratio must be non-negative \(a ratio of "
                                          r"probabilities\)$"):
         ppo_clip_objective([-0.1], [1.0], 0.2)
-    with pytest.raises(ValueError, match=r"^logits must have shape \(\.\.\., T, V\)$"):
+    with pytest.raises(ValueError, match=r"^logits must have shape \(\.\.\., T, V\) with "
+                                         r"V >= 1, got \(2,\)$"):
         masked_entropy([1.0, 2.0], [1, 1])
+    with pytest.raises(ValueError, match=r"^logits must have shape \(\.\.\., T, V\) with "
+                                         r"V >= 1, got \(1, 2, 0\)$"):
+        masked_entropy(torch.zeros(1, 2, 0), [[1, 1]])
     with pytest.raises(ValueError, match=r"^mask must select at least one response token "
                                          r"per row$"):
         kl_penalized_rewards([0.0], [[0.0, 0.0]], [[0.0, 0.0]], [[0, 0]], 0.1)
@@ -618,7 +630,7 @@ def test_exact_error_messages():
 def test_token_rewards_batched_over_leading_axes_without_a_full_row():
     # shape (2, 2, 4): groups × responses × tokens, no response fills all 4 columns
     mask = torch.tensor([[[1, 1, 0, 0], [1, 0, 0, 0]], [[1, 1, 1, 0], [1, 1, 0, 0]]])
-    logp, logp_ref = randn(11, 2, 2, 4), randn(12, 2, 2, 4)
+    logp, logp_ref = -randn(11, 2, 2, 4).abs(), -randn(12, 2, 2, 4).abs()
     score = randn(13, 2, 2)
     r = kl_penalized_rewards(score, logp, logp_ref, mask, 0.5)
     for g in range(2):
@@ -643,3 +655,48 @@ def test_token_rewards_of_one_token_responses():
     # T = 1: the only token gets −η log-ratio plus the score
     r = kl_penalized_rewards([2.0, -1.0], [[-1.0], [-0.5]], [[-0.5], [-0.5]], [[1], [1]], 0.2)
     np.testing.assert_allclose(r, [[2.0 + 0.1], [-1.0]], atol=1e-7)
+
+
+def test_empty_axes_and_log_probabilities_above_zero_are_rejected():
+    # a log-probability above 0 is a probability above 1
+    lp, m = -torch.ones(2, 3, dtype=F64), torch.ones(2, 3, dtype=F64)
+    with pytest.raises(ValueError, match=r"^logp must hold log-probabilities \(<= 0\), "
+                                         r"got a maximum of 0\.5"):
+        ppo_policy_loss(lp + 1.5, lp, [1.0, -1.0], m, 0.2)
+    with pytest.raises(ValueError, match=r"^logp_old must hold log-probabilities"):
+        ppo_policy_loss(lp, lp + 1.5, [1.0, -1.0], m, 0.2)
+    with pytest.raises(ValueError, match=r"^logp must hold log-probabilities"):
+        kl_penalized_rewards([0.0, 0.0], lp + 1.5, lp, m, 0.1)
+    with pytest.raises(ValueError, match=r"^logp_ref must hold log-probabilities"):
+        kl_penalized_rewards([0.0, 0.0], lp, lp + 1.5, m, 0.1)
+    # T = 0: no last token to put the score on (was an IndexError from inside torch)
+    z = torch.zeros(2, 0, dtype=F64)
+    with pytest.raises(ValueError, match=r"^logp must have shape \(B, T\) with T >= 1, "
+                                         r"got \(2, 0\)"):
+        kl_penalized_rewards([0.0, 0.0], z, z, z, 0.1)
+    # B = 0 pairs: no mean
+    with pytest.raises(ValueError, match="^r_chosen must hold at least one pair"):
+        reward_model_loss(torch.zeros(0), torch.zeros(0))
+
+
+def test_token_rewards_of_one_response_and_of_groups_without_tokens():
+    # one response of shape (T,): the same as the row of a batch of one
+    logp, logp_ref = torch.tensor([-0.5, -1.0, -2.0]), torch.tensor([-0.7, -1.0, -1.5])
+    one = kl_penalized_rewards(torch.tensor(2.0), logp, logp_ref, [1, 1, 0], 0.1)
+    batch = kl_penalized_rewards([2.0], logp[None], logp_ref[None], [[1, 1, 0]], 0.1)
+    torch.testing.assert_close(one, batch[0])
+    # (groups, responses, T = 0): no token in any response
+    z = torch.zeros(2, 3, 0, dtype=F64)
+    with pytest.raises(ValueError, match=r"^logp must have shape \(B, T\) with T >= 1, "
+                                         r"got \(2, 3, 0\)"):
+        kl_penalized_rewards(torch.zeros(2, 3), z, z, z, 0.1)
+
+
+def test_check_logp_accepts_log_probabilities_and_rejects_the_rest():
+    x = check_logp("logp", [[0.0, -1.5], [-30.0, -0.1]])  # log 1 = 0 is allowed
+    assert x.dtype == torch.get_default_dtype() and x.shape == (2, 2)
+    with pytest.raises(ValueError, match=r"^logq must hold log-probabilities \(<= 0\), "
+                                         r"got a maximum of 0\.25$"):
+        check_logp("logq", [-1.0, 0.25])
+    with pytest.raises(ValueError, match="^logq must be finite"):
+        check_logp("logq", [-1.0, float("-inf")])

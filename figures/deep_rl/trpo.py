@@ -47,7 +47,8 @@ def line_search_profile(ts):
 
 
 def learning_curves(n_iter: int = 15):
-    """J per iteration: TRPO (delta = 0.01, 0.1) and gradient ascent (fixed alpha)."""
+    """J at the start and after each of n_iter - 1 updates: TRPO (delta = 0.01, 0.1)
+    and gradient ascent (fixed alpha)."""
     P, R, theta0 = example()
     curves = {}
     for delta in (0.01, 0.1):

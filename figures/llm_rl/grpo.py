@@ -24,7 +24,9 @@ DIRECTION = torch.tensor([2.0, 1.0, 0.0, -1.0], dtype=F64) - LOGITS_REF
 def _kl_figure():
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.2, 3.6))
     x = torch.logspace(-1.3, 1.3, 200, dtype=F64)  # ratio π_ref / π_θ
-    logp, logp_ref = torch.zeros_like(x), torch.log(x)
+    # only the ratio matters; log π_θ = −3 keeps both log-probabilities <= 0
+    logp = torch.full_like(x, -3.0)
+    logp_ref = logp + torch.log(x)
     for k, label in ((kl_k1, "$k_1 = -\\log x$"), (kl_k2, "$k_2 = (\\log x)^2/2$"),
                      (kl_k3, "$k_3 = x - \\log x - 1$")):
         left.plot(x, k(logp, logp_ref), label=label)

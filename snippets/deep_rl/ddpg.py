@@ -164,9 +164,10 @@ def critic_target(reward, next_state, done, gamma: float, actor_targ: torch.nn.M
 # --8<-- [start:critic_loss]
 def critic_loss(critic: torch.nn.Module, state, action, target) -> torch.Tensor:
     """L(w) = (1/B) sum_i (Q_w(s_i, a_i) - y_i)^2 (#eq-critic-loss); shapes (B,)."""
-    if not (state.shape == action.shape == target.shape) or state.ndim != 1:
+    if not (state.shape == action.shape == target.shape) or state.ndim != 1 or (
+            state.numel() == 0):
         raise ValueError(
-            f"state, action and target must have one shape (B,), got "
+            f"state, action and target must have one shape (B,) with B >= 1, got "
             f"{tuple(state.shape)}, {tuple(action.shape)}, {tuple(target.shape)}")
     # the target is a constant: detach in case the caller built it with gradients
     return ((critic(state, action) - target.detach()) ** 2).mean()
@@ -284,6 +285,13 @@ def ddpg(lqr: LQR, n_steps: int, generator: torch.Generator, batch_size: int = 6
         raise ValueError(f"n_steps must be an integer >= 1, got {n_steps!r}")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    if not isinstance(episode_len, int) or episode_len < 1:
+        raise ValueError(f"episode_len must be an integer >= 1, got {episode_len!r}")
+    # ddpg's own names, before ou_noise and _Adam would report theta, sigma or lr
+    _check_positive("ou_theta", ou_theta)
+    _check_positive("ou_sigma", ou_sigma)
+    _check_positive("lr_actor", lr_actor)
+    _check_positive("lr_critic", lr_critic)
     actor, critic = LinearActor(), QuadraticCritic()
     actor_targ, critic_targ = LinearActor(), QuadraticCritic()
     actor_targ.load_state_dict(actor.state_dict())

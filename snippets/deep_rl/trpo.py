@@ -128,19 +128,22 @@ def log_softmax_policy(theta: Tensor) -> Tensor:
 def surrogate(theta, pi_old, rho_old, adv_old) -> Tensor:
     """L_old(pi_theta) - J(pi_old) = sum_s rho_old(s) sum_a pi_theta(a|s) A_old(s, a).
 
-    (#eq-surrogate), written with the ratio pi_theta / pi_old as in the sampled form.
+    (#eq-surrogate): the surrogate without its constant J(pi_old), which changes neither
+    its gradient nor the line search's comparison; written with the ratio
+    pi_theta / pi_old as in the sampled form.
     theta: torch (S, A) (may require grad); pi_old, adv_old: (S, A); rho_old: (S,).
     """
     theta = _check_theta("theta", theta)
     S, A = theta.shape
     pi_old = torch.as_tensor(check_policy(pi_old, S, A))
     rho_old = torch.as_tensor(rho_old, dtype=torch.float64)
-    if rho_old.shape != (S,) or bool((rho_old < 0).any()):
-        raise ValueError(f"rho_old must be non-negative with shape ({S},)")
+    if rho_old.shape != (S,) or not bool(torch.isfinite(rho_old).all()) or bool(
+            (rho_old < 0).any()):
+        raise ValueError(f"rho_old must be finite and non-negative with shape ({S},)")
     adv_old = torch.as_tensor(adv_old, dtype=torch.float64)
-    if adv_old.shape != (S, A):
+    if adv_old.shape != (S, A) or not bool(torch.isfinite(adv_old).all()):
         raise ValueError(
-            f"adv_old must have shape ({S}, {A}), got {tuple(adv_old.shape)}")
+            f"adv_old must be finite with shape ({S}, {A}), got {tuple(adv_old.shape)}")
     # r(θ) = π_θ(a|s) / π_old(a|s)
     ratio = torch.exp(log_softmax_policy(theta)) / pi_old
     # Σ_s ρ_old(s) Σ_a π_old(a|s) r(θ) A_old(s, a)
@@ -150,7 +153,7 @@ def surrogate(theta, pi_old, rho_old, adv_old) -> Tensor:
 
 # --8<-- [start:kl_lower_bound]
 def kl_lower_bound(pi_new, pi_old, P, R, d0, gamma: float) -> tuple[float, float]:
-    """Theorem 1 of Schulman et al. (2015) (#eq-kl-bound):
+    """Eq. (9) of Schulman et al. (2015), the KL form of their Theorem 1 (#eq-kl-bound):
 
         J(pi_new) >= L_old(pi_new) - C max_s KL(pi_old(.|s) || pi_new(.|s)),
         C = 4 eps gamma / (1 - gamma)^2,  eps = max_{s,a} |A_old(s, a)|.
@@ -205,9 +208,10 @@ def fisher_vector_product(kl_fn: Callable[[Tensor], Tensor], theta, v,
     """
     theta = torch.as_tensor(theta, dtype=torch.float64).detach().requires_grad_(True)
     v = torch.as_tensor(v, dtype=torch.float64)
-    if v.shape != (theta.numel(),):
+    if v.shape != (theta.numel(),) or not bool(torch.isfinite(v).all()):
         raise ValueError(
-            f"v must be flat with {theta.numel()} entries, got {tuple(v.shape)}")
+            f"v must be finite and flat with {theta.numel()} entries, "
+            f"got shape {tuple(v.shape)}")
     if not (np.isfinite(damping) and damping >= 0):
         raise ValueError(f"damping must be a finite number >= 0, got {damping!r}")
     # ∇_θ KL, kept in the graph for the second derivative
@@ -230,6 +234,8 @@ def conjugate_gradient(matvec: Callable, b, iters: int = 10, tol: float = 1e-10)
         raise ValueError("matvec must be callable: x -> A x")
     if getattr(b, "ndim", None) != 1 or b.shape[0] == 0:
         raise ValueError("b must be a non-empty 1-D numpy array or torch tensor")
+    if not bool((b == b).all() and (abs(b) < np.inf).all()):
+        raise ValueError("b must be finite (a NaN or an infinity in b)")
     if not (isinstance(iters, (int, np.integer)) and iters >= 1):
         raise ValueError(f"iters must be an integer >= 1, got {iters!r}")
     if not (np.isfinite(tol) and tol >= 0):
@@ -244,7 +250,8 @@ def conjugate_gradient(matvec: Callable, b, iters: int = 10, tol: float = 1e-10)
         Ap = matvec(p)
         pAp = p @ Ap
         if not pAp > 0:
-            raise ValueError("matvec must be positive definite along p (p^T A p > 0)")
+            raise ValueError("matvec must be positive definite along p (p^T A p > 0), "
+                             f"got p^T A p = {float(pAp):.4g}")
         # α_k = r_kᵀ r_k / p_kᵀ A p_k
         alpha = rr / pAp
         # x_{k+1} = x_k + α_k p_k,  r_{k+1} = r_k − α_k A p_k
@@ -258,6 +265,16 @@ def conjugate_gradient(matvec: Callable, b, iters: int = 10, tol: float = 1e-10)
 # --8<-- [end:conjugate_gradient]
 
 
+def _check_step_inputs(g, cg_iters) -> None:
+    """natural_step's own names for what conjugate_gradient would call b and iters."""
+    if getattr(g, "ndim", None) != 1 or g.shape[0] == 0:
+        raise ValueError("g must be a non-empty 1-D numpy array or torch tensor")
+    if not bool((g == g).all() and (abs(g) < np.inf).all()):
+        raise ValueError("g must be finite (a NaN or an infinity in g)")
+    if not (isinstance(cg_iters, (int, np.integer)) and cg_iters >= 1):
+        raise ValueError(f"cg_iters must be an integer >= 1, got {cg_iters!r}")
+
+
 # --8<-- [start:natural_step]
 def natural_step(g, matvec: Callable, delta: float, cg_iters: int = 10):
     """Full TRPO step s = sqrt(2 delta / x^T F x) x, x = F^{-1} g (#eq-natural-step).
@@ -268,6 +285,7 @@ def natural_step(g, matvec: Callable, delta: float, cg_iters: int = 10):
     Returns the zero step when g^T g < 1e-10 (CG's tol: a stationary point).
     """
     delta = _check_positive("delta", delta)
+    _check_step_inputs(g, cg_iters)
     # x ≈ F⁻¹ g
     x = conjugate_gradient(matvec, g, iters=cg_iters)
     xFx = x @ matvec(x)
@@ -289,9 +307,11 @@ def line_search(surrogate_fn: Callable, kl_fn: Callable, theta_old, step, delta:
     """
     theta_old = torch.as_tensor(theta_old, dtype=torch.float64)
     step = torch.as_tensor(step, dtype=torch.float64)
-    if step.shape != theta_old.shape:
+    if not bool(torch.isfinite(theta_old).all()):
+        raise ValueError("theta_old must be finite")
+    if step.shape != theta_old.shape or not bool(torch.isfinite(step).all()):
         raise ValueError(
-            f"step must have the shape of theta_old {tuple(theta_old.shape)}")
+            f"step must be finite with the shape of theta_old {tuple(theta_old.shape)}")
     delta = _check_positive("delta", delta)
     if not 0 < backtrack < 1:
         raise ValueError(f"backtrack must be in (0, 1), got {backtrack!r}")
@@ -363,7 +383,17 @@ if __name__ == "__main__":
     print(f"accepted fraction {fraction}: KL = {kl_new:.5f},"
           f" J(pi_new) = {J_new:.4f}, by the lemma {lemma:.4f}")
     L, penalty = kl_lower_bound(pi_new, pi_old, P, R, d0, gamma)
-    print(f"L(pi_new) = {L:.4f}, C KL_max = {penalty:.4f}, bound = {L - penalty:.4f}")
+    C = 4 * np.abs(adv).max() * gamma / (1 - gamma) ** 2
+    print(f"C = {C:.1f}; L(pi_new) = {L:.4f}, C KL_max = {penalty:.4f},"
+          f" bound = {L - penalty:.4f}")
+    # CG on F x = g at theta_old: the residual ||g - F x_k|| after k steps
+    th = theta_old.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(surrogate(th, pi_old, rho, adv), th)
+    def Fv(v):
+        return fisher_vector_product(lambda t: mean_kl(t, pi_old, w), theta_old, v)
+    for k in (1, 2, 7, 8):
+        x = conjugate_gradient(Fv, g.reshape(-1), iters=k, tol=0.0)
+        print(f"CG residual after {k} steps: {float((g.reshape(-1) - Fv(x)).norm()):.3g}")
     theta = theta_old
     for k in range(6):
         J = performance(softmax_policy(theta.numpy()), P, R, d0, gamma)

@@ -15,13 +15,16 @@ import torch
 
 from snippets.llm_rl.rlhf_ppo import (
     _as_tensor,
+    _check_like,
+    check_logp,
     check_mask,
     masked_mean,
-    ppo_policy_loss,
+    ppo_clip_objective,
     token_advantages,
 )
 
 MODES = ("sample", "token", "fixed")
+NORMS = ("group", "batch")
 
 
 def _check_eps(eps_low: float, eps_high: float) -> None:
@@ -29,6 +32,17 @@ def _check_eps(eps_low: float, eps_high: float) -> None:
         raise ValueError(f"eps_low must be in (0, 1), got {eps_low}")
     if not eps_high > 0.0:
         raise ValueError(f"eps_high must be positive, got {eps_high}")
+
+
+def _check_norm(norm: str) -> str:
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
+    return norm
+
+
+def _group_axes(ndim: int) -> tuple[int, ...]:
+    """The axes of one group: (G, T) for (..., G, T); a lone response (T,) is a group."""
+    return (-2, -1) if ndim >= 2 else (-1,)
 
 
 # --8<-- [start:rule_reward]
@@ -47,25 +61,38 @@ def rule_reward(correct) -> torch.Tensor:
 
 # --8<-- [start:aggregate_loss]
 def aggregate_loss(per_token, mask, mode: str = "token",
-                   max_len: int | None = None) -> torch.Tensor:
+                   max_len: int | None = None, norm: str = "group") -> torch.Tensor:
     """Average of per-token values x_{i,t} over n responses (#eq-token-level-loss).
 
     mode "sample" (GRPO):     1/n sum_i 1/|o_i| sum_t x_{i,t}
-    mode "token"  (DAPO):     1/(sum_i |o_i|) sum_i sum_t x_{i,t}
+    mode "token"  (DAPO):     norm "group": mean over the groups of
+                              1/(sum_{i in group} |o_i|) sum_{i in group} sum_t x_{i,t};
+                              norm "batch": 1/(sum_i |o_i|) sum_i sum_t x_{i,t}
     mode "fixed"  (Dr. GRPO): 1/(n max_len) sum_i sum_t x_{i,t}
-    per_token, mask: (..., G, T); n counts the responses over all leading axes
-    and G; max_len (mode "fixed" only) is a constant >= T, the generation budget.
+    per_token, mask: (..., G, T), a group of G responses per leading index; n counts
+    the responses over all leading axes and G; max_len (mode "fixed" only) is a
+    constant >= T, the generation budget. norm only matters for mode "token" (every
+    group has G responses, so the other two modes give one value for both).
     """
     per_token = _as_tensor("per_token", per_token)
-    if per_token.ndim < 1:
-        raise ValueError("per_token must have a token axis (..., T)")
+    if per_token.ndim < 1 or per_token.numel() == 0:
+        raise ValueError(f"per_token must have a token axis (..., T) and at least one "
+                         f"element, got shape {tuple(per_token.shape)}")
     mask = check_mask(mask, per_token.shape)
+    norm = _check_norm(norm)
     if mode == "sample":
         # 1/|o_i| Σ_t x_{i,t} per response, then the mean over the n responses
         return masked_mean(per_token, mask, dim=-1).mean()
-    if mode == "token":
-        # Σ_i Σ_t x_{i,t} / Σ_i |o_i|
+    if mode == "token" and norm == "batch":
+        # Σ_i Σ_t x_{i,t} / Σ_i |o_i|, one normaliser for the whole batch
         return masked_mean(per_token, mask)
+    if mode == "token":
+        axes = _group_axes(per_token.ndim)
+        count = mask.sum(axes)
+        if (count == 0).any():
+            raise ValueError("mask must select at least one token in every group")
+        # Σ_{i,t} x_{i,t} / Σ_i |o_i| within each group, then the mean over groups
+        return ((per_token * mask).sum(axes) / count).mean()
     if mode != "fixed":
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if max_len is None or not max_len >= per_token.shape[-1]:
@@ -78,24 +105,31 @@ def aggregate_loss(per_token, mask, mode: str = "token",
 
 
 # --8<-- [start:token_weights]
-def token_weights(mask, mode: str = "token",
-                  max_len: int | None = None) -> torch.Tensor:
+def token_weights(mask, mode: str = "token", max_len: int | None = None,
+                  norm: str = "group") -> torch.Tensor:
     """Weight w_{i,t} = d aggregate_loss / d x_{i,t} (#eq-token-level-loss).
 
-    sample: 1/(n |o_i|); token: 1/sum_j |o_j|; fixed: 1/(n max_len); 0 on padding.
+    sample: 1/(n |o_i|); token: 1/(B sum_{j in group} |o_j|) with norm "group"
+    (B groups), 1/sum_j |o_j| with norm "batch"; fixed: 1/(n max_len); 0 on padding.
     mask: (..., G, T); returns a tensor of the same shape.
     """
     mask = torch.as_tensor(mask)
     mask = check_mask(mask, mask.shape)
-    if mask.ndim < 1 or (mask.sum(-1) == 0).any():
+    if mask.ndim < 1 or mask.numel() == 0 or (mask.sum(-1) == 0).any():
         raise ValueError("mask must give every response at least one token")
+    norm = _check_norm(norm)
     n_responses = mask.shape[:-1].numel()
     if mode == "sample":
         # 1 / (n |o_i|): each response gets 1/n, shared by its own tokens
         return mask / (n_responses * mask.sum(-1, keepdim=True))
-    if mode == "token":
+    if mode == "token" and norm == "batch":
         # 1 / Σ_j |o_j|: the same for every token in the batch
         return mask / mask.sum()
+    if mode == "token":
+        axes = _group_axes(mask.ndim)
+        n_groups = mask.shape[:-2].numel()
+        # 1 / (B Σ_{j in group} |o_j|): each group gets 1/B, shared by its tokens
+        return mask / (n_groups * mask.sum(axes, keepdim=True))
     if mode != "fixed":
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if max_len is None or not max_len >= mask.shape[-1]:
@@ -114,8 +148,10 @@ def dynamic_sampling_keep(correct) -> torch.Tensor:
     the all-correct and all-wrong groups, whose group advantages are all zero.
     """
     correct = torch.as_tensor(correct)
-    if correct.ndim < 1 or not ((correct == 0) | (correct == 1)).all():
-        raise ValueError("correct must have shape (..., G) and hold only 0/1")
+    if correct.ndim < 1 or correct.shape[-1] == 0 or not (
+            (correct == 0) | (correct == 1)).all():
+        raise ValueError("correct must have shape (..., G) with G >= 1 and hold "
+                         "only 0/1")
     group_size = correct.shape[-1]
     # |{o_i : o_i correct}|
     n_correct = correct.sum(-1)
@@ -126,17 +162,27 @@ def dynamic_sampling_keep(correct) -> torch.Tensor:
 
 # --8<-- [start:dapo_loss]
 def dapo_loss(logp, logp_old, advantages, mask, eps_low: float = 0.2,
-              eps_high: float = 0.28) -> torch.Tensor:
+              eps_high: float = 0.28, norm: str = "group") -> torch.Tensor:
     """DAPO loss -J_DAPO: clip-higher, token-level mean, no KL (#eq-dapo-objective).
 
-    J = 1/(sum_i |o_i|) sum_i sum_t min(r Â, clip(r, 1-eps_low, 1+eps_high) Â).
-    logp, logp_old, mask: (..., G, T); advantages: (..., G). The token count runs
-    over the whole batch (all leading axes), as a training mini-batch is averaged.
+    J = mean over groups of 1/(sum_i |o_i|) sum_i sum_t min(r Â, clip(r, 1-eps_low,
+    1+eps_high) Â), the sums over the G responses of a group (norm "group", the
+    paper's formula); norm "batch": one token count over the whole batch (all
+    leading axes), as common implementations average a mini-batch.
+    logp, logp_old, mask: (..., G, T); advantages: (..., G).
     """
     _check_eps(eps_low, eps_high)
-    # −Σ_i Σ_t min(r Â, clip(r, 1 − ε_low, 1 + ε_high) Â) / Σ_i |o_i|: PPO's loss
-    # with the token-level mean and a decoupled upper clip, and no KL term
-    return ppo_policy_loss(logp, logp_old, advantages, mask, eps_low, eps_high)
+    logp = check_logp("logp", logp)
+    logp_old = _check_like("logp_old", check_logp("logp_old", logp_old), logp)
+    mask = check_mask(mask, logp.shape)
+    adv = token_advantages(advantages, logp.shape)
+    # r_{i,t} = exp(log π_θ − log π_old)
+    ratio = torch.exp(logp - logp_old)
+    # min(r Â, clip(r, 1 − ε_low, 1 + ε_high) Â): a decoupled upper clip, no KL term
+    surrogate = ppo_clip_objective(ratio, adv, eps_low, eps_high)
+    # −Σ_i Σ_t min(…) / Σ_i |o_i| (the default mode "token"), per group (then the
+    # mean over groups) or over the batch
+    return -aggregate_loss(surrogate, mask, norm=norm)
 # --8<-- [end:dapo_loss]
 
 
@@ -161,23 +207,33 @@ def clip_active(ratio, advantages, eps_low: float, eps_high: float) -> torch.Ten
 
 # --8<-- [start:dapo_logp_grad]
 def dapo_logp_grad(logp, logp_old, advantages, mask, eps_low: float = 0.2,
-                   eps_high: float = 0.28) -> torch.Tensor:
+                   eps_high: float = 0.28, norm: str = "group") -> torch.Tensor:
     """d dapo_loss / d logp_{i,t} = -m r Â c / N (#eq-dapo-objective).
 
-    m: mask, r: ratio, c = clip_active(r, Â), N = sum_j |o_j|; uses d r / d logp = r.
-    Shapes as in dapo_loss; returns (..., G, T).
+    m: mask, r: ratio, c = clip_active(r, Â); norm "group": N = B N_b with
+    N_b = sum_{j in group b} |o_j| and B groups; norm "batch": N = sum_j |o_j| over
+    the batch. Uses d r / d logp = r. Shapes as in dapo_loss; returns (..., G, T).
     """
-    logp = _as_tensor("logp", logp)
-    logp_old = _as_tensor("logp_old", logp_old)
+    logp = check_logp("logp", logp)
+    logp_old = check_logp("logp_old", logp_old)
     if logp_old.shape != logp.shape:
         raise ValueError(f"logp_old must have the shape of logp {tuple(logp.shape)}, "
                          f"got {tuple(logp_old.shape)}")
     mask = check_mask(mask, logp.shape)
+    norm = _check_norm(norm)
     adv = token_advantages(advantages, logp.shape)
     ratio = torch.exp(logp - logp_old)
     c = clip_active(ratio, adv, eps_low, eps_high)
-    # −m r Â c / Σ_j |o_j|
-    return -mask * ratio * adv * c / mask.sum()
+    if norm == "batch":
+        # N = Σ_j |o_j| over the whole batch
+        count = mask.sum()
+    else:
+        # N = B · N_b: the token count of the group, times the number B of groups
+        count = mask.sum(_group_axes(logp.ndim), keepdim=True) * mask.shape[:-2].numel()
+    if (count == 0).any():
+        raise ValueError("mask must select at least one token in every group")
+    # −m r Â c / N
+    return -mask * ratio * adv * c / count
 # --8<-- [end:dapo_logp_grad]
 
 
@@ -215,6 +271,13 @@ if __name__ == "__main__":
                                 for m in MODES],
               " response totals:", [round(float(token_weights(mask, m, 8)[i].sum()), 4)
                                     for m in MODES])
+    # two groups: |o| = 2, 3 (5 tokens) and 8, 8 (16 tokens)
+    two_groups = (torch.arange(8) < torch.tensor([[2, 3], [8, 8]])[..., None]).double()
+    for norm in NORMS:
+        w = token_weights(two_groups, "token", norm=norm)
+        print(f"token level, norm = {norm}: total weight of each group",
+              [round(float(w[b].sum()), 4) for b in range(2)],
+              " weight of one token", [round(float(w[b, 0, 0]), 4) for b in range(2)])
     correct = torch.tensor([[1, 0, 0, 0], [1, 1, 1, 1], [0, 0, 0, 0], [1, 1, 0, 1]])
     print("dynamic sampling keeps groups:", dynamic_sampling_keep(correct).tolist())
     print("rule rewards of group 0:", rule_reward(correct[0]).tolist())

@@ -13,6 +13,7 @@ import torch
 from snippets.llm_rl.rlhf_ppo import (
     _as_tensor,
     _check_non_negative,
+    check_logp,
     check_mask,
     masked_mean,
     ppo_policy_loss,
@@ -53,6 +54,28 @@ def group_advantages_population(rewards, eps: float = 1e-6) -> torch.Tensor:
     """The same with the population std (divisor G): sqrt(G/(G-1)) times larger."""
     return _group_normalise(rewards, eps, correction=0)
 # --8<-- [end:group_advantages]
+
+
+# --8<-- [start:leave_one_out_advantages]
+def leave_one_out_advantages(rewards) -> torch.Tensor:
+    """Leave-one-out advantages A_i = r_i - (1/(G-1)) sum_{j != i} r_j.
+
+    Page anchor: #eq-group-baseline.
+
+    rewards: shape (..., G), G >= 2. The baseline of output i leaves out r_i, so with
+    o_1..o_G ~ pi_theta i.i.d., (1/G) sum_i A_i grad log pi_theta(o_i) is unbiased for
+    grad J. A_i = G/(G-1) (r_i - mean(r)): the plain mean baseline gives (1 - 1/G)
+    grad J in expectation.
+    """
+    rewards = _as_tensor("rewards", rewards)
+    if rewards.ndim == 0 or rewards.shape[-1] < 2:
+        raise ValueError("rewards must have a last (group) axis of length G >= 2")
+    G = rewards.shape[-1]
+    # r̄_{−i} = (Σ_j r_j − r_i) / (G − 1), the mean of the other G − 1 rewards
+    others = (rewards.sum(dim=-1, keepdim=True) - rewards) / (G - 1)
+    # A_i = r_i − r̄_{−i}
+    return rewards - others
+# --8<-- [end:leave_one_out_advantages]
 
 
 # --8<-- [start:process_advantages]
@@ -101,8 +124,8 @@ def process_advantages(step_rewards, step_end, step_mask, mask, eps: float = 1e-
 
 
 def _log_pair(logp, logp_ref):
-    logp = _as_tensor("logp", logp)
-    logp_ref = _as_tensor("logp_ref", logp_ref).to(logp.dtype)
+    logp = check_logp("logp", logp)
+    logp_ref = check_logp("logp_ref", logp_ref).to(logp.dtype)
     if logp_ref.shape != logp.shape:
         raise ValueError(f"logp_ref must have the shape of logp {tuple(logp.shape)}, "
                          f"got {tuple(logp_ref.shape)}")
@@ -121,8 +144,9 @@ def kl_k3(logp, logp_ref) -> torch.Tensor:
     logp, logp_ref = _log_pair(logp, logp_ref)
     # log(π_ref / π_θ)
     log_ratio = logp_ref - logp
-    # π_ref/π_θ − log(π_ref/π_θ) − 1
-    return torch.exp(log_ratio) - log_ratio - 1.0
+    # π_ref/π_θ − log(π_ref/π_θ) − 1, as (π_ref/π_θ − 1) − log(π_ref/π_θ): expm1
+    # keeps the rounding error of the small values from pushing them below 0
+    return torch.expm1(log_ratio) - log_ratio
 
 
 def kl_k1(logp, logp_ref) -> torch.Tensor:
@@ -162,12 +186,13 @@ def kl_moments(logp, logp_ref) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
 
 
 def _token_tensors(logp, others: dict, advantages, mask):
-    logp = _as_tensor("logp", logp)
-    if logp.ndim < 2:
-        raise ValueError("logp must have shape (..., G, T)")
+    logp = check_logp("logp", logp)
+    if logp.ndim < 2 or logp.numel() == 0:
+        raise ValueError(f"logp must have shape (..., G, T) with at least one response "
+                         f"and one token, got {tuple(logp.shape)}")
     tensors = []
     for name, x in others.items():
-        x = _as_tensor(name, x).to(logp.dtype)
+        x = check_logp(name, x).to(logp.dtype)
         if x.shape != logp.shape:
             raise ValueError(f"{name} must have the shape of logp {tuple(logp.shape)}, "
                              f"got {tuple(x.shape)}")

@@ -17,7 +17,7 @@ import math
 
 import torch
 
-from snippets.llm_rl.rlhf_ppo import _as_tensor, _check_like, check_mask
+from snippets.llm_rl.rlhf_ppo import _as_tensor, _check_like, check_logp, check_mask
 
 
 def _check_tau(tau: float) -> float:
@@ -45,7 +45,7 @@ def sequence_logprob(logp, mask) -> torch.Tensor:
     of the same shape (1 on the thought z and the answer y, 0 on padding).
     Returns shape (...).
     """
-    logp = _as_tensor("logp", logp)
+    logp = check_logp("logp", logp)
     if logp.ndim == 0:
         raise ValueError("logp must have a last (token) axis")
     mask = check_mask(mask, logp.shape)
@@ -114,8 +114,8 @@ def log_z_estimate(rewards, tau: float, method: str = "mean") -> torch.Tensor:
     rewards: shape (..., k). Returns shape (...).
     """
     rewards = _as_tensor("rewards", rewards)
-    if rewards.ndim == 0:
-        raise ValueError("rewards must have a last axis of k samples")
+    if rewards.ndim == 0 or rewards.shape[-1] == 0:
+        raise ValueError("rewards must have a last axis of k >= 1 samples")
     tau = _check_tau(tau)
     if method == "mean":
         # r̄ = (1/k) Σ_j r_j
@@ -131,11 +131,13 @@ def log_z_estimate(rewards, tau: float, method: str = "mean") -> torch.Tensor:
 def _responses(logp, logp_ref, mask, rewards):
     """Sequence log-probs of pi_theta and pi_ref (detached) and the checked rewards."""
     seq = sequence_logprob(logp, mask)
+    logp_ref = check_logp("logp_ref", logp_ref)
     logp_ref = _check_like("logp_ref", logp_ref, torch.as_tensor(logp))
     seq_ref = sequence_logprob(logp_ref.detach(), mask)
     rewards = _check_like("rewards", rewards, seq)
-    if rewards.ndim == 0:
-        raise ValueError("logp must have shape (..., k, T): k responses per problem")
+    if rewards.ndim == 0 or rewards.shape[-1] == 0:
+        raise ValueError("logp must have shape (..., k, T): k responses per problem, "
+                         "k >= 1")
     return seq, seq_ref, rewards
 
 
@@ -208,8 +210,9 @@ def length_reward(lengths, correct) -> torch.Tensor:
     Returns shape (..., k).
     """
     lengths = _as_tensor("lengths", lengths)
-    if lengths.ndim == 0 or (lengths < 0).any():
-        raise ValueError("lengths must be non-negative with a last axis of k samples")
+    if lengths.ndim == 0 or lengths.shape[-1] == 0 or (lengths < 0).any():
+        raise ValueError("lengths must be non-negative with a last axis of k >= 1 "
+                         "samples")
     correct = torch.as_tensor(correct)
     if correct.shape != lengths.shape:
         raise ValueError(f"correct must have shape {tuple(lengths.shape)}, "

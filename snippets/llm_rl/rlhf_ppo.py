@@ -21,6 +21,20 @@ def _as_tensor(name: str, x) -> torch.Tensor:
     return x
 
 
+def check_logp(name: str, x) -> torch.Tensor:
+    """Log-probabilities as a finite tensor, checked to be <= 0 (probabilities <= 1)."""
+    x = _as_tensor(name, x)
+    if (x > 0).any():
+        raise ValueError(f"{name} must hold log-probabilities (<= 0), got a maximum of "
+                         f"{float(x.max()):.4g}")
+    return x
+
+
+def _check_logp_like(name: str, x, ref: torch.Tensor) -> torch.Tensor:
+    """Log-probabilities with the shape and the dtype of ref."""
+    return _check_same_shape(name, check_logp(name, x).to(ref.dtype), ref.shape)
+
+
 def check_mask(mask, shape: torch.Size) -> torch.Tensor:
     """The response mask as a float tensor of `shape`, checked to hold only 0 and 1."""
     mask = torch.as_tensor(mask)
@@ -95,6 +109,8 @@ def reward_model_loss(r_chosen, r_rejected, lm_nll=None, lm_coef: float = 0.0
     log-likelihood of y_w under the reward model's LM head.
     """
     r_chosen = _as_tensor("r_chosen", r_chosen)
+    if r_chosen.numel() == 0:
+        raise ValueError("r_chosen must hold at least one pair, got an empty tensor")
     r_rejected = _check_like("r_rejected", r_rejected, r_chosen)
     lm_coef = _check_non_negative("lm_coef", lm_coef)
     # -log σ(Δ) = softplus(-Δ), with Δ = r(x, y_w) - r(x, y_l); stable for large |Δ|
@@ -117,8 +133,11 @@ def kl_penalized_rewards(score, logp, logp_ref, mask, kl_coef: float) -> torch.T
     response token per row. The KL term is the k1 estimate, one per token; summed over a
     response the rewards give score - eta * log(pi_RL(y|x) / pi_SFT(y|x)).
     """
-    logp = _as_tensor("logp", logp)
-    logp_ref = _check_like("logp_ref", logp_ref, logp)
+    logp = check_logp("logp", logp)
+    if logp.ndim == 0 or logp.shape[-1] == 0:
+        raise ValueError(f"logp must have shape (B, T) with T >= 1, "
+                         f"got {tuple(logp.shape)}")
+    logp_ref = _check_logp_like("logp_ref", logp_ref, logp)
     mask = check_right_padded(check_mask(mask, logp.shape).to(logp.dtype))
     score = _check_like("score", score, logp[..., 0])
     kl_coef = _check_non_negative("kl_coef", kl_coef)
@@ -154,7 +173,10 @@ def gae(rewards, values, gamma: float, lam: float, mask=None) -> torch.Tensor:
     rewards = _as_tensor("rewards", rewards)
     values = _as_tensor("values", values)
     shape = rewards.shape
-    if rewards.ndim == 0 or values.shape != shape[:-1] + (shape[-1] + 1,):
+    if rewards.ndim == 0 or shape[-1] == 0:
+        raise ValueError(f"rewards must have shape (..., T) with T >= 1, "
+                         f"got {tuple(shape)}")
+    if values.shape != shape[:-1] + (shape[-1] + 1,):
         raise ValueError(f"values must have shape (..., T + 1) for rewards of shape "
                          f"(..., T); got {tuple(values.shape)} and {tuple(shape)}")
     gamma, lam = _check_rate("gamma", gamma), _check_rate("lam", lam)
@@ -266,8 +288,8 @@ def ppo_policy_loss(logp, logp_old, advantages, mask, eps: float,
     tokens of the batch; True: the mean of each response over its own tokens, then
     the mean over responses.
     """
-    logp = _as_tensor("logp", logp)
-    logp_old = _check_like("logp_old", logp_old, logp)
+    logp = check_logp("logp", logp)
+    logp_old = _check_logp_like("logp_old", logp_old, logp)
     check_mask(mask, logp.shape)
     advantages = token_advantages(advantages, logp.shape)
     # r_t(θ) = π_θ(y_t) / π_old(y_t) = exp(log π_θ − log π_old)
@@ -310,8 +332,9 @@ def masked_entropy(logits, mask) -> torch.Tensor:
     logits: shape (B, T, V); mask: shape (B, T).
     """
     logits = _as_tensor("logits", logits)
-    if logits.ndim < 2:
-        raise ValueError("logits must have shape (..., T, V)")
+    if logits.ndim < 2 or logits.shape[-1] == 0:
+        raise ValueError(f"logits must have shape (..., T, V) with V >= 1, "
+                         f"got {tuple(logits.shape)}")
     check_mask(mask, logits.shape[:-1])
     # log p_v = z_v − log Σ_u exp z_u (shifted by the max for stability)
     shifted = logits - logits.max(-1, keepdim=True).values
@@ -329,7 +352,8 @@ def ppo_max_loss(policy_loss, value_loss, entropy, ptx_nll, vf_coef: float,
 
     All four inputs are scalars: the clipped policy loss, the clipped value loss,
     the mean token entropy and the pretraining NLL -mean log pi_theta(x) on a
-    pretraining batch.
+    pretraining batch. PPO-max trains with ent_coef = 0 (the entropy bonus was
+    studied and not adopted); it is kept to write the studied option.
     """
     policy = _check_scalar("policy_loss", policy_loss)
     value = _check_scalar("value_loss", value_loss)
@@ -347,8 +371,8 @@ def ppo_max_loss(policy_loss, value_loss, entropy, ptx_nll, vf_coef: float,
 # to T = 5. values[b, t] = V(s_t) for t = 0..T, zero after each response has ended.
 EXAMPLE = {
     "mask": [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 1, 0, 0, 0]],
-    "logp": [[-1.2, -0.4, -2.0, -0.7, -0.3], [-0.9, -1.5, -0.2, 0, 0], [-0.5, -2.2, 0, 0, 0]],
-    "logp_ref": [[-1.0, -0.6, -1.6, -0.9, -0.4], [-1.1, -1.3, -0.5, 0, 0],
+    "logp": [[-1.2, -0.4, -2.0, -0.7, -0.3], [-0.9, -1.5, -0.5, 0, 0], [-0.5, -2.2, 0, 0, 0]],
+    "logp_ref": [[-1.0, -0.6, -1.6, -0.9, -0.4], [-1.1, -1.3, -0.8, 0, 0],
                  [-0.8, -1.7, 0, 0, 0]],
     "values": [[0.3, 0.4, 0.2, 0.5, 0.6, 0], [-0.2, 0.1, 0.3, 0, 0, 0], [0.5, 0.2, 0, 0, 0, 0]],
     "score": [1.5, -0.5, 0.8],
@@ -376,7 +400,9 @@ if __name__ == "__main__":
     print("masked mean / var of the whitened:", float(masked_mean(white, mask)),
           float(masked_mean(white**2, mask)))
     returns = adv + ex["values"][:, :-1] * mask
-    logp_new = ex["logp"] + 0.3 * torch.tensor([[1.0, -1, 1, -1, 1]] * 3, dtype=torch.float64)
+    # the new policy: log-probabilities 0.3 higher / lower on alternate response tokens
+    shift = 0.3 * torch.tensor([[1.0, -1, 1, -1, 1]] * 3, dtype=torch.float64) * mask
+    logp_new = ex["logp"] + shift
     ratio = torch.exp(logp_new - ex["logp"])
     print("ratio r_t:\n", ratio * mask)
     print("clipped (zero-gradient) tokens:\n",
