@@ -167,13 +167,13 @@ def main() -> None:
         rows.append(("… bytes of the whole page, read to its end (gzip / raw)",
                      f"{last['whole'][1] / 1e3:.0f} kB / {last['whole'][0] / 1e6:.2f} MB",
                      "≤ 300 kB / ≤ 2 MB"))
-    n = len(searches)
-    rows.append((f"search: the query set ({n} queries), recall@1 / recall@3",
-                 f"{sum(r['rank'] == 1 for r in searches) / n:.1%} / "
-                 f"{sum(r['rank'] is not None and r['rank'] <= 3 for r in searches) / n:.1%}",
+    q = len(searches)
+    rows.append((f"search: the query set ({q} queries), recall@1 / recall@3",
+                 f"{sum(r['rank'] == 1 for r in searches) / q:.1%} / "
+                 f"{sum(r['rank'] is not None and r['rank'] <= 3 for r in searches) / q:.1%}",
                  "≥ 95 % / 100 %"))
     ms = [r["ms"] for r in searches]
-    rows.append((f"search: key release to results (median / worst of {n})",
+    rows.append((f"search: key release to results (median / worst of {q})",
                  f"{statistics.median(ms):.0f} / {max(ms):.0f} ms", "≤ 100 / 300 ms"))
     print(f"Measured with {n} articles written, {time.strftime('%Y-%m-%d')}, "
           f"{os.cpu_count()} cores.\n")

@@ -156,9 +156,14 @@ def test_exemplar_shows_math_code_checks_and_figures(tab, site_url):
     assert page.locator("h3.key-eq").count() == 8
     code = page.evaluate("[...document.querySelectorAll('pre')].map(e => e.textContent)")
     assert any("def solve_bellman" in c for c in code)
-    # the collapsed check blocks hold the check code
+    # the collapsed check blocks hold the check code, which enters the page when a block
+    # is opened (checks.js): none is in the page before, every one is after
     assert page.locator("details.success").count() == 8
+    assert page.locator("details.success pre").count() == 0
+    page.evaluate("document.querySelectorAll('details.success').forEach(d => { d.open = true; })")
+    page.wait_for_function("document.querySelectorAll('details.success template').length === 0")
     checks = page.evaluate("[...document.querySelectorAll('details.success pre')].map(e => e.textContent)")
+    assert len(checks) == 8
     assert any("def test_closed_form_reproduces_the_hand_computed_example" in c for c in checks)
     sizes = page.evaluate("Promise.all([...document.images].map(i => i.decode()"
                           ".then(() => i.naturalWidth)))")
@@ -233,21 +238,30 @@ def key_equation_ids(page) -> list[str]:
     return page.evaluate("[...document.querySelectorAll('h3.key-eq')].map(h => h.id)")
 
 
+@pytest.fixture(scope="module")
+def long_page(browser, site_url):
+    """The heaviest page, loaded once for the checks of anchors, contents and printing."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(site_url + LONG_PAGE, wait_until="load")
+    yield page
+    page.close()
+
+
 def test_a_link_to_a_key_equation_lands_on_it_on_a_cold_load(browser, site_url):
+    from hooks import registry
+
+    page_name = LONG_PAGE.removesuffix(".html")
+    last = [eq.id for eq in registry.collect()[0] if eq.page == page_name][-1]  # farthest down
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(site_url + LONG_PAGE, wait_until="load")
-    last = key_equation_ids(page)[-1]  # the one farthest down
-    page.goto("about:blank")
     page.goto(f"{site_url}{LONG_PAGE}#{last}", wait_until="load")
     assert page.evaluate("window.scrollY") > 5000
     assert abs(page.evaluate(LANDING, last)) < 1
     context.close()
 
 
-def test_every_key_equation_anchor_lands_on_its_heading(browser, site_url):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(site_url + LONG_PAGE, wait_until="load")
+def test_every_key_equation_anchor_lands_on_its_heading(long_page):
+    page = long_page
     ids = key_equation_ids(page)
     assert len(ids) >= 10
     off = {}
@@ -255,12 +269,10 @@ def test_every_key_equation_anchor_lands_on_its_heading(browser, site_url):
         page.evaluate("id => { location.hash = id; }", ident)
         off[ident] = max(off.get(ident, 0), page.evaluate(LANDING, ident), key=abs)
     assert missed(off) == {}
-    page.close()
 
 
-def test_the_table_of_contents_lands_on_its_headings(browser, site_url):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(site_url + LONG_PAGE, wait_until="load")
+def test_the_table_of_contents_lands_on_its_headings(long_page):
+    page = long_page
     links = page.locator(".md-sidebar--secondary a.md-nav__link")
     targets = [href.split("#")[1] for href in links.evaluate_all("as => as.map(a => a.href)")]
     assert len(targets) >= 10
@@ -274,19 +286,19 @@ def test_the_table_of_contents_lands_on_its_headings(browser, site_url):
         if not (landed > 0 and page.evaluate("window.scrollY") >= bottom - 1):
             off[targets[k]] = max(off.get(targets[k], 0), landed, key=abs)
     assert len(off) >= 10 and missed(off) == {}
-    page.close()
 
 
-def test_printing_renders_every_block(browser, site_url):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(site_url + LONG_PAGE, wait_until="load")
+def test_printing_renders_every_block(long_page):
+    page = long_page
     style = ("[...document.querySelectorAll('.md-content__inner > *')]"
              ".map(e => getComputedStyle(e).contentVisibility)")
     assert "auto" in page.evaluate(style)  # on screen, blocks far away skip rendering
     page.emulate_media(media="print")
-    assert set(page.evaluate(style)) == {"visible"}
-    # and the last formula of the page is laid out, with its real size
-    height = page.evaluate("(() => { const k = [...document.querySelectorAll('.katex')];"
-                           " return k[k.length - 1].getBoundingClientRect().height; })()")
-    assert height > 5
-    page.close()
+    try:
+        assert set(page.evaluate(style)) == {"visible"}
+        # and the last formula of the page is laid out, with its real size
+        height = page.evaluate("(() => { const k = [...document.querySelectorAll('.katex')];"
+                               " return k[k.length - 1].getBoundingClientRect().height; })()")
+        assert height > 5
+    finally:
+        page.emulate_media(media="screen")
