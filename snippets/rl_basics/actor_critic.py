@@ -17,6 +17,7 @@ from snippets.rl_basics.grid_world import (
     check_vector,
 )
 from snippets.rl_basics.policy_gradient import (
+    _check_distribution,
     discounted_visitation,
     grad_log_pi,
     objective,
@@ -52,13 +53,6 @@ def _check_weights(name: str, w, n_states: int) -> np.ndarray:
         raise ValueError(
             f"{name} must be finite and non-negative with shape ({n_states},), got {w.shape}")
     return w
-
-
-def _check_state_distribution(name: str, d, n_states: int) -> np.ndarray:
-    d = check_distribution_rows(name, d, 1)
-    if d.shape != (n_states,):
-        raise ValueError(f"{name} must have shape ({n_states},), got {d.shape}")
-    return d
 
 
 def _check_baseline(baseline, n_states: int) -> np.ndarray:
@@ -318,7 +312,7 @@ def off_policy_gradient(theta, beta, P, R, d_beta, gamma: float) -> np.ndarray:
     d_beta: a state distribution that does not depend on theta, shape (S,).
     """
     pi, P_pi, v, q = _values(theta, P, R, gamma)
-    d_beta = _check_state_distribution("d_beta", d_beta, len(v))
+    d_beta = _check_distribution("d_beta", d_beta, len(v))
     # η = d_βᵀ (I − γ P_π)⁻¹: the discounted visitation of π started from d_β
     eta = discounted_visitation(d_beta, P_pi, gamma)
     return importance_weighted_gradient(theta, beta, q, v, eta)
@@ -330,7 +324,7 @@ def off_pac_gradient(theta, beta, P, R, d_beta, gamma: float) -> np.ndarray:
     """Degris et al.'s approximate gradient (#eq-off-policy-ac): the states weighted
     by d_beta itself instead of eta; it leaves out how q_pi changes with theta."""
     pi, P_pi, v, q = _values(theta, P, R, gamma)
-    d_beta = _check_state_distribution("d_beta", d_beta, len(v))
+    d_beta = _check_distribution("d_beta", d_beta, len(v))
     return importance_weighted_gradient(theta, beta, q, v, d_beta)
 # --8<-- [end:off_pac_gradient]
 
