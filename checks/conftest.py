@@ -17,6 +17,7 @@ machine and every run, so a reader's `pytest checks/` cannot fail by the draw.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -42,19 +43,32 @@ def pytest_addoption(parser):
                          "llm-rl/grpo#eq-group-advantage (a bare eq-… id where unique); repeatable")
 
 
+# mutmut runs the checks once per mutant, in a fresh pytest session each time: there the
+# report, which reads every page (about 0.3 s), is left out.
+def under_mutmut() -> bool:
+    return "MUTANT_UNDER_TEST" in os.environ
+
+
+def key_equations(config) -> dict:
+    """page#eq-id -> KeyEquation, read from the pages once per session, when first needed."""
+    if config._key_equations is None:
+        config._key_equations = {eq.key: eq for eq in registry.collect()[0]}
+    return config._key_equations
+
+
 def pytest_configure(config):
-    equations, _ = registry.collect()
-    config._key_equations = {eq.key: eq for eq in equations}
+    config._key_equations = None
     chosen = set()
     for query in config.getoption("formula"):
         try:
-            chosen.add(registry.resolve(query, equations).key)
+            chosen.add(registry.resolve(query, list(key_equations(config).values())).key)
         except LookupError as error:
             raise pytest.UsageError(str(error)) from None
     config._chosen_formulas = chosen
     config._formula_outcomes = defaultdict(dict)  # key -> {nodeid: outcome}
     config._site_deselected = 0
-    config.pluginmanager.register(FormulaReport(config), "formula-report")
+    if not under_mutmut():
+        config.pluginmanager.register(FormulaReport(config), "formula-report")
 
 
 def pytest_sessionstart(session):
@@ -105,8 +119,10 @@ def pytest_runtest_makereport(item, call):
     if key is None:
         return
     report.user_properties.append(("formula", key))  # travels to the xdist controller
-    eq = item.config._key_equations.get(key)
-    if report.failed and eq is not None:
+    if not report.failed or under_mutmut():
+        return
+    eq = key_equations(item.config).get(key)
+    if eq is not None:
         report.sections.append(("key equation", f"{eq.title}\n{eq.address}\n"
                                                 f"rerun: {registry.command(key)}"))
 
@@ -136,6 +152,7 @@ class FormulaReport:
 
 def summary(terminalreporter, config):
     outcomes = config._formula_outcomes
+    equations = key_equations(config) if outcomes else {}
     if not outcomes:
         return
     write = terminalreporter.write_line
@@ -145,8 +162,7 @@ def summary(terminalreporter, config):
         by_page[key.split("#")[0]].append(key)
     failed_equations = 0
     for page in sorted(by_page):
-        keys = sorted(by_page[page], key=lambda k: config._key_equations[k].line
-                      if k in config._key_equations else 0)
+        keys = sorted(by_page[page], key=lambda k: equations[k].line if k in equations else 0)
         results = [list(outcomes[k].values()) for k in keys]
         n_failed = sum("failed" in r for r in results)
         failed_equations += n_failed
@@ -154,7 +170,7 @@ def summary(terminalreporter, config):
         write(f"{page}: {len(keys)} key equations, {sum(map(len, results))} checks, {status}",
               bold=True, red=bool(n_failed), green=not n_failed)
         for key, result in zip(keys, results):
-            eq = config._key_equations.get(key)
+            eq = equations.get(key)
             counts = ", ".join(f"{result.count(o)} {o}" for o in ("passed", "failed", "skipped")
                                if result.count(o))
             mark = "FAIL" if "failed" in result else "ok  "
