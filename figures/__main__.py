@@ -1,4 +1,5 @@
-"""Regenerate every figure of the site: `python -m figures` (or `make figures`).
+"""Regenerate every figure of the site: `python -m figures` (or `make figures`);
+`python -m figures figures.<section_>.<article_>` regenerates one module's.
 
 Each module figures/<section_>/<article_>.py defines `figures() -> dict[name, Figure]`, built
 from the article's snippet functions; each figure is written to
@@ -93,12 +94,20 @@ def stale(module_name: str, out_root: Path, docs: Path = ROOT / "docs") -> list[
 
 
 def main(argv: list[str]) -> int:
+    """`python -m figures [--check] [MODULE ...]`: every module, or only those named
+    (e.g. `figures.rl_basics.state_values`)."""
+    named = [a for a in argv if not a.startswith("--")]
+    unknown = sorted(set(named) - set(figure_modules()))
+    if unknown:
+        print(f"unknown figure module(s): {', '.join(unknown)}; known: {', '.join(figure_modules())}")
+        return 2
+    modules = named or figure_modules()
     if "--check" in argv:
         with tempfile.TemporaryDirectory() as tmp:
-            problems = [p for m in figure_modules() for p in stale(m, Path(tmp))]
-        print("\n".join(problems) or f"all figures of {len(figure_modules())} modules are current")
+            problems = [p for m in modules for p in stale(m, Path(tmp))]
+        print("\n".join(problems) or f"all figures of {len(modules)} modules are current")
         return 1 if problems else 0
-    for name in figure_modules():
+    for name in modules:
         for path in render(name, ROOT / "docs"):
             print(path.relative_to(ROOT))
     return 0
