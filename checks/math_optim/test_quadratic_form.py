@@ -200,6 +200,36 @@ def test_indefinite_a_gives_a_saddle():
 # --8<-- [end:test_saddle]
 
 
+@pytest.mark.formula("eq-definiteness")
+def test_parabolas_along_the_eigenvectors():
+    # the page: g(1 + t, t) = 3 + 10t², g(1 + t, -t) = 3 - 2t²; and f(x* + t q_i) = f* + λ_i t²
+    for t in (-2.0, 0.3, 1.5):
+        assert explicit_f([1 + t, t], SADDLE_A, TOY_B, TOY_C) == pytest.approx(3 + 10 * t * t)
+        assert explicit_f([1 + t, -t], SADDLE_A, TOY_B, TOY_C) == pytest.approx(3 - 2 * t * t)
+    for A in (TOY_A, SADDLE_A):
+        x = np.linalg.solve(A + A.T, -TOY_B)
+        f0 = explicit_f(x, A, TOY_B, TOY_C)
+        lam, Q = np.linalg.eigh((A + A.T) / 2)
+        for i in range(2):
+            for t in (-1.0, 0.5, 2.0):
+                ft = explicit_f(x + t * Q[:, i], A, TOY_B, TOY_C)
+                assert ft == pytest.approx(f0 + lam[i] * t * t, abs=1e-12)
+    # level set f* + r² crosses the axis q_i at distance r / √λ_i (toy, r = 0.7)
+    lam, Q = np.linalg.eigh(symmetrize(TOY_A))
+    for i in range(2):
+        p = np.array([0.6, 0.8]) + 0.7 / np.sqrt(lam[i]) * Q[:, i]
+        assert explicit_f(p, TOY_A, TOY_B, TOY_C) == pytest.approx(1.4 + 0.49, abs=1e-12)
+
+
+@pytest.mark.formula("eq-definiteness")
+def test_eigenvalues_of_a_non_symmetric_a_say_nothing():
+    # the page: [[1, 10], [0, 1]] has eigenvalues 1, 1, yet x = (1, -1) gives -8
+    A = np.array([[1.0, 10.0], [0.0, 1.0]])
+    np.testing.assert_array_equal(np.linalg.eigvals(A), [1.0, 1.0])
+    assert explicit_f([1.0, -1.0], A, [0.0, 0.0], 0.0) == -8.0
+    assert definiteness(A) == "indefinite"
+
+
 # --8<-- [start:test_minimum]
 @pytest.mark.formula("eq-minimum")
 @pytest.mark.parametrize("seed", [0, 1])
@@ -235,6 +265,28 @@ def test_toy_minimum_by_hand():
     assert explicit_f([0.6, 0.8], TOY_A, TOY_B, TOY_C) == pytest.approx(1.4, abs=1e-14)
     x1, f1 = quadratic_minimum([[2.0]], [4.0], 1.0)  # 2x² + 4x + 1 at x = -1
     assert (x1.tolist(), f1) == ([-1.0], -1.0)
+
+
+# --8<-- [start:test_half_convention]
+@pytest.mark.formula("eq-minimum")
+def test_the_half_convention_of_the_textbooks():
+    # g(x) = ½ x^T P x + q^T x + r (P symmetric positive definite): x* = -P^{-1} q,
+    # g* = r - ½ q^T P^{-1} q; it is f with A = P/2, so quadratic_minimum(P/2, q, r) agrees
+    rng = np.random.default_rng(3)
+    P = with_eigenvalues([0.5, 2.0, 4.0], rng)
+    q, r = rng.normal(size=3), rng.normal()
+    x_half = -np.linalg.solve(P, q)
+    g_half = r - 0.5 * q @ np.linalg.solve(P, q)
+    xt = torch.tensor(x_half, requires_grad=True)
+    (grad,) = torch.autograd.grad(0.5 * xt @ torch.as_tensor(P) @ xt + torch.as_tensor(q) @ xt, xt)
+    np.testing.assert_allclose(grad.numpy(), 0, atol=1e-12)  # stationary for g
+    x_star, f_star = quadratic_minimum(P / 2, q, r)
+    np.testing.assert_allclose(x_star, x_half, atol=1e-12)
+    assert f_star == pytest.approx(g_half, abs=1e-12)
+    # plugging P into the formulas of f (forgetting the ½) gives another, wrong point
+    x_wrong, _ = quadratic_minimum(P, q, r)
+    assert np.abs(x_wrong - x_half).max() > 0.1
+# --8<-- [end:test_half_convention]
 
 
 @pytest.mark.formula("eq-minimum")
@@ -287,6 +339,15 @@ def test_positive_definite_iff_sylvester(seed, n):
 
 
 @pytest.mark.formula("eq-definiteness")
+def test_leading_minors_do_not_decide_semidefiniteness():
+    # diag(0, -1): leading principal minors 0 and 0 are >= 0, yet x = (0, 1) gives -1
+    A = np.diag([0.0, -1.0])
+    assert [np.linalg.det(A[:k, :k]) for k in (1, 2)] == [0.0, 0.0]
+    assert explicit_f([0.0, 1.0], A, [0.0, 0.0], 0.0) == -1.0
+    assert definiteness(A) == "negative semidefinite"
+
+
+@pytest.mark.formula("eq-definiteness")
 def test_tolerance_counts_small_eigenvalues_as_zero():
     # tol * max|λ| is the threshold: 5e-10 is zero next to 10 (threshold 1e-9) ...
     assert definiteness(np.diag([5e-10, 10.0])) == "positive semidefinite"
@@ -333,8 +394,12 @@ def test_infimum_in_every_case(seed, n, case):
     if case == "definite":
         np.testing.assert_allclose(quadratic_minimum(A, b, c)[0], x, atol=1e-10)
     else:  # every x + v with A_s v = 0 is a minimiser too: not unique
-        v = np.linalg.svd(A_s)[2][-1] * 5  # a null vector of A_s
+        U, sv, Vt = np.linalg.svd(A_s)
+        v = Vt[-1] * 5  # a null vector of A_s
         assert explicit_f(x + v, A, b, c) == pytest.approx(result.value, abs=1e-9)
+        # and only those: a step w with a part outside null(A_s) costs something
+        w = Vt[0] * rng.uniform(0.1, 1)  # Vt[0]: the largest singular value, in range(A_s)
+        assert explicit_f(x + v + w, A, b, c) > result.value + 1e-3
         np.testing.assert_allclose(x, -0.5 * np.linalg.pinv(A_s) @ b, atol=1e-9)  # least norm
 # --8<-- [end:test_minimum_cases]
 
@@ -350,6 +415,8 @@ def test_valley_examples_by_hand():
     r = quadratic_infimum(VALLEY_A, VALLEY_B_OUT, TOY_C)
     assert r.kind == "unbounded" and r.value == -np.inf
     np.testing.assert_allclose(r.x, [1.0, -1.0], atol=1e-15)
+    for t in (1.0, 10.0, 1e3):  # f(t d) = c - t |d|² = 5 - 2t
+        assert explicit_f(t * r.x, VALLEY_A, VALLEY_B_OUT, TOY_C) == pytest.approx(5 - 2 * t)
     # b = 0 is in every range; a diagonal with an exact zero and tol = 0
     r = quadratic_infimum(VALLEY_A, [0.0, 0.0], 1.0)
     assert r.kind == "not unique" and r.value == 1.0
@@ -409,6 +476,22 @@ def test_gradient_descent_fails_from_one_over_lambda_max(frac, grows):
     # error factor |1 - 2α λ_max| = 2 frac - 1 >= 1 each step: no convergence
     np.testing.assert_allclose(err, (2 * frac - 1) ** np.arange(41), rtol=1e-6)
     assert (err[-1] > 2) == grows
+
+
+@pytest.mark.formula("eq-gd-error")
+def test_best_constant_step_by_brute_force():
+    # ρ(α) = max_i |1 - 2αλ_i| on a fine grid of α: smallest at 1/(λ_1 + λ_n), where it
+    # equals (κ - 1)/(κ + 1); for the toy 1/(λ_1 + λ_n) = 1/5 and ρ = √5/5 ≈ 0.447
+    lam = np.linalg.eigvalsh(symmetrize(TOY_A))
+    alphas = np.linspace(1e-4, 1 / lam[-1], 200001)
+    rho = np.abs(1 - 2 * alphas[:, None] * lam).max(axis=1)
+    assert alphas[rho.argmin()] == pytest.approx(0.2, abs=1e-5)
+    kappa = lam[-1] / lam[0]
+    assert rho.min() == pytest.approx((kappa - 1) / (kappa + 1), abs=1e-5)
+    assert (kappa - 1) / (kappa + 1) == pytest.approx(5**0.5 / 5, abs=1e-12)
+    xs = gradient_descent(TOY_A, TOY_B, [-1.0, -1.0], 0.2, 40)
+    err = np.linalg.norm(xs - [0.6, 0.8], axis=1)
+    assert np.all(err[1:] <= 5**-0.5 * err[:-1] + 1e-15)
 
 
 @pytest.mark.formula("eq-gd-error")

@@ -231,9 +231,12 @@ if __name__ == "__main__":
           " eigenvalues", np.linalg.eigvalsh(SADDLE_A), " ", definiteness(SADDLE_A))
     for name, bb in (("b in range", VALLEY_B_IN), ("b outside", VALLEY_B_OUT)):
         print("valley,", name, ":", quadratic_infimum(VALLEY_A, bb, TOY_C))
-    lam_max = np.linalg.eigvalsh(A_s).max()
+    lam_1, lam_max = np.linalg.eigvalsh(A_s)
+    kappa = lam_max / lam_1
+    print(f"kappa = {kappa:.3f}  best lr 1/(lam1 + lam2) = {1 / (lam_1 + lam_max):.4f}"
+          f"  (kappa - 1)/(kappa + 1) = {(kappa - 1) / (kappa + 1):.4f}")
     for lr in (0.1, 0.2, 0.9 / lam_max, 1 / lam_max):
-        xs = gradient_descent(TOY_A, TOY_B, [0.0, 0.0], lr, 50)
+        xs = gradient_descent(TOY_A, TOY_B, [-1.0, -1.0], lr, 50)
         rho = np.abs(1 - 2 * lr * np.linalg.eigvalsh(A_s)).max()
         print(f"lr = {lr:.4f}: rho = {rho:.4f}, |x_50 - x*| = "
               f"{np.linalg.norm(xs[-1] - x_star):.3e}")
