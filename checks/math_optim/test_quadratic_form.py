@@ -293,7 +293,7 @@ def test_the_half_convention_of_the_textbooks():
 @pytest.mark.parametrize("A", [VALLEY_A, SADDLE_A, -np.eye(2), [[0.0, 0.0], [0.0, 0.0]],
                                [[1.0, 4.0], [-4.0, -1e-9]]])
 def test_minimum_refuses_a_non_positive_definite_a(A):
-    with pytest.raises(ValueError, match="A must be positive definite"):
+    with pytest.raises(ValueError, match="^A must be positive definite"):
         quadratic_minimum(A, TOY_B, TOY_C)
 
 
@@ -426,6 +426,10 @@ def test_valley_examples_by_hand():
     assert r.kind == "unique" and r.value == 0.0  # 2x1² + 4x1 + x2² + 2x2 + 3 at (-1, -1)
     r = quadratic_infimum(SADDLE_A, TOY_B, TOY_C)  # eigenvector of -1 is ±(1, -1)/√2
     assert r.kind == "unbounded" and abs(r.x[0] + r.x[1]) < 1e-15
+    # b = (-4, -4) has no part along that eigenvector: still unbounded, along it
+    r = quadratic_infimum(SADDLE_A, [-4.0, -4.0], TOY_C)
+    assert r.kind == "unbounded" and abs(r.x[0] + r.x[1]) < 1e-15
+    assert quadratic_infimum([[-1.0]], [0.0], 0.0).kind == "unbounded"  # -x²
 
 
 @pytest.mark.formula("eq-minimum-cases")
@@ -502,7 +506,33 @@ def test_gradient_descent_steps_by_hand():
     assert gradient_descent(TOY_A, TOY_B, [1.0, 1.0], 0.1, 0).shape == (1, 2)
 
 
+def test_exact_rational_inputs_are_converted_to_float():
+    from fractions import Fraction
+
+    half = Fraction(1, 2)
+    A = [[Fraction(2), Fraction(3)], [Fraction(-1), Fraction(3)]]
+    g = quadratic_gradient([half, half], A, [Fraction(-4), Fraction(-6)])
+    np.testing.assert_array_equal(g, [-1.0, -2.0])  # (4·½ + 2·½ - 4, 2·½ + 6·½ - 6)
+    np.testing.assert_array_equal(quadratic_hessian(np.eye(2, dtype=bool)), 2 * np.eye(2))
+
+
 def test_bad_inputs():
+    with pytest.raises(ValueError, match="A must be a non-empty square"):
+        gradient_descent(np.ones((2, 3)), TOY_B, [0.0, 0.0], 0.1, 3)
+    with pytest.raises(ValueError, match="A must be a non-empty square"):
+        quadratic_gradient([1.0, 2.0], np.ones((2, 3)), TOY_B)
+    with pytest.raises(ValueError, match="b must have last dimension 2"):
+        gradient_descent(TOY_A, [0.0], [0.0, 0.0], 0.1, 3)
+    with pytest.raises(ValueError, match="b must have last dimension 2"):
+        quadratic_infimum(TOY_A, [0.0], 0.0)
+    with pytest.raises(ValueError, match="b must have last dimension 2"):
+        stationary_point(TOY_A, [0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="c must be a finite scalar"):
+        quadratic_minimum(TOY_A, TOY_B, np.inf)
+    with pytest.raises(ValueError, match="tol must be a scalar in"):
+        definiteness(TOY_A, tol=np.array([0.1]))
+    with pytest.raises(ValueError, match="lr must be a positive scalar"):
+        gradient_descent(TOY_A, TOY_B, [0.0, 0.0], np.array([0.1]), 3)
     with pytest.raises(ValueError, match="A must be a non-empty square"):
         quadratic_value([1.0, 2.0], np.ones((2, 3)), [0.0, 0.0], 0.0)
     with pytest.raises(ValueError, match="A must be a non-empty square"):
@@ -529,9 +559,9 @@ def test_bad_inputs():
         definiteness(TOY_A, tol=1.0)
     with pytest.raises(ValueError, match="tol must be a scalar in"):
         quadratic_infimum(TOY_A, TOY_B, 0.0, tol=-1e-3)
-    with pytest.raises(ValueError, match="its symmetric part is singular"):
+    with pytest.raises(ValueError, match="^A must have an invertible symmetric part"):
         stationary_point(VALLEY_A, TOY_B)
-    with pytest.raises(ValueError, match="its symmetric part is singular"):
+    with pytest.raises(ValueError, match="^A must have an invertible symmetric part"):
         stationary_point([[1.0, 2.0], [-2.0, 0.0]], TOY_B)  # A_s = diag(1, 0)
     with pytest.raises(ValueError, match="lr must be a positive scalar"):
         gradient_descent(TOY_A, TOY_B, [0.0, 0.0], 0.0, 3)

@@ -15,7 +15,7 @@ import numpy as np
 
 def _check_square(name: str, A) -> np.ndarray:
     A = np.asarray(A, dtype=float)
-    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.size == 0:
         raise ValueError(f"{name} must be a non-empty square matrix, got shape {A.shape}")
     if not np.all(np.isfinite(A)):
         raise ValueError(f"{name} must be finite")
@@ -45,17 +45,21 @@ def quadratic_value(x, A, b, c: float) -> np.ndarray:
     A need not be symmetric.
     """
     A = _check_square("A", A)
-    n = A.shape[0]
-    b, c = _check_vector("b", b, n), _check_scalar("c", c)
-    x = _check_vector("x", x, n, batch=True)
-    # x^T A x + b^T x + c, for every point of the batch
-    return np.einsum("...i,ij,...j->...", x, A, x) + x @ b + c
+    b = _check_vector("b", b, len(A))
+    c = _check_scalar("c", c)
+    x = _check_vector("x", x, len(A), batch=True)
+    # x^T A x for every point of the batch (upper-case subscripts would mean the same)
+    quad = np.einsum("...i,ij,...j->...", x, A, x)  # pragma: no mutate
+    return quad + x @ b + c  # xᵀAx + bᵀx + c
 # --8<-- [end:quadratic_value]
 
 
 # --8<-- [start:symmetrize]
 def symmetrize(A) -> np.ndarray:
-    """A_s = (A + A^T) / 2, the symmetric matrix with x^T A_s x = x^T A x (#eq-symmetrize)."""
+    """A_s = (A + A^T) / 2, the symmetric matrix with x^T A_s x = x^T A x.
+
+    (#eq-symmetrize) A: shape (n, n); returns shape (n, n).
+    """
     A = _check_square("A", A)
     return (A + A.T) / 2
 # --8<-- [end:symmetrize]
@@ -68,8 +72,8 @@ def quadratic_gradient(x, A, b) -> np.ndarray:
     (#eq-gradient) x, b: shape (n,); returns shape (n,).
     """
     A = _check_square("A", A)
-    n = A.shape[0]
-    x, b = _check_vector("x", x, n), _check_vector("b", b, n)
+    x = _check_vector("x", x, len(A))
+    b = _check_vector("b", b, len(A))
     return (A + A.T) @ x + b  # ∂f/∂x_k = Σ_j a_kj x_j + Σ_i a_ik x_i + b_k
 # --8<-- [end:quadratic_gradient]
 
@@ -118,9 +122,9 @@ def stationary_point(A, b) -> np.ndarray:
     according to definiteness(A).
     """
     A_s = symmetrize(A)
-    b = _check_vector("b", b, A_s.shape[0])
-    if np.linalg.matrix_rank(A_s) < A_s.shape[0]:
-        raise ValueError("A: its symmetric part is singular, no unique stationary point")
+    b = _check_vector("b", b, len(A_s))
+    if np.linalg.matrix_rank(A_s) < len(A_s):
+        raise ValueError("A must have an invertible symmetric part (A + A^T)/2")
     return -0.5 * np.linalg.solve(A_s, b)  # (A + A^T) x + b = 0
 # --8<-- [end:stationary_point]
 
@@ -133,7 +137,8 @@ def quadratic_minimum(A, b, c: float) -> tuple[np.ndarray, float]:
     Raises ValueError when A_s is not positive definite.
     """
     A_s = symmetrize(A)
-    b, c = _check_vector("b", b, A_s.shape[0]), _check_scalar("c", c)
+    b = _check_vector("b", b, len(A_s))
+    c = _check_scalar("c", c)
     try:
         np.linalg.cholesky(A_s)  # succeeds exactly when A_s is positive definite
     except np.linalg.LinAlgError:
@@ -158,15 +163,16 @@ def quadratic_infimum(A, b, c: float, tol: float = 1e-10) -> Infimum:
     """inf_x f(x) in all cases (#eq-minimum-cases).
 
     A_s positive definite: unique minimiser -(1/2) A_s^{-1} b.
-    A_s positive semidefinite, singular, b in range(A_s): minimisers -(1/2) A_s^+ b + null(A_s)
-      (x is the one of least norm), value c - (1/4) b^T A_s^+ b.
+    A_s positive semidefinite, singular, b in range(A_s): the minimisers are
+      -(1/2) A_s^+ b + null(A_s) (x is the one of least norm), value c - (1/4) b^T A_s^+ b.
     Otherwise unbounded below: x is a direction d with f(t d) -> -inf.
     Eigenvalues with |lambda| <= tol * max|lambda| count as zero, and b is in range(A_s)
     when its component in null(A_s) has norm <= tol * |b|.
     """
     A_s = symmetrize(A)
-    n = A_s.shape[0]
-    b, c, tol = _check_vector("b", b, n), _check_scalar("c", c), _check_tol(tol)
+    b = _check_vector("b", b, len(A_s))
+    c = _check_scalar("c", c)
+    tol = _check_tol(tol)
     lam, Q = np.linalg.eigh(A_s)  # A_s = Q diag(λ) Qᵀ, λ ascending
     zero = tol * np.abs(lam).max()  # eigenvalues within ±zero count as 0
     if lam[0] < -zero:  # a direction of negative curvature
@@ -176,7 +182,7 @@ def quadratic_infimum(A, b, c: float, tol: float = 1e-10) -> Infimum:
     if np.linalg.norm(b_null) > tol * np.linalg.norm(b):
         return Infimum("unbounded", -b_null, -np.inf)  # f(t d) = c - t |b_null|²
     pos = lam > zero
-    lam_pinv = np.zeros(n)
+    lam_pinv = np.zeros(len(A_s))
     lam_pinv[pos] = 1 / lam[pos]  # pseudo-inverse of diag(λ)
     y = Q @ (lam_pinv * (Q.T @ b))  # y = A_s⁺ b
     kind = "unique" if null.shape[1] == 0 else "not unique"
@@ -192,8 +198,8 @@ def gradient_descent(A, b, x0, lr: float, n_steps: int) -> np.ndarray:
     A_s the error obeys x_k - x* = (I - 2 lr A_s)^k (x_0 - x*).
     """
     A = _check_square("A", A)
-    n = A.shape[0]
-    b, x = _check_vector("b", b, n), _check_vector("x0", x0, n)
+    b = _check_vector("b", b, len(A))
+    x = _check_vector("x0", x0, len(A))
     if np.ndim(lr) != 0 or not lr > 0:
         raise ValueError(f"lr must be a positive scalar, got {lr!r}")
     if not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
