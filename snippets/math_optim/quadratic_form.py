@@ -164,7 +164,8 @@ def quadratic_infimum(A, b, c: float, tol: float = 1e-10) -> Infimum:
 
     A_s positive definite: unique minimiser -(1/2) A_s^{-1} b.
     A_s positive semidefinite, singular, b in range(A_s): the minimisers are
-      -(1/2) A_s^+ b + null(A_s) (x is the one of least norm), value c - (1/4) b^T A_s^+ b.
+      -(1/2) A_s^+ b + null(A_s) (x is the one of least norm),
+      value c - (1/4) b^T A_s^+ b.
     Otherwise unbounded below: x is a direction d with f(t d) -> -inf.
     Eigenvalues with |lambda| <= tol * max|lambda| count as zero, and b is in range(A_s)
     when its component in null(A_s) has norm <= tol * |b|.
