@@ -339,6 +339,30 @@ def test_positive_definite_iff_sylvester(seed, n):
 
 
 @pytest.mark.formula("eq-definiteness")
+@given(seed=seeds, n=st.integers(1, 4))
+@settings(max_examples=40, deadline=None)
+def test_semidefinite_iff_all_principal_minors_nonnegative(seed, n):
+    from itertools import combinations
+
+    rng = np.random.default_rng(seed)
+    lam = rng.choice([-1.0, 0.0, 0.0, 1.0, 2.5], size=n)  # exact zeros are common here
+    S = with_eigenvalues(lam, rng)
+    minors = [np.linalg.det(S[np.ix_(idx, idx)])
+              for k in range(1, n + 1) for idx in combinations(range(n), k)]
+    psd = definiteness(S) in ("positive definite", "positive semidefinite")
+    assert psd == bool(np.all(lam >= 0))
+    assert psd == (min(minors) >= -1e-9)
+
+
+@pytest.mark.formula("eq-definiteness")
+def test_sylvester_on_the_page_examples():
+    S, G = symmetrize(TOY_A), symmetrize(SADDLE_A)
+    assert [np.linalg.det(S[:k, :k]) for k in (1, 2)] == pytest.approx([2.0, 5.0])
+    assert [np.linalg.det(G[:k, :k]) for k in (1, 2)] == pytest.approx([2.0, -5.0])
+    assert definiteness(TOY_A) == "positive definite" and definiteness(SADDLE_A) == "indefinite"
+
+
+@pytest.mark.formula("eq-definiteness")
 def test_leading_minors_do_not_decide_semidefiniteness():
     # diag(0, -1): leading principal minors 0 and 0 are >= 0, yet x = (0, 1) gives -1
     A = np.diag([0.0, -1.0])
@@ -415,6 +439,9 @@ def test_valley_examples_by_hand():
     r = quadratic_infimum(VALLEY_A, VALLEY_B_OUT, TOY_C)
     assert r.kind == "unbounded" and r.value == -np.inf
     np.testing.assert_allclose(r.x, [1.0, -1.0], atol=1e-15)
+    # no stationary point at all: 2 A_s x = -b has no solution (least-squares residual > 0)
+    x_ls = np.linalg.lstsq(2 * VALLEY_A, -VALLEY_B_OUT, rcond=None)[0]
+    assert np.linalg.norm(2 * VALLEY_A @ x_ls + VALLEY_B_OUT) > 1
     for t in (1.0, 10.0, 1e3):  # f(t d) = c - t |d|² = 5 - 2t
         assert explicit_f(t * r.x, VALLEY_A, VALLEY_B_OUT, TOY_C) == pytest.approx(5 - 2 * t)
     # b = 0 is in every range; a diagonal with an exact zero and tol = 0

@@ -191,6 +191,13 @@ def quadratic_infimum(A, b, c: float, tol: float = 1e-10) -> Infimum:
 # --8<-- [end:quadratic_infimum]
 
 
+def _check_steps(lr, n_steps) -> None:
+    if np.ndim(lr) != 0 or not lr > 0:
+        raise ValueError(f"lr must be a positive scalar, got {lr!r}")
+    if not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
+        raise ValueError(f"n_steps must be a non-negative integer, got {n_steps!r}")
+
+
 # --8<-- [start:gradient_descent]
 def gradient_descent(A, b, x0, lr: float, n_steps: int) -> np.ndarray:
     """Iterates x_{k+1} = x_k - lr * ((A + A^T) x_k + b), k = 0..n_steps-1.
@@ -201,10 +208,7 @@ def gradient_descent(A, b, x0, lr: float, n_steps: int) -> np.ndarray:
     A = _check_square("A", A)
     b = _check_vector("b", b, len(A))
     x = _check_vector("x0", x0, len(A))
-    if np.ndim(lr) != 0 or not lr > 0:
-        raise ValueError(f"lr must be a positive scalar, got {lr!r}")
-    if not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
-        raise ValueError(f"n_steps must be a non-negative integer, got {n_steps!r}")
+    _check_steps(lr, n_steps)
     xs = [x]
     for _ in range(n_steps):
         x = x - lr * ((A + A.T) @ x + b)  # x - α ∇f(x)
