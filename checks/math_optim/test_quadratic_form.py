@@ -170,6 +170,12 @@ def test_gradient_vanishes_at_the_stationary_point(seed, n):
     b = rng.normal(size=n)
     x = stationary_point(A, b)
     np.testing.assert_allclose(autograd_gradient(x, A, b), 0, rtol=0, atol=1e-10)
+    # the completed square holds for every invertible A_s, definite or not:
+    # f(y) = (y - x*)^T A_s (y - x*) + c - ¼ b^T A_s^{-1} b
+    c, y = rng.normal(), rng.normal(size=n)
+    square = (y - x) @ ((A + A.T) / 2) @ (y - x)
+    const = c - 0.25 * b @ np.linalg.solve((A + A.T) / 2, b)
+    assert explicit_f(y, A, b, c) == pytest.approx(square + const, abs=1e-9)
 # --8<-- [end:test_stationary_point]
 
 
@@ -523,6 +529,20 @@ def test_best_constant_step_by_brute_force():
     xs = gradient_descent(TOY_A, TOY_B, [-1.0, -1.0], 0.2, 40)
     err = np.linalg.norm(xs - [0.6, 0.8], axis=1)
     assert np.all(err[1:] <= 5**-0.5 * err[:-1] + 1e-15)
+
+
+# --8<-- [start:test_newton_one_step]
+@pytest.mark.formula("eq-minimum")
+@pytest.mark.parametrize("seed", [4, 5])
+def test_newton_one_step(seed):
+    rng = np.random.default_rng(seed)
+    A, b, c = random_pd(rng, 3), rng.normal(size=3), rng.normal()
+    x0 = torch.tensor(rng.normal(scale=5, size=3))
+    g = torch.as_tensor(autograd_gradient(x0.numpy(), A, b, c))
+    H = torch.autograd.functional.hessian(lambda v: torch_f(v, A, b, c), x0)
+    x1 = x0 - torch.linalg.solve(H, g)  # x_1 = x_0 - (∇²f)⁻¹ ∇f(x_0)
+    np.testing.assert_allclose(x1.numpy(), quadratic_minimum(A, b, c)[0], atol=1e-10)
+# --8<-- [end:test_newton_one_step]
 
 
 @pytest.mark.formula("eq-gd-error")
