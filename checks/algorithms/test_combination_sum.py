@@ -86,6 +86,21 @@ def test_ordered_sequences_are_counted_by_one_over_one_minus_p(candidates, targe
 
 
 @pytest.mark.formula("eq-search-tree")
+@pytest.mark.parametrize("candidates", [[2, 3, 6, 7], [1, 2], [3, 5], [2, 3]])
+def test_ordered_counts_grow_like_one_over_the_smallest_root(candidates):
+    # gcd 1: h(T+1)/h(T) -> 1/rho, rho the smallest positive root of 1 - P(x), from np.roots
+    coeffs = np.zeros(max(candidates) + 1)
+    coeffs[0] = 1.0
+    coeffs[candidates] -= 1.0  # 1 - sum_c x^c, lowest degree first
+    roots = np.roots(coeffs[::-1])
+    rho = min(r.real for r in roots if abs(r.imag) < 1e-12 and r.real > 0)
+    h = gf_ordered(candidates, 400)
+    assert h[400] / h[399] == pytest.approx(1 / rho, rel=1e-9)
+    if candidates == [1, 2]:
+        assert 1 / rho == pytest.approx((1 + 5**0.5) / 2, rel=1e-12)  # the golden ratio
+
+
+@pytest.mark.formula("eq-search-tree")
 def test_ordered_sequences_standard_example():
     assert ordered_sequences([2, 3, 6, 7], 7) == [[2, 2, 3], [2, 3, 2], [3, 2, 2], [7]]
     # a_n = a_{n-1} + a_{n-2} with candidates 1, 2: the Fibonacci numbers
@@ -146,6 +161,7 @@ def test_node_counts_equal_enumerated_multisets(candidates, target):
             last = idx[-1] if idx else 0
             dead += sum(1 for j in range(last, k) if values[j] > rest)
     assert count_nodes(candidates, target, prune=False) == len(nodes) + dead
+    assert len(nodes) + dead <= (k + 1) * len(nodes)  # the bound D+ <= (k + 1) D
 # --8<-- [end:test_pruning]
 
 
@@ -157,6 +173,28 @@ def test_node_counts_of_the_standard_example():
     assert count_nodes([6, 2, 7, 3], 7, True, True) == 10  # sorted inside
     assert count_nodes([2, 3], 0) == 1 and count_nodes([2, 3], 0, prune=False) == 1
     assert count_nodes([1], 3, prune=False) == 4  # a chain 3 → 2 → 1 → 0
+
+
+@pytest.mark.formula("eq-pruning")
+def test_break_without_sorting_loses_a_solution():
+    # the pitfall on the page: the same loop with `break` but unsorted candidates
+    def unsorted_with_break(values, target):
+        out = []
+
+        def dfs(start, rest, path):
+            if rest == 0:
+                out.append(sorted(path))
+                return
+            for j in range(start, len(values)):
+                if values[j] > rest:
+                    break
+                dfs(j, rest - values[j], path + [values[j]])
+
+        dfs(0, target, [])
+        return sorted(out)
+
+    assert unsorted_with_break([5, 2, 3], 7) == [[2, 2, 3]]  # [2, 5] is lost
+    assert combination_sum([5, 2, 3], 7) == [[2, 2, 3], [2, 5]] == brute_force_1([5, 2, 3], 7)
 
 
 @pytest.mark.formula("eq-pruning")
@@ -215,6 +253,8 @@ def test_problem_1_counts_are_the_product_coefficients(candidates, target):
     assert gf_combinations(candidates, target) == list(coeffs)
     assert [len(brute_force_1(candidates, n)) for n in range(target + 1)] == list(coeffs)
     assert len(combination_sum(candidates, target)) == coeffs[target]
+    # e_2..e_k fix e_1: f(T) <= prod_{j >= 2} (T // c_j + 1), a polynomial of degree k - 1
+    assert coeffs[target] <= np.prod([target // c + 1 for c in sorted(candidates)[1:]])
 # --8<-- [end:test_gf_unbounded]
 
 
@@ -244,6 +284,9 @@ def test_problem_2_counts_are_the_product_coefficients(candidates, target):
     assert len(combination_sum2(candidates, target)) == per_value[target]
     if len(set(candidates)) == len(candidates):  # no repeats: the two products agree
         assert list(per_position) == list(per_value)
+    for v, m in Counter(candidates).items():  # a value v repeated m >= 2 times: they differ
+        if m >= 2:
+            assert gf_subsets(candidates, v)[v] >= gf_combinations2(candidates, v)[v] + m - 1
 # --8<-- [end:test_gf_bounded]
 
 

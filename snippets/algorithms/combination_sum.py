@@ -238,3 +238,5 @@ if __name__ == "__main__":
           "distinct combinations", gf_combinations2(c2, 8)[8],
           "nodes with skipping", count_nodes(c2, 8, reuse=False),
           "unpruned", count_nodes(c2, 8, prune=False, reuse=False))
+    h = gf_ordered([2, 3, 6, 7], 61)
+    print(f"h(61) / h(60) = {h[61] / h[60]:.6f}")
