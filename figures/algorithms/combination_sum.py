@@ -57,9 +57,9 @@ def _draw(ax, root, title, solutions):
                     ha="center", va="center", color="#333333",
                     bbox=dict(fc="white", ec="none", pad=0.5), zorder=2)
         if node["cut"]:
-            ax.plot([x, x + 0.35], [y, y - 0.55], ls="--", color=DEAD, lw=1, zorder=1)
-            ax.text(x + 0.38, y - 0.6, "cut " + ",".join(map(str, node["cut"])), fontsize=6.5,
-                    color=DEAD, ha="left", va="top")
+            ax.plot([x, x + 0.3], [y, y - 0.28], ls="--", color=DEAD, lw=1, zorder=1)
+            ax.text(x + 0.32, y - 0.28, f"$c \\geq {node['cut'][0]}$", fontsize=6.5,
+                    color=DEAD, ha="left", va="center")
         colour = INNER
         if node["rest"] == 0:
             key = tuple(sorted(node["path"]))
@@ -69,7 +69,7 @@ def _draw(ax, root, title, solutions):
         ax.text(x, y, str(node["rest"]), color="white", ha="center", va="center",
                 fontsize=8, fontweight="bold", zorder=4)
         if node["rest"] == 0:
-            ax.text(x, y - 0.42, "[" + ",".join(map(str, node["path"])) + "]", fontsize=7,
+            ax.text(x, y - 0.3, "[" + ",".join(map(str, node["path"])) + "]", fontsize=7,
                     ha="center", va="top", color=colour)
     ax.set_title(title + f"\n{len(placed)} nodes, {solutions} leaves with rest 0", fontsize=9)
     ax.set_axis_off()
@@ -89,7 +89,7 @@ def figures() -> dict:
     _draw(axes[1], ordered, "start index: children use c >= the last value",
           len(combination_sum(CANDIDATES, TARGET)))
     tree.text(0.5, 0.01, f"candidates {CANDIDATES}, target {TARGET}; node = rest of the "
-              "target; green: a new combination, red: a repeat; grey: children cut by pruning",
+              "target; green: a new combination, red: a repeat; grey: the children c > rest that pruning skips",
               ha="center", fontsize=8)
 
     counts, ax = plt.subplots(figsize=(6.4, 3.8))

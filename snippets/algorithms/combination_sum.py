@@ -1,10 +1,10 @@
 """Combination sum by backtracking, and the generating functions that count its answers.
 
-Page: algorithms/combination-sum (docs/algorithms/combination-sum.md); each function names
-the anchor of the equation it implements. candidates: a list of positive ints (distinct for
-problem I, a multiset for problem II); target: a non-negative int. A combination is a list
-sorted ascending; target 0 has exactly one combination, the empty one (the x^0 coefficient
-of every generating function here is 1).
+Page: algorithms/combination-sum (docs/algorithms/combination-sum.md); each function
+names the anchor of the equation it implements. candidates: a list of positive ints
+(distinct for problem I, a multiset for problem II); target: a non-negative int. A
+combination is a list sorted ascending; target 0 has exactly one combination, the empty
+one (the x^0 coefficient of every generating function here is 1).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections import Counter
 from numbers import Integral
 
 
-def _check_candidates(candidates, distinct: bool) -> list[int]:
+def _check_candidates(candidates, distinct: bool = False) -> list[int]:
     try:
         values = list(candidates)
     except TypeError:
@@ -40,10 +40,11 @@ def _check_flag(name: str, value) -> bool:
 
 # --8<-- [start:ordered_sequences]
 def ordered_sequences(candidates, target) -> list[list[int]]:
-    """Every ordered sequence of candidates (with reuse) summing to target (#eq-search-tree).
+    """Every ordered sequence of candidates summing to target (#eq-search-tree).
 
-    The search tree without a start index: every node tries every candidate again, so
-    2, 2, 3 and 3, 2, 2 are different leaves. Their number is [x^target] 1/(1 - sum_c x^c).
+    The search tree without a start index: every node tries every candidate again,
+    so 2, 2, 3 and 3, 2, 2 are different leaves. Their number is
+    [x^target] 1/(1 - sum_c x^c).
     """
     values = sorted(_check_candidates(candidates, distinct=True))
     target = _check_target(target)
@@ -56,7 +57,8 @@ def ordered_sequences(candidates, target) -> list[list[int]]:
             return
         for c in values:
             if c > rest:
-                break
+                # `return` would do the same: the loop is the last statement of dfs
+                break  # pragma: no mutate
             path.append(c)
             dfs(rest - c)  # no start index: every candidate again
             path.pop()
@@ -74,10 +76,10 @@ def gf_ordered(candidates, target) -> list[int]:
     """
     values = _check_candidates(candidates, distinct=True)
     target = _check_target(target)
-    a = [1] + [0] * target  # a_0 = 1: the empty sequence
+    a = [1]  # a_0 = 1: the empty sequence
     for n in range(1, target + 1):
         # a_n = Σ_c a_{n-c}, over the candidates c <= n
-        a[n] = sum(a[n - c] for c in values if c <= n)
+        a.append(sum(a[n - c] for c in values if c <= n))
     return a
 # --8<-- [end:gf_ordered]
 
@@ -86,8 +88,8 @@ def gf_ordered(candidates, target) -> list[int]:
 def combination_sum(candidates, target) -> list[list[int]]:
     """Problem I: every multiset of the distinct candidates summing to target.
 
-    #eq-start-index and #eq-pruning. Each combination is sorted ascending and the list is
-    sorted; target 0 gives [[]].
+    #eq-start-index and #eq-pruning. Each combination is sorted ascending and the
+    list is sorted; target 0 gives [[]].
     """
     values = sorted(_check_candidates(candidates, distinct=True))
     target = _check_target(target)
@@ -100,7 +102,8 @@ def combination_sum(candidates, target) -> list[list[int]]:
             return
         for j in range(start, len(values)):
             if values[j] > rest:  # pruning: values are sorted, so the rest are too big
-                break
+                # `return` would do the same: the loop is the last statement of dfs
+                break  # pragma: no mutate
             path.append(values[j])
             dfs(j, rest - values[j])  # start index j: values[j] may be used again
             path.pop()
@@ -117,7 +120,7 @@ def combination_sum2(candidates, target) -> list[list[int]]:
     #eq-skip-duplicates. Each element is used at most once, but equal values are
     interchangeable: [1, 7] is one combination however many 1s there are.
     """
-    values = sorted(_check_candidates(candidates, distinct=False))
+    values = sorted(_check_candidates(candidates))
     target = _check_target(target)
     out: list[list[int]] = []
     path: list[int] = []
@@ -128,7 +131,8 @@ def combination_sum2(candidates, target) -> list[list[int]]:
             return
         for j in range(start, len(values)):
             if values[j] > rest:  # pruning, as in problem I
-                break
+                # `return` would do the same: the loop is the last statement of dfs
+                break  # pragma: no mutate
             if j > start and values[j] == values[j - 1]:  # same depth, same value: skip
                 continue
             path.append(values[j])
@@ -172,7 +176,7 @@ def count_nodes(candidates, target, prune: bool = True, reuse: bool = True) -> i
 
 # --8<-- [start:gf_combinations]
 def gf_combinations(candidates, target) -> list[int]:
-    """[x^n] prod_c 1/(1 - x^c) for n = 0..target: problem I's counts (#eq-gf-unbounded).
+    """[x^n] prod_c 1/(1 - x^c), n = 0..target: problem I's counts (#eq-gf-unbounded).
 
     Multiplying by 1/(1 - x^c) = 1 + x^c + x^{2c} + ... is the running sum
     a_n += a_{n-c}, taken in increasing n so that c can be used again.
@@ -195,7 +199,7 @@ def gf_subsets(candidates, target) -> list[int]:
     make different subsets. Multiplying by 1 + x^c is a_n += a_{n-c} in decreasing n,
     so that each position is used at most once.
     """
-    values = _check_candidates(candidates, distinct=False)
+    values = _check_candidates(candidates)
     target = _check_target(target)
     a = [1] + [0] * target
     for c in values:
@@ -211,7 +215,7 @@ def gf_combinations2(candidates, target) -> list[int]:
 
     v runs over the distinct values and m_v is how often v occurs: problem II's counts.
     """
-    values = _check_candidates(candidates, distinct=False)
+    values = _check_candidates(candidates)
     target = _check_target(target)
     a = [1] + [0] * target
     for v, m in Counter(values).items():
@@ -228,15 +232,16 @@ if __name__ == "__main__":
     print("combination_sum2([10, 1, 2, 7, 6, 1, 5], 8) =",
           combination_sum2([10, 1, 2, 7, 6, 1, 5], 8))
     print("target 0:", combination_sum([2, 3], 0), combination_sum2([1, 1], 0))
+    c1 = [2, 3, 6, 7]
+    print("candidates", c1, "f(0..7) =", gf_combinations(c1, 7))
     for T in (7, 8, 30, 60):
-        print(f"[2, 3, 6, 7], T = {T}: combinations {gf_combinations([2, 3, 6, 7], T)[T]}, "
-              f"ordered {gf_ordered([2, 3, 6, 7], T)[T]}, "
-              f"nodes pruned {count_nodes([2, 3, 6, 7], T)}, "
-              f"unpruned {count_nodes([2, 3, 6, 7], T, prune=False)}")
+        print(f"T = {T}: combinations f = {gf_combinations(c1, T)[T]}, "
+              f"ordered h = {gf_ordered(c1, T)[T]}, nodes D = {count_nodes(c1, T)}, "
+              f"D+ = {count_nodes(c1, T, prune=False)}")
+    h = gf_ordered(c1, 61)
+    print(f"h(61) / h(60) = {h[61] / h[60]:.6f}")
     c2 = [10, 1, 2, 7, 6, 1, 5]
     print("II, T = 8: subsets of positions", gf_subsets(c2, 8)[8],
-          "distinct combinations", gf_combinations2(c2, 8)[8],
-          "nodes with skipping", count_nodes(c2, 8, reuse=False),
-          "unpruned", count_nodes(c2, 8, prune=False, reuse=False))
-    h = gf_ordered([2, 3, 6, 7], 61)
-    print(f"h(61) / h(60) = {h[61] / h[60]:.6f}")
+          "distinct combinations", gf_combinations2(c2, 8)[8])
+    print("II, T = 8: nodes D =", count_nodes(c2, 8, reuse=False),
+          "D+ =", count_nodes(c2, 8, prune=False, reuse=False))
