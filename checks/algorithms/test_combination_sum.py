@@ -300,6 +300,39 @@ def test_the_two_products_differ_on_the_standard_example():
     assert gf_subsets([2, 2, 2], 6) == [1, 0, 3, 0, 3, 0, 1]  # binomial(3, k)
 
 
+def variant(values, target, step, same_depth_only=True, dedup=True):
+    """The page's pitfalls: backtracking with a chosen start step and duplicate rule."""
+    values, out = sorted(values), []
+
+    def dfs(start, rest, path):
+        if rest == 0:
+            out.append(path)
+            return
+        for j in range(start, len(values)):
+            if values[j] > rest:
+                break
+            if dedup and (j > start or not same_depth_only) and j > 0 \
+                    and values[j] == values[j - 1]:
+                continue
+            dfs(j + step, rest - values[j], path + [values[j]])
+
+    dfs(0, target, [])
+    return out
+
+
+@pytest.mark.formula("eq-skip-duplicates")
+def test_the_pitfalls_of_start_index_and_skipping():
+    # problem I with start j + 1 loses [2, 2, 3]; problem II with start j reuses elements
+    assert variant([2, 3, 6, 7], 7, step=1) == [[7]]
+    reused = variant([10, 1, 2, 7, 6, 1, 5], 8, step=0)
+    assert any(Counter(c) - Counter([10, 1, 2, 7, 6, 1, 5]) for c in reused)
+    # skipping equal values at every depth, not only among siblings, loses [1, 1, 6]
+    assert variant([10, 1, 2, 7, 6, 1, 5], 8, step=1, same_depth_only=False) == \
+        [[1, 2, 5], [1, 7], [2, 6]]
+    assert variant([10, 1, 2, 7, 6, 1, 5], 8, step=1) == \
+        combination_sum2([10, 1, 2, 7, 6, 1, 5], 8)
+
+
 PUBLIC = [combination_sum, combination_sum2, ordered_sequences, gf_ordered, count_nodes,
           gf_combinations, gf_subsets, gf_combinations2]
 DISTINCT_ONLY = [combination_sum, ordered_sequences, gf_ordered, gf_combinations, count_nodes]
