@@ -76,6 +76,16 @@ def test_quotient_converges_to_the_autograd_derivative_at_rate_t():
 # --8<-- [end:test_directional_limit]
 
 
+@pytest.mark.formula("eq-directional-limit")
+def test_a_too_small_step_is_ruined_by_rounding():
+    x, v = np.array([0.4, 1.3, -0.2]), np.array([1.0, -2.0, 0.5])
+    d1, _ = autograd_directional(x, v / np.linalg.norm(v))
+    good = abs(difference_quotient(smooth, x, v, 1e-7) - d1)
+    bad = abs(difference_quotient(smooth, x, v, 1e-15) - d1)
+    # rounding error ~ eps |f| / t: about 1e-9 at t = 1e-7, about 0.1 at t = 1e-15
+    assert good < 1e-6 < 1e-3 < bad
+
+
 # --8<-- [start:test_partial]
 @pytest.mark.formula("eq-partial")
 @given(seed=seeds, h=st.floats(1e-3, 0.5), a=st.floats(-3.0, 3.0))
@@ -173,6 +183,21 @@ def test_gradient_formula_equals_autograd_derivative_along_the_line(seed, scale)
 # --8<-- [end:test_directional_gradient]
 
 
+# --8<-- [start:test_conventions]
+@pytest.mark.formula("eq-directional-gradient")
+def test_normalised_and_unnormalised_conventions_differ_by_the_length_of_v():
+    grad = paraboloid_gradient([1.0, 2.0])
+    w = np.array([3.0, 4.0])
+    # d/dt f(x + t w) at t = 0 (forward-mode autodiff, Boyd's grad f^T v) does not
+    # divide by ||w||: by hand 2*3 + 4*4 = 22, five times the page's 22/5
+    t = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64) + t * torch.as_tensor(w)
+    (jvp,) = torch.autograd.grad((x**2).sum(), t)
+    assert float(jvp) == pytest.approx(22.0, abs=1e-12)
+    assert directional_derivative(grad, w) == pytest.approx(float(jvp) / 5, abs=1e-14)
+# --8<-- [end:test_conventions]
+
+
 # --8<-- [start:test_ridge]
 @pytest.mark.formula("eq-directional-gradient")
 def test_the_formula_fails_where_f_is_not_differentiable():
@@ -228,6 +253,21 @@ def test_dense_angle_grid_peaks_at_the_gradient_and_vanishes_on_the_tangent():
     zeros = phi[np.abs(rates) < rate * np.pi / 3600]
     np.testing.assert_allclose(np.sort(np.cos(zeros - best)), 0.0, atol=2 * np.pi / 3600)
 # --8<-- [end:test_max_rate]
+
+
+@pytest.mark.formula("eq-max-rate")
+def test_under_the_l1_length_the_steepest_direction_is_a_coordinate_axis():
+    rng = np.random.default_rng(7)
+    grad = np.array([0.5, -2.0, 1.25])
+    V = rng.normal(size=(20_000, 3))
+    V /= np.abs(V).sum(axis=1, keepdims=True)  # ||v||_1 = 1
+    rates = V @ grad
+    # max over ||v||_1 = 1 of grad . v is ||grad||_inf, attained at -e_2 (|grad_2| is largest)
+    assert rates.max() <= np.abs(grad).max() + 1e-12
+    assert grad @ np.array([0.0, -1.0, 0.0]) == np.abs(grad).max()
+    # ... which beats the Euclidean direction u* measured in the l1 length
+    u_star, _ = steepest_ascent(grad)
+    assert grad @ (u_star / np.abs(u_star).sum()) < np.abs(grad).max()
 
 
 @pytest.mark.formula("eq-max-rate")

@@ -138,9 +138,11 @@ if __name__ == "__main__":
     print("D along the tangent (-2, 1):", directional_derivative(g, [-2.0, 1.0]))
     u_star, rate = steepest_ascent(g)
     print("steepest direction", u_star.round(4), "rate ||grad f|| =", round(rate, 4))
+    print("unnormalised grad . w:", g @ np.array([3.0, 4.0]))
     for t in (1e-1, 1e-2, 1e-3):
         q = difference_quotient(paraboloid, p0, [3.0, 4.0], t)
-        print(f"quotient along w, t = {t:g}: {q:.6f}")
+        q1 = difference_quotient(paraboloid, p0, [1.0, 0.0], t)
+        print(f"t = {t:g}: quotient along w {q:.6f}, along u {q1:.6f}")
     print("numerical gradient at (1, 2):", numerical_gradient(paraboloid, p0).round(8))
     for a, b in ((1.0, 1.0), (1.0, 0.0)):
         print(f"ridge at 0, v = ({a:g}, {b:g}): quotient t = 1e-6:",
