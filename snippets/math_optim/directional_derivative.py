@@ -2,7 +2,8 @@
 
 Page: math-optim/directional-derivative (docs/math-optim/directional-derivative.md).
 Each function names the anchor of the equation it implements. A point x and a
-direction v are vectors of shape (n,); a function f maps an array of shape (n,) to a float.
+direction v are vectors of shape (n,); a function f maps an array of shape (n,) to a
+float.
 Convention of the page: a direction v is any nonzero vector, and the functions divide
 it by its length, so D_v f is the rate of change per unit of distance along v.
 """
@@ -55,7 +56,8 @@ def difference_quotient(f: Callable, x, v, t: float) -> float:
 def partial_derivative(f: Callable, x, i: int, h: float = 1e-5) -> float:
     """(f(x + h e_i) - f(x - h e_i)) / (2h), a central difference for df/dx_i.
 
-    Implements #eq-partial. The error is O(h^2) for a smooth f (exactly h^2 a for f = a x_i^3).
+    Implements #eq-partial. The error is O(h^2) for a smooth f (exactly a h^2 for
+    f = a x_i^3).
     x: shape (n,); 0 <= i < n; h > 0.
     """
     x = _vector("x", x)
@@ -84,8 +86,9 @@ def numerical_gradient(f: Callable, x, h: float = 1e-5) -> np.ndarray:
 def directional_derivative(grad, v) -> float:
     """D_v f(x) = grad f(x) . v / ||v|| for f differentiable at x.
 
-    Implements #eq-directional-gradient. grad: the gradient of f at x, shape (n,); v: a nonzero direction of shape (n,),
-    normalised here, so v and 2v give the same number.
+    Implements #eq-directional-gradient. grad: the gradient of f at x, shape (n,);
+    v: a nonzero direction of shape (n,), normalised here, so v and 2v give the same
+    number.
     """
     grad = _vector("grad", grad)
     u = _unit("v", v, grad.size)
