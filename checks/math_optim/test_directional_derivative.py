@@ -296,44 +296,71 @@ def test_under_a_quadratic_length_the_steepest_direction_is_F_inverse_g():
 def test_at_a_zero_gradient_every_direction_gives_zero(seed):
     u = np.random.default_rng(seed).normal(size=4)
     assert directional_derivative(np.zeros(4), u) == 0.0  # max = min = 0 = ||grad||
-    with pytest.raises(ValueError, match="grad must be nonzero"):
+    with pytest.raises(ValueError, match="^grad must be nonzero"):
         steepest_ascent(np.zeros(4))
+
+
+@pytest.mark.formula("eq-max-rate")
+def test_a_zero_gradient_can_be_a_saddle():
+    def saddle(y):
+        return y[0] ** 2 - y[1] ** 2
+
+    grad = numerical_gradient(saddle, [0.0, 0.0])
+    np.testing.assert_array_equal(grad, [0.0, 0.0])
+    # f rises along the x axis and falls along the y axis: neither a minimum nor a maximum
+    for s in (1e-1, 1e-3):
+        assert saddle([s, 0.0]) > saddle([0.0, 0.0]) > saddle([0.0, s])
 
 
 # bad inputs -----------------------------------------------------------------------------
 
 def test_bad_inputs_name_the_argument():
-    with pytest.raises(ValueError, match="v must be a nonzero vector"):
+    with pytest.raises(ValueError, match="^v must be a nonzero vector"):
         directional_derivative([1.0, 2.0], [0.0, 0.0])
-    with pytest.raises(ValueError, match="v must have 2 entries"):
+    with pytest.raises(ValueError, match="^v must have 2 entries"):
         directional_derivative([1.0, 2.0], [1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="grad must be a finite nonempty vector"):
+    with pytest.raises(ValueError, match="^grad must be a finite nonempty vector"):
         directional_derivative([[1.0, 2.0]], [1.0, 0.0])
-    with pytest.raises(ValueError, match="grad must be a finite nonempty vector"):
+    with pytest.raises(ValueError, match="^grad must be a finite nonempty vector"):
         directional_derivative([np.nan, 2.0], [1.0, 0.0])
-    with pytest.raises(ValueError, match="grad must be a finite nonempty vector"):
+    with pytest.raises(ValueError, match="^grad must be a finite nonempty vector"):
         directional_derivative([], [])
-    with pytest.raises(ValueError, match="v must be a finite nonempty vector"):
+    with pytest.raises(ValueError, match="^v must be a finite nonempty vector"):
         directional_derivative([1.0, 2.0], [np.inf, 0.0])
-    with pytest.raises(ValueError, match="t must be a positive finite step"):
+    with pytest.raises(ValueError, match="^t must be a positive finite step"):
         difference_quotient(paraboloid, [1.0, 2.0], [3.0, 4.0], 0.0)
-    with pytest.raises(ValueError, match="t must be a positive finite step"):
+    with pytest.raises(ValueError, match="^t must be a positive finite step"):
         difference_quotient(paraboloid, [1.0, 2.0], [3.0, 4.0], np.inf)
-    with pytest.raises(ValueError, match="v must be a nonzero vector"):
+    with pytest.raises(ValueError, match="^v must be a nonzero vector"):
         difference_quotient(paraboloid, [1.0, 2.0], [0.0, 0.0], 0.1)
-    with pytest.raises(ValueError, match="x must be a finite nonempty vector"):
+    with pytest.raises(ValueError, match="^x must be a finite nonempty vector"):
         difference_quotient(paraboloid, [1.0, np.nan], [3.0, 4.0], 0.1)
-    with pytest.raises(ValueError, match="i must be in 0..1"):
+    with pytest.raises(ValueError, match="^i must be in 0..1"):
         partial_derivative(paraboloid, [1.0, 2.0], 2)
-    with pytest.raises(ValueError, match="i must be in 0..1"):
+    with pytest.raises(ValueError, match="^i must be in 0..1"):
         partial_derivative(paraboloid, [1.0, 2.0], -1)
-    with pytest.raises(ValueError, match="h must be a positive finite step"):
+    with pytest.raises(ValueError, match="^h must be a positive finite step"):
         partial_derivative(paraboloid, [1.0, 2.0], 0, h=-1e-3)
-    with pytest.raises(ValueError, match="h must be a positive finite step"):
+    with pytest.raises(ValueError, match="^h must be a positive finite step"):
         partial_derivative(paraboloid, [1.0, 2.0], 0, h=np.nan)
-    with pytest.raises(ValueError, match="grad must be a finite nonempty vector"):
+    with pytest.raises(ValueError, match="^grad must be a finite nonempty vector"):
         steepest_ascent([np.inf, 1.0])
-    with pytest.raises(ValueError, match="x must have 2 entries"):
+    with pytest.raises(ValueError, match="^x must have 2 entries"):
         ridge([1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="x must be a finite nonempty vector"):
+    with pytest.raises(ValueError, match="^x must be a finite nonempty vector"):
         paraboloid_gradient([np.nan])
+    with pytest.raises(ValueError, match="^v must have 2 entries"):
+        difference_quotient(paraboloid, [1.0, 2.0], [1.0, 2.0, 3.0], 0.1)
+    with pytest.raises(ValueError, match="^x must be a finite nonempty vector"):
+        partial_derivative(paraboloid, [np.nan, 2.0], 0)
+    with pytest.raises(ValueError, match="^x must be a finite nonempty vector"):
+        numerical_gradient(paraboloid, [[1.0, 2.0]])
+    with pytest.raises(ValueError, match="^x must be a finite nonempty vector"):
+        paraboloid([np.inf, 2.0])
+
+
+def test_integer_input_is_computed_in_floating_point():
+    # 4e9 squared overflows a 64-bit integer; the functions work in float64
+    assert paraboloid([4_000_000_000, 0]) == 1.6e19
+    np.testing.assert_array_equal(paraboloid_gradient([3, 4]), [6.0, 8.0])
+    assert directional_derivative([2, 4], [3, 4]) == pytest.approx(4.4, abs=1e-15)

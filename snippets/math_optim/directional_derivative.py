@@ -100,8 +100,8 @@ def directional_derivative(grad, v) -> float:
 def steepest_ascent(grad) -> tuple[np.ndarray, float]:
     """max over unit u of grad . u is ||grad||, attained only at u* = grad / ||grad||.
 
-    (#eq-max-rate) grad: shape (n,), nonzero (at grad = 0 every direction gives 0 and no
-    direction is the steepest). Returns (u_star, ||grad||).
+    Implements #eq-max-rate. grad: shape (n,), nonzero (at grad = 0 every direction
+    gives 0 and no direction is the steepest). Returns (u_star, ||grad||).
     """
     grad = _vector("grad", grad)
     rate = float(np.linalg.norm(grad))
