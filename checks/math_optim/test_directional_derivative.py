@@ -88,16 +88,16 @@ def test_a_too_small_step_is_ruined_by_rounding():
 
 # --8<-- [start:test_partial]
 @pytest.mark.formula("eq-partial")
-@given(seed=seeds, h=st.floats(1e-3, 0.5), a=st.floats(-3.0, 3.0))
+@given(seed=seeds, h=st.floats(1e-3, 0.5), k=st.floats(-3.0, 3.0))
 @settings(max_examples=40, deadline=None)
-def test_central_difference_of_a_cubic_is_off_by_exactly_a_h_squared(seed, h, a):
+def test_central_difference_of_a_cubic_is_off_by_exactly_k_h_squared(seed, h, k):
     x = np.random.default_rng(seed).normal(size=3)
 
     def f(y):
-        return a * y[1] ** 3 + 2.0 * y[0] * y[2] - y[2] ** 2
+        return k * y[1] ** 3 + 2.0 * y[0] * y[2] - y[2] ** 2
 
     # by hand: ((x+h)^3 - (x-h)^3) / (2h) = 3 x^2 + h^2; the other terms do not move
-    assert partial_derivative(f, x, 1, h) == pytest.approx(3 * a * x[1] ** 2 + a * h**2,
+    assert partial_derivative(f, x, 1, h) == pytest.approx(3 * k * x[1] ** 2 + k * h**2,
                                                            abs=1e-9)
     assert partial_derivative(f, x, 0, h) == pytest.approx(2.0 * x[2], abs=1e-9)
     assert partial_derivative(f, x, 2, h) == pytest.approx(2.0 * x[0] - 2 * x[2], abs=1e-9)
@@ -205,11 +205,11 @@ def test_the_formula_fails_where_f_is_not_differentiable():
     grad = numerical_gradient(ridge, origin)  # f = 0 on both axes: both partials are 0
     np.testing.assert_array_equal(grad, [0.0, 0.0])
     for phi in np.linspace(0.2, 2.9, 7):  # directions off the x axis, sin(phi) > 0
-        a, b = np.cos(phi), np.sin(phi)
-        # by hand: f(t a, t b) / t = a^2 b / (t^2 a^4 + b^2) -> a^2 / b
-        assert difference_quotient(ridge, origin, [a, b], 1e-6) == pytest.approx(
-            a**2 / b, rel=1e-10)
-        assert directional_derivative(grad, [a, b]) == 0.0  # what the formula would say
+        u1, u2 = np.cos(phi), np.sin(phi)
+        # by hand: f(t u1, t u2) / t = u1^2 u2 / (t^2 u1^4 + u2^2) -> u1^2 / u2
+        assert difference_quotient(ridge, origin, [u1, u2], 1e-6) == pytest.approx(
+            u1**2 / u2, rel=1e-10)
+        assert directional_derivative(grad, [u1, u2]) == 0.0  # what the formula would say
     assert difference_quotient(ridge, origin, [1.0, 0.0], 1e-6) == 0.0
     assert difference_quotient(ridge, origin, [-1.0, 0.0], 1e-6) == 0.0
     # not even continuous: f = 1/2 on the parabola y = x^2, however close to the origin

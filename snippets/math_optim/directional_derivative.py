@@ -56,8 +56,8 @@ def difference_quotient(f: Callable, x, v, t: float) -> float:
 def partial_derivative(f: Callable, x, i: int, h: float = 1e-5) -> float:
     """(f(x + h e_i) - f(x - h e_i)) / (2h), a central difference for df/dx_i.
 
-    Implements #eq-partial. The error is O(h^2) for a smooth f (exactly a h^2 for
-    f = a x_i^3).
+    Implements #eq-partial. The error is O(h^2) for a smooth f (exactly k h^2 for
+    f = k x_i^3).
     x: shape (n,); 0 <= i < n; h > 0.
     """
     x = _vector("x", x)
