@@ -256,6 +256,7 @@ def test_dense_angle_grid_peaks_at_the_gradient_and_vanishes_on_the_tangent():
 # --8<-- [end:test_max_rate]
 
 
+# --8<-- [start:test_other_norms]
 @pytest.mark.formula("eq-max-rate")
 def test_under_the_l1_length_the_steepest_direction_is_a_coordinate_axis():
     rng = np.random.default_rng(7)
@@ -288,6 +289,7 @@ def test_under_a_quadratic_length_the_steepest_direction_is_F_inverse_g():
     assert (V @ grad).max() > top * 0.99  # the random search gets close: the bound is tight
     u_star, _ = steepest_ascent(grad)
     assert grad @ (u_star / np.sqrt(u_star @ F @ u_star)) < top  # Euclidean u* is not it
+# --8<-- [end:test_other_norms]
 
 
 @pytest.mark.formula("eq-max-rate")
