@@ -63,7 +63,7 @@ def _angle_plots():
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 4.0))
     left.plot(np.degrees(phi), exact, color="black", lw=1.5,
-              label="$\\nabla f \\cdot u(\\varphi)$")
+              label="$\\nabla f \\cdot u(\\vartheta)$")
     coarse = phi[::30]
     for t, marker in ((0.5, "s"), (0.05, "o")):
         q = [difference_quotient(paraboloid, P0, [np.cos(p), np.sin(p)], t) for p in coarse]
@@ -80,7 +80,7 @@ def _angle_plots():
         angle = np.degrees(np.arctan2(v[1], v[0]))
         left.plot([angle], [directional_derivative(grad, v)], "D", color=colour, ms=6,
                   label=name)
-    left.set_xlabel("direction angle $\\varphi$ (degrees)")
+    left.set_xlabel("direction angle $\\vartheta$ (degrees)")
     left.set_ylabel("$D_u f(1, 2)$")
     left.set_xticks(range(-180, 181, 60))
     left.set_title("$f = x^2 + y^2$ at $(1, 2)$")
@@ -101,7 +101,7 @@ def _angle_plots():
                label="$\\nabla f(0) \\cdot u = 0$")
     right.set_ylim(-4, 4)
     right.set_xticks(range(0, 361, 60))
-    right.set_xlabel("direction angle $\\varphi$ (degrees)")
+    right.set_xlabel("direction angle $\\vartheta$ (degrees)")
     right.set_ylabel("$D_u f(0, 0)$")
     right.set_title("$f = x^2 y / (x^4 + y^2)$ at the origin")
     right.legend(fontsize=7, loc="lower left")
