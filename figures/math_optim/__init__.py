@@ -1,0 +1,1 @@
+"""Math and optimisation pages (math-optim)."""
