@@ -1,1 +1,1 @@
-"""Checks of the math-optim section (优化与数学)."""
+"""Math and optimisation pages (math-optim)."""
