@@ -1,0 +1,154 @@
+"""Maximum gap of an unsorted integer array in linear time, by buckets and pigeonholes.
+
+Page: algorithms/maximum-gap (docs/algorithms/maximum-gap.md); each function names the
+anchor of the equation it implements. Inputs are sequences of Python integers (numpy
+integers are accepted and converted); all arithmetic is on Python ints, so huge ranges
+(beyond 64 bits) are exact. Fewer than two numbers (the empty list included) give 0:
+there is no adjacent pair, and the problem defines the answer as 0 then.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+ROUNDINGS = ("ceil", "floor")
+
+
+def check_nums(nums) -> list[int]:
+    """nums as a list of Python ints; ValueError naming `nums` otherwise."""
+    if isinstance(nums, (str, bytes)):
+        raise ValueError(f"nums must be a sequence of integers, got {type(nums).__name__}")
+    try:
+        items = list(nums)
+    except TypeError:
+        raise ValueError(
+            f"nums must be a sequence of integers, got {type(nums).__name__}") from None
+    for x in items:
+        if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+            raise ValueError(f"nums must contain integers only, got {x!r}")
+    return [int(x) for x in items]
+
+
+def check_range(lo, hi, n) -> None:
+    """lo <= hi integers and n >= 2 numbers; ValueError naming the argument otherwise."""
+    for name, value in (("lo", lo), ("hi", hi), ("n", n)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise ValueError(f"{name} must be an integer, got {value!r}")
+    if hi < lo:
+        raise ValueError(f"hi must be >= lo, got lo={lo}, hi={hi}")
+    if n < 2:
+        raise ValueError(f"n must be at least 2, got {n}")
+
+
+# --8<-- [start:gap_lower_bound]
+def gap_lower_bound(lo: int, hi: int, n: int) -> int:
+    """ceil((hi - lo) / (n - 1)): no n integers spanning [lo, hi] have a smaller
+    maximum gap (#eq-pigeonhole-bound). The n - 1 gaps sum to hi - lo.
+    """
+    check_range(lo, hi, n)
+    # ⌈(max − min)/(n − 1)⌉, in integer arithmetic: −⌊−x/y⌋ = ⌈x/y⌉
+    return -((lo - hi) // (n - 1))
+# --8<-- [end:gap_lower_bound]
+
+
+# --8<-- [start:bucket_width]
+def bucket_width(lo: int, hi: int, n: int, rounding: str = "ceil") -> int:
+    """Width w of the buckets [lo + k w, lo + (k+1) w) (#eq-bucket-width).
+
+    ceil:  w = max(1, ceil((hi - lo) / (n - 1)))   (this page's choice)
+    floor: w = max(1, floor((hi - lo) / (n - 1)))  (the common alternative)
+    Either way two numbers in one bucket differ by at most w - 1 < maximum gap.
+    """
+    check_range(lo, hi, n)
+    if rounding not in ROUNDINGS:
+        raise ValueError(f"rounding must be one of {ROUNDINGS}, got {rounding!r}")
+    if rounding == "ceil":
+        w = gap_lower_bound(lo, hi, n)  # ⌈(max − min)/(n − 1)⌉
+    else:
+        w = (hi - lo) // (n - 1)  # ⌊(max − min)/(n − 1)⌋
+    return max(1, w)  # guard: w = 0 when the range is shorter than n - 1
+# --8<-- [end:bucket_width]
+
+
+# --8<-- [start:bucket_count]
+def bucket_count(lo: int, hi: int, w: int) -> int:
+    """Number of buckets floor((hi - lo) / w) + 1, so that hi has one (#eq-bucket-count).
+
+    With the ceil width this is at most n; with the floor width at most 2n - 2.
+    """
+    check_range(lo, hi, 2)
+    if isinstance(w, bool) or not isinstance(w, numbers.Integral) or w < 1:
+        raise ValueError(f"w must be a positive integer, got {w!r}")
+    # bucket of x: ⌊(x − min)/w⌋ ∈ {0, …, ⌊(max − min)/w⌋}
+    return (hi - lo) // w + 1
+# --8<-- [end:bucket_count]
+
+
+# --8<-- [start:bucket_extremes]
+def bucket_extremes(nums, rounding: str = "ceil") -> list[tuple[int, int] | None]:
+    """(min, max) of each bucket in order, None for an empty one (#eq-bucket-gap).
+
+    x goes to bucket floor((x - lo) / w); a bucket keeps only its extremes.
+    nums: at least two integers.
+    """
+    nums = check_nums(nums)
+    lo, hi = min(nums), max(nums)
+    w = bucket_width(lo, hi, len(nums), rounding)
+    low = [None] * bucket_count(lo, hi, w)
+    high = [None] * len(low)
+    for x in nums:
+        k = (x - lo) // w  # the bucket of x
+        if low[k] is None or x < low[k]:
+            low[k] = x
+        if high[k] is None or x > high[k]:
+            high[k] = x
+    return [None if a is None else (a, b) for a, b in zip(low, high)]
+# --8<-- [end:bucket_extremes]
+
+
+# --8<-- [start:maximum_gap]
+def maximum_gap(nums) -> int:
+    """max_i (x_(i+1) - x_(i)) over the sorted values, in O(n) time (#eq-bucket-gap).
+
+    The answer is the largest min(next non-empty bucket) - max(previous one); fewer than
+    two numbers give 0.
+    """
+    nums = check_nums(nums)
+    if len(nums) < 2:
+        return 0
+    best, previous_high = 0, None
+    for extremes in bucket_extremes(nums):
+        if extremes is None:
+            continue  # an empty bucket: the gap runs across it
+        low, high = extremes
+        if previous_high is not None:
+            best = max(best, low - previous_high)  # gap between neighbouring buckets
+        previous_high = high
+    return best
+# --8<-- [end:maximum_gap]
+
+
+def maximum_gap_floor(nums) -> int:
+    """The same scan over floor-width buckets (#eq-bucket-width, the floor variant)."""
+    nums = check_nums(nums)
+    if len(nums) < 2:
+        return 0
+    filled = [e for e in bucket_extremes(nums, "floor") if e is not None]
+    return max((b[0] - a[1] for a, b in zip(filled, filled[1:])), default=0)
+
+
+if __name__ == "__main__":
+    for example in ([3, 6, 9, 1], [10]):
+        print(f"maximum_gap({example}) = {maximum_gap(example)}")
+    nums = [12, 3, 30, 7, 1, 26, 9, 28]
+    lo, hi, n = min(nums), max(nums), len(nums)
+    w = bucket_width(lo, hi, n)
+    print(f"nums = {nums}: min = {lo}, max = {hi}, n = {n}")
+    print(f"lower bound ceil((max-min)/(n-1)) = {gap_lower_bound(lo, hi, n)}")
+    print(f"ceil width w = {w}, buckets = {bucket_count(lo, hi, w)}")
+    for k, e in enumerate(bucket_extremes(nums)):
+        print(f"  bucket {k}: [{lo + k * w}, {lo + (k + 1) * w})  extremes {e}")
+    wf = bucket_width(lo, hi, n, "floor")
+    print(f"floor width = {wf}, buckets = {bucket_count(lo, hi, wf)}")
+    print(f"maximum gap = {maximum_gap(nums)}, floor variant = {maximum_gap_floor(nums)}")
+    print(f"sorted: {sorted(nums)}")
