@@ -141,14 +141,6 @@ def test_the_bound_is_attained_by_some_array(n, span):
 # --8<-- [end:test_pigeonhole]
 
 
-@pytest.mark.formula("eq-pigeonhole-bound")
-@given(r=ranges)
-@settings(max_examples=50, deadline=None)
-def test_lower_bound_is_the_exact_ceiling(r):
-    lo, length, n = r
-    assert gap_lower_bound(lo, lo + length, n) == math.ceil(Fraction(length, n - 1))
-
-
 # --8<-- [start:test_bucket_width]
 @pytest.mark.formula("eq-bucket-width")
 @given(r=ranges)
@@ -253,9 +245,12 @@ def test_bad_rounding_and_width():
     with pytest.raises(ValueError, match=r"^rounding must be one of"):
         bucket_extremes([1, 2], "Ceil")
     for w in (0, -2, 1.5, True):
-        with pytest.raises(ValueError, match=rf"^w must be a positive integer, got {w!r}$"):
+        with pytest.raises(ValueError, match=rf"^width must be a positive integer, got {w!r}$"):
             bucket_count(0, 3, w)
     with pytest.raises(ValueError, match=r"^hi must be >= lo, got lo=3, hi=0$"):
         bucket_count(3, 0, 1)
     with pytest.raises(ValueError, match=r"^nums must contain integers only"):
         bucket_extremes([1, 2.5])
+    for short in ([], [4]):
+        with pytest.raises(ValueError, match=rf"^nums must hold at least two integers, got {len(short)}$"):
+            bucket_extremes(short)

@@ -53,34 +53,34 @@ def gap_lower_bound(lo: int, hi: int, n: int) -> int:
 
 # --8<-- [start:bucket_width]
 def bucket_width(lo: int, hi: int, n: int, rounding: str = "ceil") -> int:
-    """Width w of the buckets [lo + k w, lo + (k+1) w) (#eq-bucket-width).
+    """Width l of the buckets [lo + k l, lo + (k+1) l) (#eq-bucket-width).
 
-    ceil:  w = max(1, ceil((hi - lo) / (n - 1)))   (this page's choice)
-    floor: w = max(1, floor((hi - lo) / (n - 1)))  (the common alternative)
-    Either way two numbers in one bucket differ by at most w - 1 < maximum gap.
+    ceil:  l = max(1, ceil((hi - lo) / (n - 1)))   (this page's choice)
+    floor: l = max(1, floor((hi - lo) / (n - 1)))  (the common alternative)
+    Either way two numbers in one bucket differ by at most l - 1 < maximum gap.
     """
     check_range(lo, hi, n)
     if rounding not in ROUNDINGS:
         raise ValueError(f"rounding must be one of {ROUNDINGS}, got {rounding!r}")
     if rounding == "ceil":
-        w = gap_lower_bound(lo, hi, n)  # ⌈(max − min)/(n − 1)⌉
+        width = gap_lower_bound(lo, hi, n)  # ⌈(max − min)/(n − 1)⌉
     else:
-        w = (hi - lo) // (n - 1)  # ⌊(max − min)/(n − 1)⌋
-    return max(1, w)  # guard: w = 0 when the range is shorter than n - 1
+        width = (hi - lo) // (n - 1)  # ⌊(max − min)/(n − 1)⌋
+    return max(1, width)  # guard: the width is 0 when max − min < n − 1
 # --8<-- [end:bucket_width]
 
 
 # --8<-- [start:bucket_count]
-def bucket_count(lo: int, hi: int, w: int) -> int:
-    """Number of buckets floor((hi - lo) / w) + 1, so that hi has one (#eq-bucket-count).
+def bucket_count(lo: int, hi: int, width: int) -> int:
+    """Number of buckets floor((hi - lo) / width) + 1, so that hi has one (#eq-bucket-count).
 
     With the ceil width this is at most n; with the floor width at most 2n - 2.
     """
     check_range(lo, hi, 2)
-    if isinstance(w, bool) or not isinstance(w, numbers.Integral) or w < 1:
-        raise ValueError(f"w must be a positive integer, got {w!r}")
-    # bucket of x: ⌊(x − min)/w⌋ ∈ {0, …, ⌊(max − min)/w⌋}
-    return (hi - lo) // w + 1
+    if isinstance(width, bool) or not isinstance(width, numbers.Integral) or width < 1:
+        raise ValueError(f"width must be a positive integer, got {width!r}")
+    # bucket of x: ⌊(x − min)/ℓ⌋ ∈ {0, …, ⌊(max − min)/ℓ⌋}
+    return (hi - lo) // width + 1
 # --8<-- [end:bucket_count]
 
 
@@ -88,20 +88,20 @@ def bucket_count(lo: int, hi: int, w: int) -> int:
 def bucket_extremes(nums, rounding: str = "ceil") -> list[tuple[int, int] | None]:
     """(min, max) of each bucket in order, None for an empty one (#eq-bucket-gap).
 
-    x goes to bucket floor((x - lo) / w); a bucket keeps only its extremes.
+    x goes to bucket floor((x - lo) / width); a bucket keeps only its extremes.
     nums: at least two integers.
     """
     nums = check_nums(nums)
+    if len(nums) < 2:
+        raise ValueError(f"nums must hold at least two integers, got {len(nums)}")
     lo, hi = min(nums), max(nums)
-    w = bucket_width(lo, hi, len(nums), rounding)
-    low = [None] * bucket_count(lo, hi, w)
+    width = bucket_width(lo, hi, len(nums), rounding)
+    low = [None] * bucket_count(lo, hi, width)
     high = [None] * len(low)
     for x in nums:
-        k = (x - lo) // w  # the bucket of x
-        if low[k] is None or x < low[k]:
-            low[k] = x
-        if high[k] is None or x > high[k]:
-            high[k] = x
+        k = (x - lo) // width  # the bucket of x: k = ⌊(x − min)/ℓ⌋
+        low[k] = x if low[k] is None else min(low[k], x)
+        high[k] = x if high[k] is None else max(high[k], x)
     return [None if a is None else (a, b) for a, b in zip(low, high)]
 # --8<-- [end:bucket_extremes]
 
@@ -145,7 +145,7 @@ if __name__ == "__main__":
     w = bucket_width(lo, hi, n)
     print(f"nums = {nums}: min = {lo}, max = {hi}, n = {n}")
     print(f"lower bound ceil((max-min)/(n-1)) = {gap_lower_bound(lo, hi, n)}")
-    print(f"ceil width w = {w}, buckets = {bucket_count(lo, hi, w)}")
+    print(f"ceil width = {w}, buckets = {bucket_count(lo, hi, w)}")
     for k, e in enumerate(bucket_extremes(nums)):
         print(f"  bucket {k}: [{lo + k * w}, {lo + (k + 1) * w})  extremes {e}")
     wf = bucket_width(lo, hi, n, "floor")
