@@ -141,6 +141,17 @@ def test_the_bound_is_attained_by_some_array(n, span):
 # --8<-- [end:test_pigeonhole]
 
 
+@pytest.mark.formula("eq-pigeonhole-bound")
+@given(lo=st.integers(-HUGE, HUGE), length=st.integers(0, HUGE), n=st.integers(2, 30))
+@settings(max_examples=40, deadline=None)
+def test_the_page_construction_attains_the_bound(lo, length, n):
+    # x_(i) = x_min + ceil((i - 1) a), a = (x_max - x_min) / (n - 1): the bound is attained
+    a = Fraction(length, n - 1)
+    nums = [lo + math.ceil(i * a) for i in range(n)]
+    assert nums[0] == lo and nums[-1] == lo + length
+    assert sorted_scan(nums) == gap_lower_bound(lo, lo + length, n)
+
+
 # --8<-- [start:test_bucket_width]
 @pytest.mark.formula("eq-bucket-width")
 @given(r=ranges)
