@@ -4,7 +4,8 @@ Usage (from the project root, in the project's venv):
     python benchmarks/maximum_gap.py [--sizes 1000 10000 100000 1000000] [--repeat 3]
 
 Input: n integers drawn uniformly from [0, 10^9) (numpy Generator, seed 0), as a Python
-list. Three methods, best of `repeat` runs each:
+list. Three methods, best of `repeat` runs each, timed by the CPU time of this process
+(time.process_time, so that other processes on a shared machine disturb it less):
   - buckets (pure Python): snippets.algorithms.maximum_gap.maximum_gap, O(n);
   - sorted (pure Python scan): sorted() (CPython's C timsort, O(n log n)) and a Python loop
     over neighbours;
@@ -41,10 +42,20 @@ def numpy_sort(a: np.ndarray) -> int:
 def best_time(run, repeat: int):
     times, out = [], None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         out = run()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return min(times), out
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def main() -> None:
@@ -52,8 +63,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000, 1000000])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or '?'}"
-          f", Python {platform.python_version()}, numpy {np.__version__}")
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, {platform.machine()}, "
+          f"Python {platform.python_version()}, numpy {np.__version__}")
     rng = np.random.default_rng(0)
     methods = ("buckets (pure Python)", "sorted + Python scan", "numpy sort + diff")
     times = {m: [] for m in methods}

@@ -72,7 +72,7 @@ def bucket_width(lo: int, hi: int, n: int, rounding: str = "ceil") -> int:
 
 # --8<-- [start:bucket_count]
 def bucket_count(lo: int, hi: int, width: int) -> int:
-    """Number of buckets floor((hi - lo) / width) + 1, so that hi has one (#eq-bucket-count).
+    """Number of buckets floor((hi - lo) / width) + 1; hi gets one (#eq-bucket-count).
 
     With the ceil width this is at most n; with the floor width at most 2n - 2.
     """
