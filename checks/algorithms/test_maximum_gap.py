@@ -110,6 +110,8 @@ def test_buckets_hold_their_extremes_and_never_the_maximum_gap(nums, rounding):
     assert all(max(g) - min(g) <= w - 1 for g in groups.values())
     if answer > 0:
         assert w - 1 < answer
+    # more than one distinct value: at least two non-empty buckets
+    assert (sum(e is not None for e in extremes) >= 2) == (hi > lo)
     # so both ends of every maximal neighbouring pair sit in different buckets
     s = sorted(nums)
     for a, b in zip(s, s[1:]):
@@ -127,6 +129,9 @@ def test_no_array_beats_the_pigeonhole_bound(nums):
     bound = gap_lower_bound(lo, hi, n)
     assert bound == math.ceil(Fraction(hi - lo, n - 1))  # exact rational ceiling
     assert sorted_scan(nums) >= bound  # the bound, against brute force
+    assert (bound == 0) == (hi == lo)  # the ceiling is 0 only when all numbers are equal
+    if hi - lo < n - 1:  # the floor is 0 only then, and then some value repeats
+        assert (hi - lo) // (n - 1) == 0 and len(set(nums)) < n
 
 
 @pytest.mark.formula("eq-pigeonhole-bound")
@@ -188,6 +193,9 @@ def test_bucket_count_and_its_bounds(r):
         # count the bucket starts lo, lo + w, lo + 2w, … that are <= hi
         assert bucket_count(lo, hi, w) == len(range(lo, hi + 1, w))
         assert bucket_count(lo, hi, w) <= most
+    # the wider ceil buckets are never more numerous than the floor ones
+    counts = [bucket_count(lo, hi, bucket_width(lo, hi, n, r)) for r in ("ceil", "floor")]
+    assert counts[0] <= counts[1]
 
 
 @pytest.mark.formula("eq-bucket-count")
