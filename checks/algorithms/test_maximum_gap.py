@@ -219,6 +219,25 @@ def test_a_float_width_above_the_mean_gap_breaks_the_scan():
     assert between == pytest.approx(0.1) and sorted_scan(nums) == pytest.approx(0.9)
 
 
+@given(nums=st.lists(st.fractions(min_value=-100, max_value=100, max_denominator=50),
+                     min_size=2, max_size=20))
+@settings(max_examples=40, deadline=None)
+def test_real_numbers_need_the_exact_mean_gap_as_width(nums):
+    # the pitfall's remedy: width exactly (max - min) / (n - 1), half-open buckets; exact
+    # rationals stand in for reals
+    lo, hi, n = min(nums), max(nums), len(nums)
+    if hi == lo:
+        return
+    width = (hi - lo) / (n - 1)
+    low, high = {}, {}
+    for x in nums:
+        k = math.floor((x - lo) / width)
+        low[k], high[k] = min(low.get(k, x), x), max(high.get(k, x), x)
+    assert all(high[k] - low[k] < width for k in low)  # strictly inside one bucket
+    ks = sorted(low)
+    assert max(low[b] - high[a] for a, b in zip(ks, ks[1:])) == sorted_scan(nums)
+
+
 @pytest.mark.parametrize("bad, message", [
     ("3691", "nums must be a sequence of integers, got str"),
     (5, "nums must be a sequence of integers, got int"),
