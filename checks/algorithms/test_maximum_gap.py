@@ -21,10 +21,15 @@ from snippets.algorithms.maximum_gap import (
     bucket_extremes,
     bucket_width,
     check_nums,
+    gap_across_buckets,
     gap_lower_bound,
     maximum_gap,
-    maximum_gap_floor,
 )
+
+
+def floor_variant(nums) -> int:
+    """The same scan over the floor-width buckets."""
+    return gap_across_buckets(bucket_extremes(nums, "floor")) if len(nums) >= 2 else 0
 
 
 def sorted_scan(nums) -> int:
@@ -71,7 +76,7 @@ ADVERSARIAL = [
 def test_bucket_scan_equals_sort_and_scan(nums):
     # brute force: sort, compare neighbours; both bucket widths must agree with it
     assert maximum_gap(nums) == sorted_scan(nums)
-    assert maximum_gap_floor(nums) == sorted_scan(nums)
+    assert floor_variant(nums) == sorted_scan(nums)
 # --8<-- [end:test_maximum_gap]
 
 
@@ -79,8 +84,17 @@ def test_bucket_scan_equals_sort_and_scan(nums):
 @pytest.mark.parametrize("nums, answer", ADVERSARIAL)
 def test_hand_computed_examples(nums, answer):
     assert maximum_gap(nums) == answer
-    assert maximum_gap_floor(nums) == answer
+    assert floor_variant(nums) == answer
     assert sorted_scan(nums) == answer
+
+
+@pytest.mark.formula("eq-bucket-gap")
+def test_gap_across_buckets_by_hand():
+    # the page's example: extremes (1, 3) (7, 9) (12, 12) - - (26, 30): drops 4, 3, 14
+    assert gap_across_buckets([(1, 3), (7, 9), (12, 12), None, None, (26, 30)]) == 14
+    assert gap_across_buckets([None, (5, 5), None]) == 0  # one non-empty bucket
+    assert gap_across_buckets([]) == 0
+    assert gap_across_buckets([(0, 2), (9, 9)]) == 7
 
 
 @pytest.mark.formula("eq-bucket-gap")
@@ -251,8 +265,6 @@ def test_bad_nums(bad, message):
     with pytest.raises(ValueError, match=f"^{message}$".replace("(", r"\(").replace(".", r"\.")):
         maximum_gap(bad)
     with pytest.raises(ValueError, match="^nums must"):
-        maximum_gap_floor(bad)
-    with pytest.raises(ValueError, match="^nums must"):
         bucket_extremes(bad)
 
 
@@ -275,6 +287,12 @@ def test_bad_ranges(args, message):
         gap_lower_bound(*args)
     with pytest.raises(ValueError, match=pattern):
         bucket_width(*args)
+
+
+@pytest.mark.parametrize("bad", [5, [(1, 2, 3)], [(3, 1)], [(1, 2), (0, 4)], [(1.0, 2)], [7]])
+def test_bad_extremes(bad):
+    with pytest.raises(ValueError, match=r"^extremes must "):
+        gap_across_buckets(bad)
 
 
 def test_bad_rounding_and_width():

@@ -17,7 +17,8 @@ ROUNDINGS = ("ceil", "floor")
 def check_nums(nums) -> list[int]:
     """nums as a list of Python ints; ValueError naming `nums` otherwise."""
     if isinstance(nums, (str, bytes)):
-        raise ValueError(f"nums must be a sequence of integers, got {type(nums).__name__}")
+        raise ValueError(
+            f"nums must be a sequence of integers, got {type(nums).__name__}")
     try:
         items = list(nums)
     except TypeError:
@@ -29,15 +30,40 @@ def check_nums(nums) -> list[int]:
     return [int(x) for x in items]
 
 
-def check_range(lo, hi, n) -> None:
-    """lo <= hi integers and n >= 2 numbers; ValueError naming the argument otherwise."""
-    for name, value in (("lo", lo), ("hi", hi), ("n", n)):
+def check_range(lo, hi) -> None:
+    """lo <= hi, both integers; ValueError naming the argument otherwise."""
+    for name, value in (("lo", lo), ("hi", hi)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise ValueError(f"{name} must be an integer, got {value!r}")
     if hi < lo:
         raise ValueError(f"hi must be >= lo, got lo={lo}, hi={hi}")
+
+
+def check_count(n) -> None:
+    """n >= 2 numbers; ValueError naming n otherwise."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise ValueError(f"n must be an integer, got {n!r}")
     if n < 2:
         raise ValueError(f"n must be at least 2, got {n}")
+
+
+def check_extremes(extremes) -> list:
+    """A list of None or (min, max) integer pairs with min <= max, increasing."""
+    try:
+        items = [None if e is None else tuple(e) for e in extremes]
+    except TypeError:
+        raise ValueError(
+            f"extremes must be a sequence of pairs, got {extremes!r}") from None
+    last = None
+    for e in items:
+        if e is None:
+            continue
+        if (len(e) != 2 or not all(isinstance(v, numbers.Integral) for v in e)
+                or e[0] > e[1] or (last is not None and e[0] < last)):
+            raise ValueError("extremes must hold None or increasing (min, max) "
+                             f"integer pairs, got {e!r}")
+        last = e[1]
+    return items
 
 
 # --8<-- [start:gap_lower_bound]
@@ -45,7 +71,8 @@ def gap_lower_bound(lo: int, hi: int, n: int) -> int:
     """ceil((hi - lo) / (n - 1)): no n integers spanning [lo, hi] have a smaller
     maximum gap (#eq-pigeonhole-bound). The n - 1 gaps sum to hi - lo.
     """
-    check_range(lo, hi, n)
+    check_range(lo, hi)
+    check_count(n)
     # ⌈(max − min)/(n − 1)⌉, in integer arithmetic: −⌊−x/y⌋ = ⌈x/y⌉
     return -((lo - hi) // (n - 1))
 # --8<-- [end:gap_lower_bound]
@@ -59,7 +86,8 @@ def bucket_width(lo: int, hi: int, n: int, rounding: str = "ceil") -> int:
     floor: l = max(1, floor((hi - lo) / (n - 1)))  (the common alternative)
     Either way two numbers in one bucket differ by at most l - 1 < maximum gap.
     """
-    check_range(lo, hi, n)
+    check_range(lo, hi)
+    check_count(n)
     if rounding not in ROUNDINGS:
         raise ValueError(f"rounding must be one of {ROUNDINGS}, got {rounding!r}")
     if rounding == "ceil":
@@ -76,8 +104,7 @@ def bucket_count(lo: int, hi: int, width: int) -> int:
 
     With the ceil width this is at most n; with the floor width at most 2n - 2.
     """
-    # n plays no part in the count: any n >= 2 passes the same checks of lo and hi
-    check_range(lo, hi, 2)  # pragma: no mutate
+    check_range(lo, hi)
     if isinstance(width, bool) or not isinstance(width, numbers.Integral) or width < 1:
         raise ValueError(f"width must be a positive integer, got {width!r}")
     # bucket of x: ⌊(x − min)/ℓ⌋ ∈ {0, …, ⌊(max − min)/ℓ⌋}
@@ -107,37 +134,37 @@ def bucket_extremes(nums, rounding: str = "ceil") -> list[tuple[int, int] | None
 # --8<-- [end:bucket_extremes]
 
 
+# --8<-- [start:gap_across_buckets]
+def gap_across_buckets(extremes) -> int:
+    """max over neighbouring non-empty buckets j < k of lo_k - hi_j (#eq-bucket-gap).
+
+    extremes: per bucket, in order, its (min, max) or None when empty, as returned by
+    bucket_extremes; 0 when fewer than two buckets are non-empty.
+    """
+    extremes = check_extremes(extremes)
+    best, previous_high = 0, None
+    for e in extremes:
+        if e is None:
+            continue  # an empty bucket: the gap runs across it
+        low, high = e
+        if previous_high is not None:
+            best = max(best, low - previous_high)  # lo_k − hi_j, neighbouring buckets
+        previous_high = high
+    return best
+# --8<-- [end:gap_across_buckets]
+
+
 # --8<-- [start:maximum_gap]
 def maximum_gap(nums) -> int:
     """max_i (x_(i+1) - x_(i)) over the sorted values, in O(n) time (#eq-bucket-gap).
 
-    The answer is the largest min(next non-empty bucket) - max(previous one); fewer than
-    two numbers give 0.
+    Fewer than two numbers give 0.
     """
     nums = check_nums(nums)
     if len(nums) < 2:
         return 0
-    best, previous_high = 0, None
-    for extremes in bucket_extremes(nums):
-        if extremes is None:
-            continue  # an empty bucket: the gap runs across it
-        low, high = extremes
-        if previous_high is not None:
-            best = max(best, low - previous_high)  # gap between neighbouring buckets
-        previous_high = high
-    return best
+    return gap_across_buckets(bucket_extremes(nums))
 # --8<-- [end:maximum_gap]
-
-
-def maximum_gap_floor(nums) -> int:
-    """The same scan over floor-width buckets (#eq-bucket-width, the floor variant)."""
-    nums = check_nums(nums)
-    if len(nums) < 2:
-        return 0
-    # dropping "floor" falls back to the ceil buckets, whose scan gives the same, correct
-    # answer (equivalent); the floor buckets are checked through bucket_extremes(…, "floor")
-    filled = [e for e in bucket_extremes(nums, "floor") if e is not None]  # pragma: no mutate
-    return max((b[0] - a[1] for a, b in zip(filled, filled[1:])), default=0)
 
 
 if __name__ == "__main__":
@@ -153,5 +180,6 @@ if __name__ == "__main__":
         print(f"  bucket {k}: [{lo + k * w}, {lo + (k + 1) * w})  extremes {e}")
     wf = bucket_width(lo, hi, n, "floor")
     print(f"floor width = {wf}, buckets = {bucket_count(lo, hi, wf)}")
-    print(f"maximum gap = {maximum_gap(nums)}, floor variant = {maximum_gap_floor(nums)}")
+    floor_gap = gap_across_buckets(bucket_extremes(nums, "floor"))
+    print(f"maximum gap = {maximum_gap(nums)}, floor variant = {floor_gap}")
     print(f"sorted: {sorted(nums)}")
