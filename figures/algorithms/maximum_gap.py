@@ -43,8 +43,8 @@ def _buckets_figure():
             f"maximum gap {maximum_gap(nums)} = {gap_to} - {gap_from}",
             ha="center", va="top", color="#c0392b", fontsize=9)
     ax.text(lo - 0.5, -1.95,
-            f"n = {n}, w = ceil(({hi} - {lo}) / ({n} - 1)) = {w}: inside a bucket two numbers "
-            f"differ by at most w - 1 = {w - 1}", fontsize=8, va="top")
+            f"n = {n}, $\\ell$ = ceil(({hi} - {lo}) / ({n} - 1)) = {w}: inside a bucket two "
+            f"numbers differ by at most $\\ell$ - 1 = {w - 1}", fontsize=8, va="top")
     ax.set_xlim(lo - 1.5, lo + bucket_count(lo, hi, w) * w + 0.5)
     ax.set_ylim(-2.35, 1.5)
     ax.axis("off")
@@ -82,11 +82,11 @@ def _bound_figure():
     ax.axhline(1.0, color="k", lw=1, ls="--")
     ax.axvline(1.0, color="k", lw=1, ls="--")
     ax.set_xscale("log")
-    ax.set_xlabel("maximum gap / w   (w = ceil((max - min) / (n - 1)))")
-    ax.set_ylabel("largest spread inside a bucket / w")
+    ax.set_xlabel("maximum gap / $\\ell$   ($\\ell$ = ceil((max - min) / (n - 1)))")
+    ax.set_ylabel("largest spread inside a bucket / $\\ell$")
     ax.set_ylim(-0.05, 1.2)
     ax.text(1.05, 0.5, "x = 1: the\npigeonhole\nbound", fontsize=8)
-    ax.text(0.98, 0.95, "every point: x >= 1 and y <= (w - 1) / w < 1", fontsize=8,
+    ax.text(0.98, 0.95, "every point: x >= 1 and y <= ($\\ell$ - 1) / $\\ell$ < 1", fontsize=8,
             ha="right", transform=ax.transAxes)
     ax.legend(fontsize=8, loc="center right")
     ax.grid(True, lw=0.3)
