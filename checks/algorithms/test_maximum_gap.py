@@ -210,6 +210,9 @@ def test_bucket_count_and_its_bounds(r):
     # the wider ceil buckets are never more numerous than the floor ones
     counts = [bucket_count(lo, hi, bucket_width(lo, hi, n, r)) for r in ("ceil", "floor")]
     assert counts[0] <= counts[1]
+    # an arithmetic progression of n terms (step d >= 1) fills exactly n ceil buckets
+    d = length % 50 + 1
+    assert bucket_count(lo, lo + (n - 1) * d, bucket_width(lo, lo + (n - 1) * d, n)) == n
 
 
 @pytest.mark.formula("eq-bucket-count")
@@ -289,10 +292,20 @@ def test_bad_ranges(args, message):
         bucket_width(*args)
 
 
-@pytest.mark.parametrize("bad", [5, [(1, 2, 3)], [(3, 1)], [(1, 2), (0, 4)], [(1.0, 2)], [7]])
+@pytest.mark.parametrize("bad", [[(1, 2, 3)], [(3, 1)], [(1, 2), (0, 4)], [(1.0, 2)],
+                                 [None, (3, 1)], [(0, 1), None, (5, 6), (2, 9)]])
 def test_bad_extremes(bad):
-    with pytest.raises(ValueError, match=r"^extremes must "):
+    with pytest.raises(ValueError, match=r"^extremes must hold None or increasing \(min, max\) "
+                                         r"integer pairs, got \("):
         gap_across_buckets(bad)
+    for not_pairs in (5, [7]):
+        with pytest.raises(ValueError, match=r"^extremes must be a sequence of pairs, got "):
+            gap_across_buckets(not_pairs)
+
+
+def test_touching_buckets_are_accepted():
+    # a bucket may start where the previous one ended (a gap of 0 between them)
+    assert gap_across_buckets([(1, 2), (2, 3)]) == 0
 
 
 def test_bad_rounding_and_width():
