@@ -215,10 +215,10 @@ def test_k3_is_unbiased_by_an_exact_sum():
     for seed in range(5):
         logp, logp_ref = categorical_pair(seed)
         p, q = logp.exp().tolist(), logp_ref.exp().tolist()
-        # KL(π_θ ‖ π_ref) = Σ_x π_θ(x) log(π_θ(x)/π_ref(x)), written with math.log
+        # KL(π_θ ‖ π_ref) = Σ_v π_θ(v) log(π_θ(v)/π_ref(v)), written with math.log
         kl = sum(px * math.log(px / qx) for px, qx in zip(p, q))
         k3 = kl_k3(logp, logp_ref).tolist()
-        # E_{x~π_θ}[k3(x)] by the exact sum over the 6 tokens
+        # E_{v~π_θ}[k3(v)] by the exact sum over the 6 tokens
         assert abs(sum(px * k for px, k in zip(p, k3)) - kl) < 1e-12
         torch_kl = torch.distributions.kl_divergence(
             torch.distributions.Categorical(logits=logp),
@@ -277,7 +277,7 @@ def test_k1_unbiased_but_negative_k2_biased():
 
 @pytest.mark.formula("eq-kl-k3")
 def test_k3_gradient_is_the_reverse_kl_gradient():
-    # as a loss, E_{o~π_θ}[∇_θ k3(o)] (sampling held fixed) = ∇_θ KL(π_ref ‖ π_θ)
+    # as a loss, E_{v~π_θ}[∇_θ k3(v)] (sampling held fixed) = ∇_θ KL(π_ref ‖ π_θ)
     z = torch.randn(5, generator=gen(20), dtype=F64, requires_grad=True)
     z_ref = torch.randn(5, generator=gen(21), dtype=F64)
     log_p = z - torch.log(torch.exp(z).sum())  # log-softmax written out
@@ -474,8 +474,8 @@ def test_grpo_gradient_autograd_equals_the_formula():
 
 @pytest.mark.formula("eq-grpo-gradient")
 def test_on_policy_gradient_coefficient():
-    # at θ = θ_old (r = 1, never clipped) the coefficient of ∇log π_θ(o_t) is
-    # Â + β(π_ref/π_θ − 1), divided by N |o_i|: the paper's gradient coefficient
+    # at θ = θ_old (r = 1, never clipped) the coefficient of ∇log π_θ(y_t) is
+    # Â + β(π_ref/π_θ − 1), divided by N |y_i|: the paper's gradient coefficient
     _, logp_old, logp_ref, mask = random_tokens(17, shape=(1, 3, 4))
     adv = torch.tensor([[0.5, -1.0, 2.0]], dtype=F64)
     got = grpo_loss_grad(logp_old, logp_old, logp_ref, adv, mask, beta=0.1)
@@ -556,7 +556,7 @@ def test_log_probabilities_above_zero_and_empty_groups_are_rejected():
 
 
 def expected_score_weighted(z, r, G, advantages):
-    """E over o_1..o_G ~ softmax(z) i.i.d. of (1/G) sum_i A_i grad_z log pi(o_i),
+    """E over y_1..y_G ~ softmax(z) i.i.d. of (1/G) sum_i A_i grad_z log pi(y_i),
     by summing over all V^G outcomes; A = advantages(rewards of the group)."""
     pi = torch.exp(z) / torch.exp(z).sum()  # softmax written out
     V = len(z)
@@ -575,11 +575,11 @@ def expected_score_weighted(z, r, G, advantages):
 @pytest.mark.formula("eq-group-baseline")
 @pytest.mark.parametrize("G", [2, 3, 4])
 def test_mean_baseline_scales_the_gradient_by_1_minus_1_over_G(G):
-    # a categorical policy over V = 3 whole responses, rewards r(o); on-policy
+    # a categorical policy over V = 3 whole responses, rewards r(y); on-policy
     z = torch.tensor([0.3, -0.2, 0.5], dtype=F64, requires_grad=True)
     r = torch.tensor([1.0, 0.0, 0.4], dtype=F64)
     pi = torch.exp(z) / torch.exp(z).sum()
-    (grad_J,) = torch.autograd.grad((pi * r).sum(), z)  # ∇J = ∇ Σ_o π(o) r(o)
+    (grad_J,) = torch.autograd.grad((pi * r).sum(), z)  # ∇J = ∇ Σ_y π(y) r(y)
     z = z.detach()
     # the group mean contains r_i itself: (1 − 1/G) ∇J, exactly
     mean = expected_score_weighted(z, r, G, lambda x: x - x.mean())
@@ -625,5 +625,5 @@ def test_grpo_loss_takes_a_single_group_of_shape_G_T():
         if f is grpo_loss:  # the mean over 2 groups of the per-group losses
             second = f(logp[1], logp_old[1], logp_ref[1], adv[1], mask[1])
             assert abs(float(whole) - (float(first) + float(second)) / 2) < 1e-14
-        else:  # weights 1/(N |o_i|): N = 8 responses in the batch, 4 in one group
+        else:  # weights 1/(N |y_i|): N = 8 responses in the batch, 4 in one group
             torch.testing.assert_close(first / 2, whole[0], rtol=0, atol=1e-15)

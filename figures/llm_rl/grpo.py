@@ -23,17 +23,17 @@ DIRECTION = torch.tensor([2.0, 1.0, 0.0, -1.0], dtype=F64) - LOGITS_REF
 
 def _kl_figure():
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.2, 3.6))
-    x = torch.logspace(-1.3, 1.3, 200, dtype=F64)  # ratio π_ref / π_θ
+    kappa = torch.logspace(-1.3, 1.3, 200, dtype=F64)  # ratio π_ref / π_θ
     # only the ratio matters; log π_θ = −3 keeps both log-probabilities <= 0
-    logp = torch.full_like(x, -3.0)
-    logp_ref = logp + torch.log(x)
-    for k, label in ((kl_k1, "$k_1 = -\\log x$"), (kl_k2, "$k_2 = (\\log x)^2/2$"),
-                     (kl_k3, "$k_3 = x - \\log x - 1$")):
-        left.plot(x, k(logp, logp_ref), label=label)
+    logp = torch.full_like(kappa, -3.0)
+    logp_ref = logp + torch.log(kappa)
+    for k, label in ((kl_k1, "$k_1 = -\\log \\kappa$"), (kl_k2, "$k_2 = (\\log \\kappa)^2/2$"),
+                     (kl_k3, "$k_3 = \\kappa - \\log \\kappa - 1$")):
+        left.plot(kappa, k(logp, logp_ref), label=label)
     left.axhline(0, color="gray", lw=0.6)
     left.set_xscale("log")
     left.set_ylim(-3, 5)
-    left.set_xlabel("$x = \\pi_{ref}(o_t) / \\pi_\\theta(o_t)$")
+    left.set_xlabel("$\\kappa = \\pi_{ref}(y_t) / \\pi_\\theta(y_t)$")
     left.set_ylabel("estimate at one token")
     left.set_title("per-token KL estimators")
     left.legend(fontsize=8)
@@ -77,13 +77,13 @@ def _advantage_figure():
     step_m = torch.tensor([[1, 1, 1], [1, 1, 0]])
     mask = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0]])
     a = process_advantages(step_r, step_end, step_m, mask)
-    t = torch.arange(6)
+    t = torch.arange(1, 7)  # the page counts tokens from 1: column t - 1 holds token t
     for i, style in ((0, "o-"), (1, "s-")):
         n = int(mask[i].sum())
         right.step(t[:n], a[i, :n], style, where="mid", label=f"output {i + 1}")
         for j in range(int(step_m[i].sum())):
-            end = int(step_end[i, j])
-            right.annotate(f"r={step_r[i, j]:.1f}", (end, float(a[i, end])),
+            end = int(step_end[i, j])  # an array column; the token is end + 1
+            right.annotate(f"r={step_r[i, j]:.1f}", (end + 1, float(a[i, end])),
                            textcoords="offset points", xytext=(0, 6 - 14 * i), fontsize=7,
                            ha="center")
     right.axhline(0, color="gray", lw=0.6)

@@ -41,7 +41,7 @@ def figures() -> dict:
     width = 0.8 / len(lams)
     for b, ax in enumerate(axes):
         n = int(mask[b].sum())
-        t = np.arange(n)
+        t = np.arange(1, n + 1)  # the page counts tokens from 1
         for i, lam in enumerate(lams):
             adv = gae(rewards, ex["values"], 1.0, lam, mask)[b, :n].numpy()
             ax.bar(t + (i - 1.5) * width, adv, width, label=rf"$\lambda$ = {lam}")
@@ -51,6 +51,6 @@ def figures() -> dict:
         ax.set_title(f"response {b + 1}: length {n}, score {float(ex['score'][b]):+.1f}",
                      fontsize=9)
         ax.grid(True, axis="y", lw=0.3)
-    axes[0].set_ylabel(r"$\hat A_t$ ($\gamma$ = 1, $\eta$ = 0.1)")
+    axes[0].set_ylabel(r"$\hat A_t$ ($\gamma$ = 1, $\beta$ = 0.1)")
     axes[0].legend(fontsize=7)
     return {"rlhf-ppo-clip": clip, "rlhf-ppo-gae": adv_fig}

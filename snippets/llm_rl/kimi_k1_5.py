@@ -38,10 +38,11 @@ def _check_distribution(name: str, p) -> torch.Tensor:
 
 # --8<-- [start:sequence_logprob]
 def sequence_logprob(logp, mask) -> torch.Tensor:
-    """log pi(y, z | x) = sum_t log pi(token_t | x, tokens_<t), over the response mask
-    (#eq-cot-objective).
+    """log pi(y, z | x) = sum_{t=1}^T m_t log pi((z, y)_t | x, (z, y)_<t), over the
+    response mask (#eq-cot-objective).
 
-    logp: per-token log-probabilities of the sampled tokens, shape (..., T); mask: 0/1
+    logp: per-token log-probabilities of the sampled tokens, shape (..., T), column t - 1
+    holding token t; mask: 0/1
     of the same shape (1 on the thought z and the answer y, 0 on padding).
     Returns shape (...).
     """
@@ -49,7 +50,7 @@ def sequence_logprob(logp, mask) -> torch.Tensor:
     if logp.ndim == 0:
         raise ValueError("logp must have a last (token) axis")
     mask = check_mask(mask, logp.shape)
-    # Σ_t m_t log π(token_t | x, token_<t)
+    # Σ_t m_t log π((z, y)_t | x, (z, y)_<t)
     return (logp * mask).sum(-1)
 # --8<-- [end:sequence_logprob]
 
