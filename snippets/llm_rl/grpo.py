@@ -171,8 +171,8 @@ def kl_k2(logp, logp_ref) -> torch.Tensor:
 def kl_moments(logp, logp_ref) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """Exact mean and variance of k1, k2, k3 under v ~ pi_theta (#eq-kl-moments).
 
-    A sum over the tokens v of the vocabulary. logp, logp_ref: full log-probability vectors, shape
-    (..., V) (each sums to 1 in probability).
+    A sum over the tokens v of the vocabulary. logp, logp_ref: full log-probability
+    vectors, shape (..., V) (each sums to 1 in probability).
     Returns {"k1": (mean, var), "k2": ..., "k3": ...}, each of shape (...).
     """
     logp, logp_ref = _log_pair(logp, logp_ref)

@@ -41,8 +41,8 @@ def sequence_logprob(logp, mask) -> torch.Tensor:
     """log pi(y, z | x) = sum_{t=1}^T m_t log pi((z, y)_t | x, (z, y)_<t), over the
     response mask (#eq-cot-objective).
 
-    logp: per-token log-probabilities of the sampled tokens, shape (..., T), column t - 1
-    holding token t; mask: 0/1
+    logp: per-token log-probabilities of the sampled tokens, shape (..., T), column
+    t - 1 holding token t; mask: 0/1
     of the same shape (1 on the thought z and the answer y, 0 on padding).
     Returns shape (...).
     """
