@@ -104,7 +104,7 @@ def test_grpo_loss_equals_explicit_loops():
             kl = math.exp(lr - lp) - (lr - lp) - 1  # k3
             inner += loop_surrogate(lp, float(logp_old[b, i, t]), float(adv[b, i]),
                                     0.2, 0.2) - 0.04 * kl
-        total += inner / n  # 1/|y_i| Σ_t
+        total += inner / n  # 1/|o_i| Σ_t
     assert abs(float(got) - (-total / 6)) < 1e-12  # −1/G Σ_i, averaged over 2 questions
 # --8<-- [end:test_grpo_objective]
 
@@ -263,7 +263,7 @@ def test_default_mode_is_token_and_equal_lengths_agree():
     token = float(aggregate_loss(x, mask, "token"))
     assert float(aggregate_loss(x, mask)) == token
     torch.testing.assert_close(token_weights(mask), token_weights(mask, "token"))
-    # equal lengths |y_i| = 4: sample = token, and fixed with L_max = 4 (≥ T? no: T = 6)
+    # equal lengths |o_i| = 4: sample = token, and fixed with L_max = 4 (≥ T? no: T = 6)
     assert abs(float(aggregate_loss(x, mask, "sample")) - token) < 1e-12
     fixed = float(aggregate_loss(x, mask, "fixed", max_len=6))
     assert abs(fixed - token * 4 / 6) < 1e-12
@@ -288,7 +288,7 @@ def test_dapo_gradient_autograd_equals_the_analytic_formula():
         for b, i, t in itertools.product(range(2), range(4), range(8)):
             a, rr = float(adv[b, i]), float(r[b, i, t])
             stopped = (a > 0 and rr > 1.28) or (a < 0 and rr < 0.8)
-            # N = B N_b (2 groups) per group, N = Σ_j |y_j| = 44 over the batch
+            # N = B N_b (2 groups) per group, N = Σ_j |o_j| = 44 over the batch
             n = 2 * group_tokens[b] if norm == "group" else sum(group_tokens)
             if mask[b, i, t] == 1 and not stopped:
                 grad[b, i, t] = -rr * a / n  # −r Â / N

@@ -474,8 +474,8 @@ def test_grpo_gradient_autograd_equals_the_formula():
 
 @pytest.mark.formula("eq-grpo-gradient")
 def test_on_policy_gradient_coefficient():
-    # at θ = θ_old (r = 1, never clipped) the coefficient of ∇log π_θ(y_t) is
-    # Â + β(π_ref/π_θ − 1), divided by N |y_i|: the paper's gradient coefficient
+    # at θ = θ_old (r = 1, never clipped) the coefficient of ∇log π_θ(o_t) is
+    # Â + β(π_ref/π_θ − 1), divided by N |o_i|: the paper's gradient coefficient
     _, logp_old, logp_ref, mask = random_tokens(17, shape=(1, 3, 4))
     adv = torch.tensor([[0.5, -1.0, 2.0]], dtype=F64)
     got = grpo_loss_grad(logp_old, logp_old, logp_ref, adv, mask, beta=0.1)
@@ -556,7 +556,7 @@ def test_log_probabilities_above_zero_and_empty_groups_are_rejected():
 
 
 def expected_score_weighted(z, r, G, advantages):
-    """E over y_1..y_G ~ softmax(z) i.i.d. of (1/G) sum_i A_i grad_z log pi(y_i),
+    """E over o_1..o_G ~ softmax(z) i.i.d. of (1/G) sum_i A_i grad_z log pi(o_i),
     by summing over all V^G outcomes; A = advantages(rewards of the group)."""
     pi = torch.exp(z) / torch.exp(z).sum()  # softmax written out
     V = len(z)
@@ -575,11 +575,11 @@ def expected_score_weighted(z, r, G, advantages):
 @pytest.mark.formula("eq-group-baseline")
 @pytest.mark.parametrize("G", [2, 3, 4])
 def test_mean_baseline_scales_the_gradient_by_1_minus_1_over_G(G):
-    # a categorical policy over V = 3 whole responses, rewards r(y); on-policy
+    # a categorical policy over V = 3 whole responses, rewards r(o); on-policy
     z = torch.tensor([0.3, -0.2, 0.5], dtype=F64, requires_grad=True)
     r = torch.tensor([1.0, 0.0, 0.4], dtype=F64)
     pi = torch.exp(z) / torch.exp(z).sum()
-    (grad_J,) = torch.autograd.grad((pi * r).sum(), z)  # ∇J = ∇ Σ_y π(y) r(y)
+    (grad_J,) = torch.autograd.grad((pi * r).sum(), z)  # ∇J = ∇ Σ_o π(o) r(o)
     z = z.detach()
     # the group mean contains r_i itself: (1 − 1/G) ∇J, exactly
     mean = expected_score_weighted(z, r, G, lambda x: x - x.mean())
@@ -625,5 +625,5 @@ def test_grpo_loss_takes_a_single_group_of_shape_G_T():
         if f is grpo_loss:  # the mean over 2 groups of the per-group losses
             second = f(logp[1], logp_old[1], logp_ref[1], adv[1], mask[1])
             assert abs(float(whole) - (float(first) + float(second)) / 2) < 1e-14
-        else:  # weights 1/(N |y_i|): N = 8 responses in the batch, 4 in one group
+        else:  # weights 1/(N |o_i|): N = 8 responses in the batch, 4 in one group
             torch.testing.assert_close(first / 2, whole[0], rtol=0, atol=1e-15)

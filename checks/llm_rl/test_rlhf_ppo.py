@@ -128,7 +128,7 @@ def test_token_rewards_by_hand_and_their_sum():
     # row 1: −0.1·(0.5, 0, −1) + (0, 0, 2)
     # row 2: −0.1·(−0.2) − 1 at its only token, 0 on padding
     np.testing.assert_allclose(r, [[-0.05, 0.0, 2.1], [-0.98, 0.0, 0.0]], atol=1e-15)
-    # summed over a response: score − β log(π_RL(y|x) / π_SFT(y|x))
+    # summed over a response: score − β log(π_RL(o|q) / π_SFT(o|q))
     np.testing.assert_allclose(r.sum(-1), [2.0 - 0.1 * (-0.5), -1.0 - 0.1 * (-0.2)],
                                atol=1e-15)
 # --8<-- [end:test_token_reward]
@@ -158,7 +158,7 @@ def test_summed_k1_penalty_is_the_sequence_kl_in_expectation():
     # KL(π_RL ‖ π_SFT) over whole sequences, from the sequence probabilities
     kl = (p_seq * (logp.sum(-1) - logp_ref.sum(-1))).sum()
     r = kl_penalized_rewards(torch.zeros(8, dtype=F64), logp, logp_ref, torch.ones(8, 3), 1.0)
-    # E_{y∼π_RL}[Σ_t r_t] = −β KL with score 0 and β = 1
+    # E_{o∼π_RL}[Σ_t r_t] = −β KL with score 0 and β = 1
     assert (p_seq * r.sum(-1)).sum().item() == pytest.approx(-kl.item(), abs=1e-12)
     assert kl.item() > 0.05
 
@@ -381,7 +381,7 @@ def test_ppo_loss_gradient_equals_the_page_formula(eps_high):
     logp_old = logp_old - 0.5  # log π_θ = log π_old + log r stays <= 0 for r <= 1.4
     logp = (logp_old + torch.log(ratios)).requires_grad_(True)
     ppo_policy_loss(logp, logp_old, adv, mask, 0.2, eps_high).backward()
-    # ∂L/∂log π_θ(y_t) = −m_t Â_t r_t · 1[not clipped] / Σ m, where "clipped" means
+    # ∂L/∂log π_θ(o_t) = −m_t Â_t r_t · 1[not clipped] / Σ m, where "clipped" means
     # Â_t > 0 and r_t > 1 + ε_high, or Â_t < 0 and r_t < 1 − ε
     r = torch.exp(logp.detach() - logp_old)
     high = 0.2 if eps_high is None else eps_high

@@ -72,7 +72,7 @@ def _weights():
         for bar, total in zip(bars, totals):
             ax.text(bar.get_x() + width / 2, bar.get_height() + 0.005,
                     f"sum {total:.3g}", ha="center", fontsize=7)
-    ax.set_xticks([0, 1], ["$y_1$: 2 tokens", "$y_2$: 8 tokens"])
+    ax.set_xticks([0, 1], ["$o_1$: 2 tokens", "$o_2$: 8 tokens"])
     ax.set_ylabel("weight of each token")
     ax.set_ylim(0, 0.3)
     ax.legend(fontsize=8)

@@ -23,17 +23,17 @@ DIRECTION = torch.tensor([2.0, 1.0, 0.0, -1.0], dtype=F64) - LOGITS_REF
 
 def _kl_figure():
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.2, 3.6))
-    kappa = torch.logspace(-1.3, 1.3, 200, dtype=F64)  # ratio π_ref / π_θ
+    x = torch.logspace(-1.3, 1.3, 200, dtype=F64)  # ratio π_ref / π_θ
     # only the ratio matters; log π_θ = −3 keeps both log-probabilities <= 0
-    logp = torch.full_like(kappa, -3.0)
-    logp_ref = logp + torch.log(kappa)
-    for k, label in ((kl_k1, "$k_1 = -\\log \\kappa$"), (kl_k2, "$k_2 = (\\log \\kappa)^2/2$"),
-                     (kl_k3, "$k_3 = \\kappa - \\log \\kappa - 1$")):
-        left.plot(kappa, k(logp, logp_ref), label=label)
+    logp = torch.full_like(x, -3.0)
+    logp_ref = logp + torch.log(x)
+    for k, label in ((kl_k1, "$k_1 = -\\log x$"), (kl_k2, "$k_2 = (\\log x)^2/2$"),
+                     (kl_k3, "$k_3 = x - \\log x - 1$")):
+        left.plot(x, k(logp, logp_ref), label=label)
     left.axhline(0, color="gray", lw=0.6)
     left.set_xscale("log")
     left.set_ylim(-3, 5)
-    left.set_xlabel("$\\kappa = \\pi_{ref}(y_t) / \\pi_\\theta(y_t)$")
+    left.set_xlabel("$x = \\pi_{ref}(o_t) / \\pi_\\theta(o_t)$")
     left.set_ylabel("estimate at one token")
     left.set_title("per-token KL estimators")
     left.legend(fontsize=8)

@@ -22,13 +22,13 @@ def figures() -> dict:
         ax.plot(r, r * a, color="0.6", ls=":", lw=1.2, label=r"$r\hat A$ (unclipped)")
         ax.plot(r, obj.detach(), lw=2, label=r"$\min(r\hat A,\ \mathrm{clip}(r)\hat A)$")
         high = ppo_clip_objective(r, torch.full_like(r, a), EPS, EPS_HIGH)
-        ax.plot(r, high, lw=1.2, ls="--", label=rf"clip-higher, $\epsilon_{{high}}$={EPS_HIGH}")
+        ax.plot(r, high, lw=1.2, ls="--", label=rf"clip-higher, $\varepsilon_{{high}}$={EPS_HIGH}")
         ax.fill_between(r, 0, 1, where=flat, color="tab:red", alpha=0.12,
                         transform=ax.get_xaxis_transform(), label="zero gradient")
         for edge in (1 - EPS, 1 + EPS):
             ax.axvline(edge, color="k", lw=0.6, ls="--")
         ax.set_xlabel(r"ratio $r_t(\theta)=\pi_\theta/\pi_{old}$")
-        ax.set_title(rf"$\hat A_t = {a:+.0f}$, $\epsilon$ = {EPS}")
+        ax.set_title(rf"$\hat A_t = {a:+.0f}$, $\varepsilon$ = {EPS}")
         ax.grid(True, lw=0.3)
     axes[0].set_ylabel("per-token objective (maximised)")
     axes[1].legend(fontsize=7, loc="upper right")

@@ -1,9 +1,9 @@
 """DAPO: rule-based reward, clip-higher, dynamic sampling, token-level loss, overlong shaping.
 
 Page: llm-rl/dapo (docs/llm-rl/dapo.md); each function names the anchor of the equation it
-implements. Token tensors have shape (..., G, T): G responses y_1..y_G to one question on the
+implements. Token tensors have shape (..., G, T): G responses o_1..o_G to one question on the
 axis -2, right-padded to T tokens, with a response mask of 0/1 of the same shape (1 on the
-|y_i| tokens of response i). logp holds log pi_theta(y_{i,t} | x, y_{i,<t}) of the sampled
+|o_i| tokens of response i). logp holds log pi_theta(o_{i,t} | q, o_{i,<t}) of the sampled
 tokens (the page counts tokens from 1: column t - 1 holds token t), logp_old the same
 under pi_old. Per-response tensors (rewards, advantages, correct)
 have shape (..., G). The shared pieces come from the sibling modules, by full path.
@@ -65,10 +65,10 @@ def aggregate_loss(per_token, mask, mode: str = "token",
                    max_len: int | None = None, norm: str = "group") -> torch.Tensor:
     """Average of per-token values l_{i,t} over n responses (#eq-token-level-loss).
 
-    mode "sample" (GRPO):     1/n sum_i 1/|y_i| sum_t l_{i,t}
+    mode "sample" (GRPO):     1/n sum_i 1/|o_i| sum_t l_{i,t}
     mode "token"  (DAPO):     norm "group": mean over the groups of
-                              1/(sum_{i in group} |y_i|) sum_{i in group} sum_t l_{i,t};
-                              norm "batch": 1/(sum_i |y_i|) sum_i sum_t l_{i,t}
+                              1/(sum_{i in group} |o_i|) sum_{i in group} sum_t l_{i,t};
+                              norm "batch": 1/(sum_i |o_i|) sum_i sum_t l_{i,t}
     mode "fixed"  (Dr. GRPO): 1/(n max_len) sum_i sum_t l_{i,t}
     per_token, mask: (..., G, T), a group of G responses per leading index; n counts
     the responses over all leading axes and G; max_len (mode "fixed" only) is a
@@ -82,17 +82,17 @@ def aggregate_loss(per_token, mask, mode: str = "token",
     mask = check_mask(mask, per_token.shape)
     norm = _check_norm(norm)
     if mode == "sample":
-        # 1/|y_i| Σ_t l_{i,t} per response, then the mean over the n responses
+        # 1/|o_i| Σ_t l_{i,t} per response, then the mean over the n responses
         return masked_mean(per_token, mask, dim=-1).mean()
     if mode == "token" and norm == "batch":
-        # Σ_i Σ_t l_{i,t} / Σ_i |y_i|, one normaliser for the whole batch
+        # Σ_i Σ_t l_{i,t} / Σ_i |o_i|, one normaliser for the whole batch
         return masked_mean(per_token, mask)
     if mode == "token":
         axes = _group_axes(per_token.ndim)
         count = mask.sum(axes)
         if (count == 0).any():
             raise ValueError("mask must select at least one token in every group")
-        # Σ_{i,t} l_{i,t} / Σ_i |y_i| within each group, then the mean over groups
+        # Σ_{i,t} l_{i,t} / Σ_i |o_i| within each group, then the mean over groups
         return ((per_token * mask).sum(axes) / count).mean()
     if mode != "fixed":
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -110,8 +110,8 @@ def token_weights(mask, mode: str = "token", max_len: int | None = None,
                   norm: str = "group") -> torch.Tensor:
     """Weight w_{i,t} = d aggregate_loss / d l_{i,t} (#eq-token-level-loss).
 
-    sample: 1/(n |y_i|); token: 1/(B sum_{j in group} |y_j|) with norm "group"
-    (B groups), 1/sum_j |y_j| with norm "batch"; fixed: 1/(n max_len); 0 on padding.
+    sample: 1/(n |o_i|); token: 1/(B sum_{j in group} |o_j|) with norm "group"
+    (B groups), 1/sum_j |o_j| with norm "batch"; fixed: 1/(n max_len); 0 on padding.
     mask: (..., G, T); returns a tensor of the same shape.
     """
     mask = torch.as_tensor(mask)
@@ -121,15 +121,15 @@ def token_weights(mask, mode: str = "token", max_len: int | None = None,
     norm = _check_norm(norm)
     n_responses = mask.shape[:-1].numel()
     if mode == "sample":
-        # 1 / (n |y_i|): each response gets 1/n, shared by its own tokens
+        # 1 / (n |o_i|): each response gets 1/n, shared by its own tokens
         return mask / (n_responses * mask.sum(-1, keepdim=True))
     if mode == "token" and norm == "batch":
-        # 1 / Σ_j |y_j|: the same for every token in the batch
+        # 1 / Σ_j |o_j|: the same for every token in the batch
         return mask / mask.sum()
     if mode == "token":
         axes = _group_axes(mask.ndim)
         n_groups = mask.shape[:-2].numel()
-        # 1 / (B Σ_{j in group} |y_j|): each group gets 1/B, shared by its tokens
+        # 1 / (B Σ_{j in group} |o_j|): each group gets 1/B, shared by its tokens
         return mask / (n_groups * mask.sum(axes, keepdim=True))
     if mode != "fixed":
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -143,7 +143,7 @@ def token_weights(mask, mode: str = "token", max_len: int | None = None,
 
 # --8<-- [start:dynamic_sampling_keep]
 def dynamic_sampling_keep(correct) -> torch.Tensor:
-    """Groups kept: 0 < |{y_i : is_equivalent(a, y_i)}| < G (#eq-dynamic-sampling).
+    """Groups kept: 0 < |{o_i : is_equivalent(a, o_i)}| < G (#eq-dynamic-sampling).
 
     correct: bool or 0/1 tensor (..., G); returns a bool tensor (...,), False for
     the all-correct and all-wrong groups, whose group advantages are all zero.
@@ -154,7 +154,7 @@ def dynamic_sampling_keep(correct) -> torch.Tensor:
         raise ValueError("correct must have shape (..., G) with G >= 1 and hold "
                          "only 0/1")
     group_size = correct.shape[-1]
-    # |{y_i : y_i correct}|
+    # |{o_i : o_i correct}|
     n_correct = correct.sum(-1)
     # 0 < n_correct < G
     return (n_correct > 0) & (n_correct < group_size)
@@ -166,7 +166,7 @@ def dapo_loss(logp, logp_old, advantages, mask, eps_low: float = 0.2,
               eps_high: float = 0.28, norm: str = "group") -> torch.Tensor:
     """DAPO loss -J_DAPO: clip-higher, token-level mean, no KL (#eq-dapo-objective).
 
-    J = mean over groups of 1/(sum_i |y_i|) sum_i sum_t min(r Â, clip(r, 1-eps_low,
+    J = mean over groups of 1/(sum_i |o_i|) sum_i sum_t min(r Â, clip(r, 1-eps_low,
     1+eps_high) Â), the sums over the G responses of a group (norm "group", the
     paper's formula); norm "batch": one token count over the whole batch (all
     leading axes), as common implementations average a mini-batch.
@@ -181,7 +181,7 @@ def dapo_loss(logp, logp_old, advantages, mask, eps_low: float = 0.2,
     ratio = torch.exp(logp - logp_old)
     # min(r Â, clip(r, 1 − ε_low, 1 + ε_high) Â): a decoupled upper clip, no KL term
     surrogate = ppo_clip_objective(ratio, adv, eps_low, eps_high)
-    # −Σ_i Σ_t min(…) / Σ_i |y_i| (the default mode "token"), per group (then the
+    # −Σ_i Σ_t min(…) / Σ_i |o_i| (the default mode "token"), per group (then the
     # mean over groups) or over the batch
     return -aggregate_loss(surrogate, mask, norm=norm)
 # --8<-- [end:dapo_loss]
@@ -212,7 +212,7 @@ def dapo_logp_grad(logp, logp_old, advantages, mask, eps_low: float = 0.2,
     """d dapo_loss / d logp_{i,t} = -m r Â c / N (#eq-dapo-objective).
 
     m: mask, r: ratio, c = clip_active(r, Â); norm "group": N = B N_b with
-    N_b = sum_{j in group b} |y_j| and B groups; norm "batch": N = sum_j |y_j| over
+    N_b = sum_{j in group b} |o_j| and B groups; norm "batch": N = sum_j |o_j| over
     the batch. Uses d r / d logp = r. Shapes as in dapo_loss; returns (..., G, T).
     """
     logp = check_logp("logp", logp)
@@ -226,7 +226,7 @@ def dapo_logp_grad(logp, logp_old, advantages, mask, eps_low: float = 0.2,
     ratio = torch.exp(logp - logp_old)
     c = clip_active(ratio, adv, eps_low, eps_high)
     if norm == "batch":
-        # N = Σ_j |y_j| over the whole batch
+        # N = Σ_j |o_j| over the whole batch
         count = mask.sum()
     else:
         # N = B · N_b: the token count of the group, times the number B of groups
@@ -240,13 +240,13 @@ def dapo_logp_grad(logp, logp_old, advantages, mask, eps_low: float = 0.2,
 
 # --8<-- [start:overlong_penalty]
 def overlong_penalty(length, max_len: float, cache_len: float):
-    """Soft overlong punishment R_length(y) (#eq-overlong-penalty).
+    """Soft overlong punishment R_length(o) (#eq-overlong-penalty).
 
-    R = 0                                   if |y| <= L_max - L_cache
-      = ((L_max - L_cache) - |y|) / L_cache  if L_max - L_cache < |y| <= L_max
-      = -1                                  if |y| > L_max
-    i.e. clip(((L_max - L_cache) - |y|) / L_cache, -1, 0). length: a scalar (gives
-    a float) or an array of response lengths |y| (gives an array of that shape).
+    R = 0                                   if |o| <= L_max - L_cache
+      = ((L_max - L_cache) - |o|) / L_cache  if L_max - L_cache < |o| <= L_max
+      = -1                                  if |o| > L_max
+    i.e. clip(((L_max - L_cache) - |o|) / L_cache, -1, 0). length: a scalar (gives
+    a float) or an array of response lengths |o| (gives an array of that shape).
     """
     length_arr = np.asarray(length)
     if not (np.isfinite(length_arr).all() and (length_arr >= 0).all()):
@@ -265,10 +265,10 @@ def overlong_penalty(length, max_len: float, cache_len: float):
 
 if __name__ == "__main__":
     torch.set_default_dtype(torch.float64)
-    mask = torch.tensor([[1.0] * 2 + [0.0] * 6, [1.0] * 8])  # |y_1| = 2, |y_2| = 8
+    mask = torch.tensor([[1.0] * 2 + [0.0] * 6, [1.0] * 8])  # |o_1| = 2, |o_2| = 8
     print("token weights (rows: responses; columns: sample, token, fixed L_max = 8):")
     for i in range(2):
-        print(f"  y_{i + 1}:", [round(float(token_weights(mask, m, 8)[i, 0]), 4)
+        print(f"  o_{i + 1}:", [round(float(token_weights(mask, m, 8)[i, 0]), 4)
                                 for m in MODES],
               " response totals:", [round(float(token_weights(mask, m, 8)[i].sum()), 4)
                                     for m in MODES])
@@ -288,13 +288,13 @@ if __name__ == "__main__":
     for p_old in (0.01, 0.9):
         print(f"p_old = {p_old}: max p after one clipped step, eps = 0.2: "
               f"{min(1.0, p_old * 1.2):.4f}, eps_high = 0.28: {min(1.0, p_old * 1.28):.4f}")
-    # y_1 short and correct, y_2 long and wrong; first step on-policy (r = 1)
+    # o_1 short and correct, o_2 long and wrong; first step on-policy (r = 1)
     from snippets.llm_rl.grpo import group_advantages, grpo_loss
     adv = group_advantages(rule_reward([1, 0]))
     logp = torch.log(torch.full((2, 8), 0.5)).requires_grad_(True)
     grpo_loss(logp, logp.detach(), None, adv, mask, beta=0.0).backward()
     print("advantages:", [round(float(a), 4) for a in adv])
-    print("d loss / d logp at one token, (y_1, y_2): GRPO",
+    print("d loss / d logp at one token, (o_1, o_2): GRPO",
           [round(float(logp.grad[i, 0]), 4) for i in range(2)], " DAPO",
           [round(float(dapo_logp_grad(logp.detach(), logp.detach(), adv, mask)[i, 0]), 4)
            for i in range(2)])

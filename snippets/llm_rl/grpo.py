@@ -3,9 +3,9 @@
 Page: llm-rl/grpo (docs/llm-rl/grpo.md); each function names the anchor of the equation
 it implements. Tensors: rewards (..., G) with the group of G outputs on the last axis;
 token tensors (..., G, T) right-padded with a response mask, as in
-snippets.llm_rl.rlhf_ppo. The page writes the prompt x, the responses y_1..y_G and their
-tokens y_{i,t}, t = 1..|y_i| (DeepSeekMath's q, o_i, o_{i,t}); the arrays count from 0,
-so row i - 1 holds response i and column t - 1 holds token t.
+snippets.llm_rl.rlhf_ppo. The page writes the prompt q, the responses o_1..o_G and their
+tokens o_{i,t}, t = 1..|o_i|; the arrays count from 0, so row i - 1 holds response i and
+column t - 1 holds token t.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def leave_one_out_advantages(rewards) -> torch.Tensor:
     Page anchor: #eq-group-baseline.
 
     rewards: shape (..., G), G >= 2. The baseline of output i leaves out r_i, so with
-    y_1..y_G ~ pi_theta i.i.d., (1/G) sum_i A_i grad log pi_theta(y_i) is unbiased for
+    o_1..o_G ~ pi_theta i.i.d., (1/G) sum_i A_i grad log pi_theta(o_i) is unbiased for
     grad J. A_i = G/(G-1) (r_i - mean(r)): the plain mean baseline gives (1 - 1/G)
     grad J in expectation.
     """
@@ -138,11 +138,11 @@ def _log_pair(logp, logp_ref):
 
 # --8<-- [start:kl_k3]
 def kl_k3(logp, logp_ref) -> torch.Tensor:
-    """Per-element k3 estimate of KL(pi_theta || pi_ref) at a token y_t ~ pi_theta.
+    """Per-element k3 estimate of KL(pi_theta || pi_ref) at a token o_t ~ pi_theta.
 
     Page anchor: #eq-kl-k3.
 
-    With the ratio kappa = pi_ref / pi_theta and u = log kappa: k3 = kappa - u - 1
+    With the ratio x = pi_ref / pi_theta and u = log x: k3 = x - u - 1
     = exp(u) - u - 1 >= 0, and its
     expectation under pi_theta is exactly the KL divergence. Any shape; logp_ref alike.
     """
@@ -216,7 +216,7 @@ def grpo_loss(logp, logp_old, logp_ref, advantages, mask, eps: float = 0.2,
               beta: float = 0.04) -> torch.Tensor:
     """GRPO loss -J_GRPO with sample-level aggregation (#eq-grpo-objective).
 
-    J = mean over groups of 1/G sum_i 1/|y_i| sum_t [min(r A, clip(r, 1-eps, 1+eps) A)
+    J = mean over groups of 1/G sum_i 1/|o_i| sum_t [min(r A, clip(r, 1-eps, 1+eps) A)
     - beta k3(pi_theta, pi_ref)], r = exp(logp - logp_old).
     logp, logp_old, logp_ref, mask: shape (..., G, T); advantages: (..., G) (outcome) or
     (..., G, T) (process). beta = 0 drops the KL term (DAPO): logp_ref may be None.
@@ -227,11 +227,11 @@ def grpo_loss(logp, logp_old, logp_ref, advantages, mask, eps: float = 0.2,
         raise ValueError("logp_ref is needed when beta > 0")
     others = {"logp_old": logp_old} | ({"logp_ref": logp_ref} if beta > 0 else {})
     logp, tensors, advantages, mask = _token_tensors(logp, others, advantages, mask)
-    # −1/G Σ_i 1/|y_i| Σ_t min(r Â, clip(r, 1 − ε, 1 + ε) Â), then the mean over groups
+    # −1/G Σ_i 1/|o_i| Σ_t min(r Â, clip(r, 1 − ε, 1 + ε) Â), then the mean over groups
     loss = ppo_policy_loss(logp, tensors[0], advantages, mask, eps, per_sequence=True)
     if beta == 0:
         return loss  # no KL term, no reference model
-    # + β 1/G Σ_i 1/|y_i| Σ_t D_KL,t with the k3 estimate per token
+    # + β 1/G Σ_i 1/|o_i| Σ_t D_KL,t with the k3 estimate per token
     return loss + beta * masked_mean(kl_k3(logp, tensors[1]), mask, dim=-1).mean()
 # --8<-- [end:grpo_loss]
 
@@ -241,7 +241,7 @@ def grpo_loss_grad(logp, logp_old, logp_ref, advantages, mask, eps: float = 0.2,
                    beta: float = 0.04) -> torch.Tensor:
     """Analytic d(grpo_loss)/d(logp), shape (..., G, T) (#eq-grpo-gradient).
 
-    d/d logp_{i,t} = -m_{i,t} / (N |y_i|) [1{unclipped} r A + beta (pi_ref/pi_th - 1)]
+    d/d logp_{i,t} = -m_{i,t} / (N |o_i|) [1{unclipped} r A + beta (pi_ref/pi_th - 1)]
     with N = number of responses (groups times G); 'unclipped': the min picks r A.
     Token t of response i is logp[..., i - 1, t - 1].
     """
@@ -256,7 +256,7 @@ def grpo_loss_grad(logp, logp_old, logp_ref, advantages, mask, eps: float = 0.2,
     unclipped = ratio * advantages <= clipped * advantages
     # d(−β k3)/d log π_θ = β (π_ref/π_θ − 1)
     kl_term = beta * (torch.exp(logp_ref - logp) - 1.0)
-    # weight m_{i,t} / (N |y_i|) of the sample-level mean
+    # weight m_{i,t} / (N |o_i|) of the sample-level mean
     weight = mask / mask.sum(-1, keepdim=True) / mask.shape[:-1].numel()
     return -weight * (unclipped * ratio * advantages + kl_term)
 # --8<-- [end:grpo_loss_grad]

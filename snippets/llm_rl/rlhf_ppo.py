@@ -3,9 +3,9 @@
 Page: llm-rl/rlhf-ppo (docs/llm-rl/rlhf-ppo.md); each function names the anchor of the
 equation it implements. Tensors are batched over leading axes; the last axis is the token
 position of a response, right-padded to a common length T, with a response mask equal to 1
-on response tokens and 0 on padding. The page counts tokens from 1 (y = (y_1, ..., y_n));
+on response tokens and 0 on padding. The page counts tokens from 1 (o = (o_1, ..., o_n));
 the arrays count columns from 0, so column t - 1 holds token t. `logp[..., t - 1]` is the
-log-probability log pi(y_t | x, y_<t) of the sampled token t.
+log-probability log pi(o_t | q, o_<t) of the sampled token t.
 """
 
 from __future__ import annotations
@@ -102,24 +102,24 @@ def masked_mean(x, mask, dim: int | None = None) -> torch.Tensor:
 # --8<-- [start:reward_model_loss]
 def reward_model_loss(r_chosen, r_rejected, lm_nll=None, lm_coef: float = 0.0
                       ) -> torch.Tensor:
-    """Pairwise RM loss -mean log sigmoid(r(x, y+) - r(x, y-)) (#eq-rm-loss).
+    """Pairwise RM loss -mean log sigmoid(r_phi(q, o+) - r_phi(q, o-)) (#eq-rm-loss).
 
-    r_chosen, r_rejected: shape (B,), the scalar rewards of the preferred y+ and the
-    rejected y- of each pair (the papers' y_w, y_l). Optional LM term of the paper:
+    r_chosen, r_rejected: shape (B,), the scalar rewards of the preferred o+ and the
+    rejected o- of each pair (the papers' y_w, y_l). Optional LM term of the paper:
     lm_coef (the page's c_rm) * mean(lm_nll), where lm_nll (shape (B,)) is the
-    token-mean negative log-likelihood of y+ under the reward model's LM head.
+    token-mean negative log-likelihood of o+ under the reward model's LM head.
     """
     r_chosen = _as_tensor("r_chosen", r_chosen)
     if r_chosen.numel() == 0:
         raise ValueError("r_chosen must hold at least one pair, got an empty tensor")
     r_rejected = _check_like("r_rejected", r_rejected, r_chosen)
     lm_coef = _check_non_negative("lm_coef", lm_coef)
-    # -log σ(Δ) = softplus(-Δ), with Δ = r(x, y⁺) - r(x, y⁻); stable for large |Δ|
+    # -log σ(Δ) = softplus(-Δ), with Δ = r_φ(q, o⁺) - r_φ(q, o⁻); stable for large |Δ|
     pair = torch.nn.functional.softplus(r_rejected - r_chosen)
     loss = pair.mean()
     if lm_nll is not None:
         lm_nll = _check_like("lm_nll", lm_nll, r_chosen)
-        # + c_rm · (−log π_LM(y⁺ | x)), the imitation term on the preferred responses
+        # + c_rm · (−log π_LM(o⁺ | q)), the imitation term on the preferred responses
         loss = loss + lm_coef * lm_nll.mean()
     return loss
 # --8<-- [end:reward_model_loss]
@@ -127,7 +127,7 @@ def reward_model_loss(r_chosen, r_rejected, lm_nll=None, lm_coef: float = 0.0
 
 # --8<-- [start:kl_penalized_rewards]
 def kl_penalized_rewards(score, logp, logp_ref, mask, kl_coef: float) -> torch.Tensor:
-    """Token rewards r_t = -beta (log pi_RL - log pi_SFT)_t + 1[t = n] r_psi(x, y):
+    """Token rewards r_t = -beta (log pi_RL - log pi_SFT)_t + 1[t = n] r_phi(q, o):
     the RM score at the last response token t = n (#eq-token-reward).
 
     score: shape (B,); logp, logp_ref, mask: shape (B, T), right-padded, at least one
@@ -147,9 +147,9 @@ def kl_penalized_rewards(score, logp, logp_ref, mask, kl_coef: float) -> torch.T
     lengths = mask.sum(-1).long()
     if (lengths == 0).any():
         raise ValueError("mask must select at least one response token per row")
-    # −β (log π_RL(y_t) − log π_SFT(y_t)) on response tokens, 0 on padding
+    # −β (log π_RL(o_t) − log π_SFT(o_t)) on response tokens, 0 on padding
     rewards = -kl_coef * (logp - logp_ref) * mask
-    # + r_ψ(x, y) at the last response token t = n, array column n − 1
+    # + r_φ(q, o) at the last response token t = n, array column n − 1
     last = torch.nn.functional.one_hot(lengths - 1, logp.shape[-1])
     return rewards + score[..., None] * last
 # --8<-- [end:kl_penalized_rewards]
@@ -296,7 +296,7 @@ def ppo_policy_loss(logp, logp_old, advantages, mask, eps: float,
     logp_old = _check_logp_like("logp_old", logp_old, logp)
     check_mask(mask, logp.shape)
     advantages = token_advantages(advantages, logp.shape)
-    # r_t(θ) = π_θ(y_t) / π_old(y_t) = exp(log π_θ − log π_old)
+    # r_t(θ) = π_θ(o_t) / π_old(o_t) = exp(log π_θ − log π_old)
     ratio = torch.exp(logp - logp_old)
     surrogate = ppo_clip_objective(ratio, advantages, eps, eps_high)
     if per_sequence:
