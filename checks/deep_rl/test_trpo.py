@@ -158,12 +158,12 @@ def test_kl_penalised_bound_holds(seed, size):
     L, penalty = kl_lower_bound(pi_new, pi_old, P, R, D0, GAMMA)
     J_new = performance(pi_new, P, R, D0, GAMMA)
     assert J_new >= L - penalty - 1e-12
-    # the penalty, term by term: 4 ε γ / (1 − γ)² · max_s Σ_a π log(π / π_new)
+    # the penalty, term by term: 4 A_max γ / (1 − γ)² · max_s Σ_a π log(π / π_new)
     rho, adv, J_old = old_policy_stats(pi_old, P, R, D0, GAMMA)
-    eps = max(abs(x) for x in adv.ravel())
+    a_max = max(abs(x) for x in adv.ravel())
     kl_max = max(sum(pi_old[s, a] * math.log(pi_old[s, a] / pi_new[s, a])
                      for a in range(A)) for s in range(S))
-    C = 4 * eps * GAMMA / (1 - GAMMA) ** 2
+    C = 4 * a_max * GAMMA / (1 - GAMMA) ** 2
     assert penalty == pytest.approx(C * kl_max, rel=1e-12, abs=1e-12)
     # L_π(π_new) = J(π) + Σ_s ρ_π(s) Σ_a π_new(a|s) A_π(s, a), the sums written out
     explicit = sum(rho[s] * pi_new[s, a] * adv[s, a]

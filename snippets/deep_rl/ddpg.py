@@ -67,11 +67,11 @@ def lqr_optimal_gain(lqr: LQR) -> tuple[float, float]:
     and K = gamma a b P / (rho + gamma b^2 P). Returns (K, P).
     """
     a, b, q, rho, g = lqr.a, lqr.b, lqr.q, lqr.rho, lqr.gamma
-    # coefficients of γb²·P² + β·P − qρ = 0
-    beta = rho * (1 - g * a**2) - g * b**2 * q
+    # coefficients of γb²·P² + h·P − qρ = 0
+    h = rho * (1 - g * a**2) - g * b**2 * q
     # positive root, written with the conjugate: no cancellation, and at gamma = 0
     # it gives P = q without dividing by 2 gamma b^2
-    P = 2 * q * rho / (beta + math.sqrt(beta**2 + 4 * g * b**2 * q * rho))
+    P = 2 * q * rho / (h + math.sqrt(h**2 + 4 * g * b**2 * q * rho))
     # K = γabP / (ρ + γb²P)
     K = g * a * b * P / (rho + g * b**2 * P)
     return K, P

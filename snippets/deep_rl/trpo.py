@@ -7,9 +7,9 @@ and pi(a|s) = softmax(theta[s])[a]. J(pi) = d0^T v_pi is the performance (the pa
 eta(pi));
 rho_pi(s) = sum_t gamma^t Pr(S_t = s) is the unnormalised discounted visitation (the
 eta(s) of rl-basics/policy-gradient). The page's letters: s is a state only, a step is
-Delta theta = theta - theta_old (the paper's s), eps = max |A| (the paper's), alpha a
-step size, lambda the Lagrange multiplier, zeta the damping, u_k the CG residual and
-nu_j = b^j the line search's fraction of the full step. The model quantities are numpy;
+Delta theta = theta - theta_old (the paper's s), A_max = max |A| (the paper's eps),
+alpha a step size, lambda the Lagrange multiplier, zeta the damping, u_k the CG residual,
+c_k the CG coefficient and nu_j = b^j the line search's fraction of the full step. The model quantities are numpy;
 everything that is differentiated (surrogate, KL, Fisher-vector products) is torch float64.
 """
 
@@ -159,7 +159,7 @@ def kl_lower_bound(pi_new, pi_old, P, R, d0, gamma: float) -> tuple[float, float
     """Eq. (9) of Schulman et al. (2015), the KL form of their Theorem 1 (#eq-kl-bound):
 
         J(pi_new) >= L_old(pi_new) - C max_s KL(pi_old(.|s) || pi_new(.|s)),
-        C = 4 eps gamma / (1 - gamma)^2,  eps = max_{s,a} |A_old(s, a)|.
+        C = 4 A_max gamma / (1 - gamma)^2,  A_max = max_{s,a} |A_old(s, a)|.
 
     Returns (L_old(pi_new), C * KL_max); the bound is their difference.
     """
@@ -383,7 +383,7 @@ if __name__ == "__main__":
     pi_full = softmax_policy(full.numpy())
     reverse = float(rho_bar @ np.sum(pi_full * np.log(pi_full / pi_old), axis=1))
     pi_new = softmax_policy(theta_new.numpy())
-    print(f"J(pi_old) = {J_old:.4f}, eps = max|A| = {np.abs(adv).max():.4f}")
+    print(f"J(pi_old) = {J_old:.4f}, A_max = max|A| = {np.abs(adv).max():.4f}")
     print(f"full step: KL(old||new) = {float(mean_kl(full, pi_old, rho_bar)):.5f}, "
           f"KL(new||old) = {reverse:.5f}, delta = {delta}")
     J_new = performance(pi_new, P, R, d0, gamma)
