@@ -1,0 +1,1 @@
+"""Optimisation and mathematics (math-optim)."""
