@@ -368,9 +368,11 @@ def test_second_order_term_and_large_n_against_lgamma():
 @pytest.mark.formula("eq-mean-abs")
 def test_mean_abs_position_equals_the_exact_distribution_and_the_sum_of_u():
     for n in range(0, 41):
-        exact = sum(abs(k) * q for k, q in exact_distribution(n).items())
+        dist = exact_distribution(n)
+        exact = sum(abs(k) * q for k, q in dist.items())
         assert mean_abs_position(n) == pytest.approx(float(exact), rel=1e-14, abs=0), n
         assert exact == sum(U_EXACT[:n])  # E|W_n| = u_0 + ... + u_{n-1}
+        assert sum(k * k * q for k, q in dist.items()) == n  # E[W_n^2] = n
 # --8<-- [end:test_mean_abs]
 
 

@@ -215,11 +215,23 @@ if __name__ == "__main__":
     print("P(W_4 = k), k = -4..4:", position_distribution(4))
     print("u_2, u_4, u_6:", [return_probability(n) for n in (2, 4, 6)])
     print("f_2, f_4, f_6:", [first_return_probability(n) for n in (2, 4, 6)])
-    for n in (10, 100, 1000):
-        print(f"n = {n}: P(W_n = 0) = {return_probability(n):.5f}, "
+    print("P(W_20 = 0) =", round(position_probability(20, 0), 5),
+          " P(W_20 = 10) =", round(position_probability(20, 10), 5))
+    for n in (10, 100, 1000, 10_000):
+        print(f"n = {n}: u_n = {return_probability(n):.5f}, "
               f"sqrt(2/(pi n)) = {return_probability_asymptotic(n):.5f}, "
               f"P(T > n) = {no_return_probability(n):.5f}, "
               f"E|W_n| = {mean_abs_position(n):.4f}, "
               f"sqrt(2n/pi) = {mean_abs_asymptotic(n):.4f}")
+    print("E|W_99| =", round(mean_abs_position(99), 4))
     print("F(1) =", first_return_generating_function(1.0),
-          " U(0.5) =", return_generating_function(0.5))
+          " U(0.5) =", round(float(return_generating_function(0.5)), 6),
+          " F(0.5) =", round(float(first_return_generating_function(0.5)), 6))
+    n, u = 0, 1.0
+    while u >= 0.01:  # u_{n+2} = u_n (n + 1)/(n + 2); P(T > n) = u_n for even n
+        n, u = n + 2, u * (n + 1) / (n + 2)
+    print("first step count with P(T > n) < 0.01:", n, " u_n =", round(u, 6),
+          " check:", round(no_return_probability(n), 6))
+    T = first_return_times(simulate_walks(200, 20_000, np.random.default_rng(12)))
+    print("20,000 simulated walks of 200 steps: no return by step 200:",
+          np.mean(T == 0), " exact:", round(no_return_probability(200), 6))
