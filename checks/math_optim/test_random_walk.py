@@ -324,6 +324,12 @@ def test_mean_return_time_is_infinite():
         partial = sum(2 * m * F_EXACT[2 * m] for m in range(1, n + 1))
         assert partial == 2 * n * U_EXACT[2 * n]
     assert 2 * 5000 * return_probability(10_000) > 79
+    # F'(z) = z / sqrt(1 - z^2) grows without bound as z -> 1 (central differences)
+    for zv in (0.5, 0.9, 0.999):
+        h = 1e-6 * (1 - zv)
+        slope = (first_return_generating_function(zv + h)
+                 - first_return_generating_function(zv - h)) / (2 * h)
+        assert slope == pytest.approx(zv / math.sqrt(1 - zv**2), rel=1e-5)
 
 
 @pytest.mark.formula("eq-recurrence")
