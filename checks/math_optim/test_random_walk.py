@@ -188,6 +188,10 @@ def test_renewal_solution_equals_counted_first_returns():
 # --8<-- [end:test_renewal]
 
 
+def test_renewal_of_a_single_term():
+    assert first_returns_from_returns([1.0]).tolist() == [0.0]
+
+
 @pytest.mark.formula("eq-renewal")
 def test_renewal_solution_against_the_exact_first_return_dp():
     f = first_returns_from_returns([float(u) for u in U_EXACT])
@@ -402,11 +406,13 @@ def test_mean_abs_of_simulated_walks_within_four_standard_errors():
 def test_simulated_steps_are_plus_or_minus_one_and_start_at_zero():
     paths = simulate_walks(5, 300, np.random.default_rng(0))
     assert paths.shape == (300, 6)
+    assert paths.dtype.kind == "i"  # integer positions
     assert np.all(paths[:, 0] == 0)
     assert set(np.unique(np.diff(paths, axis=1))) == {-1, 1}
     # both steps occur about equally often: mean step within 4 standard errors of 0
     assert abs(np.diff(paths, axis=1).mean()) <= 4 / math.sqrt(1500)
     assert first_return_times([[0, 1, 0, -1], [0, 1, 2, 1], [0, -1, -2, -1]]).tolist() == [2, 0, 0]
+    assert first_return_times([[0, 1], [0, -1]]).tolist() == [0, 0]  # one step: no return
 
 
 def test_bad_inputs_name_the_argument():
@@ -454,11 +460,11 @@ def test_bad_inputs_name_the_argument():
         simulate_walks(0, 3, np.random.default_rng(0))
     with pytest.raises(ValueError, match="n_walks must be an integer >= 1"):
         simulate_walks(3, 0, np.random.default_rng(0))
-    with pytest.raises(ValueError, match="paths must have shape"):
+    with pytest.raises(ValueError, match="^paths must have shape"):
         first_return_times([[1, 0, 1]])
-    with pytest.raises(ValueError, match="paths must have shape"):
+    with pytest.raises(ValueError, match="^paths must have shape"):
         first_return_times([0, 1, 0])
-    with pytest.raises(ValueError, match="paths must have shape"):
+    with pytest.raises(ValueError, match="^paths must have shape"):
         first_return_times([[0]])
 
 

@@ -27,7 +27,8 @@ def _check_position(k) -> int:
 
 
 def _check_z(z, closed: bool) -> np.ndarray:
-    z = np.asarray(z, dtype=float)
+    # dtype=None is equivalent for numeric z: |z| <= 1 and the arithmetic makes floats
+    z = np.asarray(z, dtype=float)  # pragma: no mutate
     inside = np.abs(z) <= 1 if closed else np.abs(z) < 1
     if not np.all(inside):
         bound = "|z| <= 1" if closed else "|z| < 1"
@@ -61,10 +62,12 @@ def position_probability(n: int, k: int) -> float:
     """
     n = _check_steps("n", n, 0)
     k = _check_position(k)
-    if abs(k) > n or (n + k) % 2 == 1:
+    if abs(k) > n or k % 2 != n % 2:  # n + k odd: no integer number of up-steps
         return 0.0
-    # C(n, number of up-steps) equally likely paths, each of probability 2^{-n}
-    return math.comb(n, (n + k) // 2) / 2**n
+    # n - k for n + k is equivalent: C(n, j) = C(n, n - j), the walk is symmetric
+    up_steps = (n + k) // 2  # pragma: no mutate
+    # C(n, up_steps) equally likely paths, each of probability 2^{-n}
+    return math.comb(n, up_steps) / 2**n
 # --8<-- [end:position_probability]
 
 
@@ -89,9 +92,11 @@ def first_returns_from_returns(u) -> np.ndarray:
     u: shape (N + 1,), u[n] = P(W_n = 0) for n = 0..N, with u[0] = 1.
     Returns f of shape (N + 1,), f[0] = 0 and f[n] = u_n - sum_{j=1}^{n-1} f_j u_{n-j}.
     """
-    u = np.asarray(u, dtype=float)
+    # dtype=None is equivalent: an integer u gives the same (integer) f exactly
+    u = np.asarray(u, dtype=float)  # pragma: no mutate
     if u.ndim != 1 or u.size < 1 or u[0] != 1.0:
-        raise ValueError(f"u must be a 1-D sequence u_0, ..., u_N with u_0 = 1, got {u}")
+        raise ValueError(f"u must be a 1-D sequence u_0, ..., u_N with u_0 = 1, "
+                         f"got {u}")
     f = np.zeros_like(u)  # f_0 = 0: step 0 is not a return
     for n in range(1, u.size):
         # the last term j = n is f_n u_0 = f_n; the others are already known
@@ -106,7 +111,8 @@ def return_generating_function(z):
 
     z: a number or an array; the result has its shape.
     """
-    z = _check_z(z, closed=False)
+    # closed=None is equivalent to closed=False: both are false
+    z = _check_z(z, closed=False)  # pragma: no mutate
     return 1.0 / np.sqrt(1.0 - z**2)
 # --8<-- [end:return_generating_function]
 
@@ -137,22 +143,23 @@ def first_return_probability(n: int) -> float:
 
 # --8<-- [start:no_return_probability]
 def no_return_probability(n: int) -> float:
-    """P(T > n) = 1 - sum_{j=1}^{n} f_j, T the step of the first return (#eq-recurrence).
+    """P(T > n) = 1 - sum_{j=1}^{n} f_j, T the step of the first return
+    (#eq-recurrence).
 
     Equals u_{2m} for n = 2m and n = 2m + 1, and tends to 0: the walk returns with
     probability F(1) = 1. n >= 0.
     """
     n = _check_steps("n", n, 0)
     total = 0.0
-    for j in range(2, n + 1, 2):  # odd steps are never returns
-        total += first_return_probability(j)
+    for m in range(1, n // 2 + 1):  # odd steps are never returns
+        total += first_return_probability(2 * m)
     return 1.0 - total
 # --8<-- [end:no_return_probability]
 
 
 # --8<-- [start:return_probability_asymptotic]
 def return_probability_asymptotic(n: int) -> float:
-    """u_{2m} ~ 1 / sqrt(pi m), written in the step count n = 2m (#eq-return-asymptotic).
+    """u_{2m} ~ 1 / sqrt(pi m), in the step count n = 2m (#eq-return-asymptotic).
 
     Returns sqrt(2 / (pi n)) for even n >= 2. The exact u_{2m} lies strictly between
     1/sqrt(pi (m + 1/2)) and this value.
@@ -191,7 +198,7 @@ def simulate_walks(n_steps: int, n_walks: int, rng: np.random.Generator) -> np.n
     """
     n_steps = _check_steps("n_steps", n_steps, 1)
     n_walks = _check_steps("n_walks", n_walks, 1)
-    steps = 2 * rng.integers(0, 2, size=(n_walks, n_steps)) - 1  # X_i = ±1
+    steps = rng.choice(np.array([-1, 1]), size=(n_walks, n_steps))  # X_i = ±1
     start = np.zeros((n_walks, 1), dtype=steps.dtype)
     return np.concatenate([start, np.cumsum(steps, axis=1)], axis=1)
 
