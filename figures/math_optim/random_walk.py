@@ -58,6 +58,7 @@ def _distribution_figure():
     ax.bar(k, p, width=1.2, color="C0", alpha=0.6, label="$P(W_{20} = k)$, exact")
     ax.plot(k[p > 0], freq[p > 0], "k.", ms=5, label=f"{N_WALKS:,} simulated walks")
     ax.set_xlim(-14, 14)
+    ax.set_ylim(0, 0.24)  # room for the legend above the bars
     ax.set_xlabel("position k")
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title("distribution after 20 steps", fontsize=9)
