@@ -150,9 +150,10 @@ def no_return_probability(n: int) -> float:
     probability F(1) = 1. n >= 0.
     """
     n = _check_steps("n", n, 0)
-    total = 0.0
+    total, u = 0.0, 1.0  # u = u_0
     for m in range(1, n // 2 + 1):  # odd steps are never returns
-        total += first_return_probability(2 * m)
+        u *= (2 * m - 1) / (2 * m)  # u_{2m} = u_{2m-2} (2m - 1) / (2m)
+        total += u / (2 * m - 1)  # f_{2m} = u_{2m} / (2m - 1)
     return 1.0 - total
 # --8<-- [end:no_return_probability]
 
