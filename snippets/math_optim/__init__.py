@@ -1,0 +1,1 @@
+"""Snippets of the math-optim pages (optimisation and mathematics)."""
