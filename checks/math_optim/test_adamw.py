@@ -346,6 +346,21 @@ def test_on_the_quadratic_l2_adam_ends_at_the_l2_minimiser_and_adamw_does_not():
                                h * c / (h + lam), rtol=1e-8)
 
 
+@pytest.mark.formula("eq-adam-inequivalence")
+def test_with_a_frozen_denominator_decay_is_an_l2_weighted_by_s():
+    # θ ← θ − α ∇f/s − αλθ equals θ − α (∇f + ∇R)/s with R = (λ/2) Σ s_i θ_i², ∇R by autograd
+    rng = np.random.default_rng(4)
+    theta, grad, s = rng.normal(size=4), rng.normal(size=4), rng.uniform(0.01, 100, 4)
+    alpha, lam = 0.05, 0.3
+    x = torch.tensor(theta, requires_grad=True)
+    (0.5 * lam * (torch.tensor(s) * x**2).sum()).backward()
+    decoupled = theta - alpha * grad / s - alpha * lam * theta
+    np.testing.assert_allclose(decoupled, theta - alpha * (grad + x.grad.numpy()) / s,
+                               rtol=1e-13, atol=1e-15)
+    # and not the plain L2 of the same λ (the s_i differ)
+    assert np.abs(decoupled - (theta - alpha * (grad + lam * theta) / s)).max() > 1e-3
+
+
 def test_trajectory_defaults_and_the_decay_form_of_sgd():
     grad_fn = lambda x: quadratic_grad(x, [2.0], [1.0])  # noqa: E731
     a = trajectory("sgd-decay", grad_fn, [0.0], 3, 0.1, 0.5)

@@ -226,6 +226,7 @@ if __name__ == "__main__":
     # first step from theta = (1, 1) with grad = (1, 0.01), lr = 0.1, lambda = 0.5
     theta, grad = np.array([1.0, 1.0]), np.array([1.0, 0.01])
     z = np.zeros(2)
+    print("Adam step, no decay:", theta - adam_step(theta, grad, z, z, 1, 0.1)[0])
     print("Adam + L2 step:", theta - adam_step(theta, grad, z, z, 1, 0.1, weight_decay=0.5)[0])
     print("AdamW step:    ", theta - adamw_step(theta, grad, z, z, 1, 0.1, weight_decay=0.5)[0])
     # the ill-conditioned quadratic of the figure
