@@ -22,6 +22,7 @@ from snippets.math_optim.adamw import (
     adamw_step,
     adamw_step_paper,
     bias_correction,
+    effective_l2_decay,
     quadratic_grad,
     sgd_decay_step,
     sgd_l2_step,
@@ -297,7 +298,6 @@ def test_sgd_l2_matches_torch_sgd_and_the_decay_form(torch_reference):
     assert sgd_l2_step(np.ones(1), np.zeros(1), 0.1).tolist() == [1.0]  # default λ' = 0
 
 
-# --8<-- [start:test_inequivalence]
 @pytest.mark.formula("eq-adam-inequivalence")
 @given(lam_l2=st.floats(-1e6, 1e6))
 @settings(max_examples=60, deadline=None)
@@ -310,9 +310,9 @@ def test_no_l2_coefficient_reproduces_the_first_adamw_step(lam_l2):
     assert np.all(np.abs(decoupled) > 0.1499)
     l2 = theta - adam_step(theta, g, z, z, 1, 0.1, weight_decay=abs(lam_l2))[0]
     assert np.all(np.abs(l2) <= 0.1)
-# --8<-- [end:test_inequivalence]
 
 
+# --8<-- [start:test_inequivalence]
 @pytest.mark.formula("eq-adam-inequivalence")
 def test_with_beta1_zero_the_l2_term_is_a_decay_divided_by_sqrt_v_hat():
     rng = np.random.default_rng(3)
@@ -322,12 +322,16 @@ def test_with_beta1_zero_the_l2_term_is_a_decay_divided_by_sqrt_v_hat():
     theta_l2, _, v_new = adam_step(theta, grad, m, v, t, lr, 0.0, beta2, 1e-8, lam)
     # v̂ of the L2 run written out: (β2 v + (1 − β2)(g + λθ)²) / (1 − β2^t)
     v_hat = (beta2 * v + (1 - beta2) * (grad + lam * theta) ** 2) / (1 - beta2**t)
-    scale = np.sqrt(v_hat) + 1e-8
-    # = θ − α ∇f / (√v̂ + δ) − α (λ / (√v̂ + δ)) θ : a decay λ_i = λ / (√v̂_i + δ)
-    np.testing.assert_allclose(theta_l2, theta - lr * grad / scale - lr * (lam / scale) * theta,
-                               rtol=1e-12, atol=1e-14)
+    lam_i = effective_l2_decay(v_hat, lam)
+    # = θ − α ∇f / (√v̂ + δ) − α λ_i θ
+    np.testing.assert_allclose(theta_l2, theta - lr * grad / (np.sqrt(v_hat) + 1e-8)
+                               - lr * lam_i * theta, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(lam_i, lam / (np.sqrt(v_hat) + 1e-8), rtol=1e-15)
     # the effective decays span orders of magnitude across coordinates
-    assert (lam / scale).max() / (lam / scale).min() > 100
+    assert lam_i.max() / lam_i.min() > 100
+    np.testing.assert_allclose(effective_l2_decay([4.0], 0.5, eps=0.0), [0.25], rtol=1e-15)
+    np.testing.assert_allclose(effective_l2_decay([4.0], 0.5), [0.5 / (2 + 1e-8)], rtol=1e-15)
+# --8<-- [end:test_inequivalence]
 
 
 @pytest.mark.formula("eq-adam-inequivalence")
@@ -417,6 +421,10 @@ def test_trajectory_defaults_and_the_decay_form_of_sgd():
         (lambda: trajectory("sgd", lambda x: x, [0.0], 3, 0.1, 0.0), "method must be one of"),
         (lambda: trajectory("adamw", lambda x: x, [0.0], -1, 0.1, 0.0), "n_steps must be non-negative, got -1"),
         (lambda: trajectory("adamw", lambda x: x, [np.nan], 1, 0.1, 0.0), "theta0 must be finite"),
+        (lambda: effective_l2_decay([-1.0], 0.1), "v_hat must be non-negative"),
+        (lambda: effective_l2_decay([np.inf], 0.1), "v_hat must be finite"),
+        (lambda: effective_l2_decay([1.0], -0.1), "weight_decay must be non-negative"),
+        (lambda: effective_l2_decay([1.0], 0.1, eps=-1.0), "eps must be non-negative"),
     ],
 )
 def test_bad_input_raises_value_error(call, match):

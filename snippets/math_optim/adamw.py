@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+METHODS = ("adam-l2", "adamw", "sgd-l2", "sgd-decay")
+
 
 def _check_array(name: str, x, shape: tuple | None = None) -> np.ndarray:
     x = np.asarray(x, dtype=float)
@@ -34,9 +36,26 @@ def _check_state(theta, grad, m, v, t: int):
     v = _check_array("v", v, theta.shape)
     if np.any(v < 0):
         raise ValueError("v must be non-negative (a moving average of squares)")
+    return theta, grad, m, v, _check_t(t)
+
+
+def _check_t(t: int) -> int:
     if isinstance(t, bool) or int(t) != t or t < 1:
         raise ValueError(f"t must be an integer >= 1 (the first step is t = 1), got {t}")
-    return theta, grad, m, v, int(t)
+    return int(t)
+
+
+def _check_rate(decay: float) -> float:
+    if not 0 <= decay <= 1:
+        raise ValueError(f"decay must be in [0, 1] (a rate per step), got {decay}")
+    return float(decay)
+
+
+def _check_run(method: str, n_steps: int) -> None:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if n_steps < 0:
+        raise ValueError(f"n_steps must be non-negative, got {n_steps}")
 
 
 def _check_hyper(lr: float, eps: float, weight_decay: float) -> None:
@@ -74,8 +93,7 @@ def bias_correction(m, v, t: int, beta1: float = 0.9, beta2: float = 0.999):
     """
     m = _check_array("m", m)
     v = _check_array("v", v, m.shape)
-    if isinstance(t, bool) or int(t) != t or t < 1:
-        raise ValueError(f"t must be an integer >= 1 (the first step is t = 1), got {t}")
+    t = _check_t(t)
     beta1, beta2 = _check_beta("beta1", beta1), _check_beta("beta2", beta2)
     m_hat = m / (1 - beta1**t)  # m̂_t = m_t / (1 - β1^t)
     v_hat = v / (1 - beta2**t)  # v̂_t = v_t / (1 - β2^t)
@@ -166,10 +184,26 @@ def sgd_decay_step(theta, grad, lr: float, decay: float) -> np.ndarray:
     theta = _check_array("theta", theta)
     grad = _check_array("grad", grad, theta.shape)
     _check_hyper(lr, 0.0, 0.0)
-    if not 0 <= decay <= 1:
-        raise ValueError(f"decay must be in [0, 1] (a rate per step), got {decay}")
+    decay = _check_rate(decay)
     return (1 - decay) * theta - lr * grad  # (1 - λ_step) θ - α ∇f
 # --8<-- [end:sgd_steps]
+
+
+# --8<-- [start:effective_l2_decay]
+def effective_l2_decay(v_hat, weight_decay: float, eps: float = 1e-8) -> np.ndarray:
+    """Per-coordinate decay that L2 becomes inside Adam with beta1 = 0
+    (#eq-adam-inequivalence): lambda_i = lambda / (sqrt(v_hat_i) + delta).
+
+    With beta1 = 0 one step of adam_step(weight_decay=lambda) is
+    theta - alpha grad / (sqrt(v_hat) + delta) - alpha lambda_i theta, where v_hat is
+    that run's own bias-corrected second moment (it contains the L2 term too).
+    """
+    v_hat = _check_array("v_hat", v_hat)
+    if np.any(v_hat < 0):
+        raise ValueError("v_hat must be non-negative (a moving average of squares)")
+    _check_hyper(1.0, eps, weight_decay)
+    return weight_decay / (np.sqrt(v_hat) + eps)  # λ / (√v̂_i + δ)
+# --8<-- [end:effective_l2_decay]
 
 
 def quadratic_grad(theta, curvature, centre) -> np.ndarray:
@@ -182,9 +216,6 @@ def quadratic_grad(theta, curvature, centre) -> np.ndarray:
     return h * (theta - c)
 
 
-METHODS = ("adam-l2", "adamw", "sgd-l2", "sgd-decay")
-
-
 # --8<-- [start:trajectory]
 def trajectory(method: str, grad_fn, theta0, n_steps: int, lr: float,
                weight_decay: float, beta1: float = 0.9, beta2: float = 0.999,
@@ -195,10 +226,7 @@ def trajectory(method: str, grad_fn, theta0, n_steps: int, lr: float,
     "sgd-decay" (sgd_decay_step with decay = lr * weight_decay).
     grad_fn(theta) returns the loss gradient at theta. Returns shape (n_steps + 1, d).
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if n_steps < 0:
-        raise ValueError(f"n_steps must be non-negative, got {n_steps}")
+    _check_run(method, n_steps)
     theta = _check_array("theta0", theta0)
     m, v = np.zeros_like(theta), np.zeros_like(theta)
     out = [theta]
