@@ -39,6 +39,8 @@ CENTRE = np.array([1.0, -2.0, 0.5, 3.0, -1.0])
 THETA0 = np.array([0.3, 1.0, -2.0, 0.0, 4.0])
 NOISE = np.random.default_rng(0).normal(scale=0.3, size=(N_STEPS, D))
 LR, WD = 0.05, 0.2
+# non-default betas and eps for the runs with decay, so that every hyperparameter is exercised
+OURS_KW, TORCH_KW = dict(beta1=0.8, beta2=0.99, eps=1e-6), dict(betas=(0.8, 0.99), eps=1e-6)
 
 
 def noisy_grad(theta, t):
@@ -73,13 +75,16 @@ def torch_reference():
         "adam_defaults": adam0.defaults,
         "adamw_defaults": adamw0.defaults,
         "adam": torch_run(lambda ps: torch.optim.Adam(ps, lr=LR)),
-        "adam-l2": torch_run(lambda ps: torch.optim.Adam(ps, lr=LR, weight_decay=WD)),
-        "adamw": torch_run(lambda ps: torch.optim.AdamW(ps, lr=LR, weight_decay=WD)),
+        "adam-l2": torch_run(lambda ps: torch.optim.Adam(ps, lr=LR, weight_decay=WD,
+                                                         **TORCH_KW)),
+        "adamw": torch_run(lambda ps: torch.optim.AdamW(ps, lr=LR, weight_decay=WD,
+                                                        **TORCH_KW)),
         "adamw-default": torch_run(lambda ps: torch.optim.AdamW(ps, lr=LR)),
         "sgd-l2": torch_run(lambda ps: torch.optim.SGD(ps, lr=LR / 10, weight_decay=WD)),
         # Algorithm 2 in PyTorch's convention: lr = κ_t α, weight_decay = λ / α
         "adamw-paper": torch_run(
-            lambda ps: torch.optim.AdamW(ps, lr=LR, weight_decay=LAMBDA_PAPER / ALPHA_PAPER),
+            lambda ps: torch.optim.AdamW(ps, lr=LR, weight_decay=LAMBDA_PAPER / ALPHA_PAPER,
+                                         betas=(0.85, 0.95)),
             lrs=SCHEDULE * ALPHA_PAPER),
     }
 
@@ -182,7 +187,7 @@ def test_the_first_adam_step_has_length_lr_in_every_coordinate(torch_reference):
 # --8<-- [start:test_adam_l2]
 @pytest.mark.formula("eq-adam-l2")
 def test_adam_with_l2_matches_torch_adam_weight_decay(torch_reference):
-    ours = numpy_run(adam_step, lr=LR, weight_decay=WD)
+    ours = numpy_run(adam_step, lr=LR, weight_decay=WD, **OURS_KW)
     ref = torch_reference["adam-l2"]
     np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12, err_msg=report(ours, ref))
     # and it is a different run from plain Adam
@@ -208,7 +213,7 @@ def test_adam_l2_is_adam_on_the_regularised_gradient():
 # --8<-- [start:test_adamw]
 @pytest.mark.formula("eq-adamw")
 def test_adamw_matches_torch_adamw_over_300_steps(torch_reference):
-    ours = numpy_run(adamw_step, lr=LR, weight_decay=WD)
+    ours = numpy_run(adamw_step, lr=LR, weight_decay=WD, **OURS_KW)
     ref = torch_reference["adamw"]
     np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12, err_msg=report(ours, ref))
     # the snippet's defaults are torch.optim.AdamW's (weight_decay 0.01, betas, eps)
@@ -224,8 +229,8 @@ def test_adamw_differs_from_adam_with_l2(torch_reference):
     # same λ, same data: decoupled decay and L2 inside Adam are different algorithms
     gap = np.abs(torch_reference["adamw"] - torch_reference["adam-l2"]).max()
     assert gap > 0.05, gap
-    ours_gap = np.abs(numpy_run(adamw_step, lr=LR, weight_decay=WD)
-                      - numpy_run(adam_step, lr=LR, weight_decay=WD)).max()
+    ours_gap = np.abs(numpy_run(adamw_step, lr=LR, weight_decay=WD, **OURS_KW)
+                      - numpy_run(adam_step, lr=LR, weight_decay=WD, **OURS_KW)).max()
     assert ours_gap == pytest.approx(gap, rel=1e-6)
 
 
@@ -237,7 +242,7 @@ def test_algorithm_2_is_torch_adamw_with_lr_kappa_alpha_and_decay_lambda_over_al
     ours = [theta]
     for t in range(1, N_STEPS + 1):
         theta, m, v = adamw_step_paper(theta, noisy_grad(theta, t), m, v, t, ALPHA_PAPER,
-                                       SCHEDULE[t - 1], weight_decay=LAMBDA_PAPER)
+                                       SCHEDULE[t - 1], 0.85, 0.95, weight_decay=LAMBDA_PAPER)
         ours.append(theta)
     ref = torch_reference["adamw-paper"]
     np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)
@@ -247,7 +252,8 @@ def test_algorithm_2_is_torch_adamw_with_lr_kappa_alpha_and_decay_lambda_over_al
     misread = [theta]
     for t in range(1, N_STEPS + 1):
         theta, m, v = adamw_step(theta, noisy_grad(theta, t), m, v, t,
-                                 SCHEDULE[t - 1] * ALPHA_PAPER, weight_decay=LAMBDA_PAPER)
+                                 SCHEDULE[t - 1] * ALPHA_PAPER, 0.85, 0.95,
+                                 weight_decay=LAMBDA_PAPER)
         misread.append(theta)
     assert np.abs(np.array(misread) - ref).max() > 0.05
 # --8<-- [end:test_adamw_paper]
@@ -398,53 +404,102 @@ def test_trajectory_defaults_and_the_decay_form_of_sgd():
     assert trajectory("adam-l2", grad_fn, [0.0], 0, 0.1, 0.5).shape == (1, 1)
 
 
+def test_trajectory_runs_exactly_the_named_step_functions():
+    # sgd-l2 and sgd-decay agree only up to rounding (the page's equivalence); the dispatch
+    # must call the named function, so compare bit for bit with explicit loops
+    grad_fn = lambda x: quadratic_grad(x, [3.0, 0.7], [1.0, -2.0])  # noqa: E731
+    theta0, n, lr, lam = np.array([0.3, 0.9]), 60, 0.07, 0.4
+    a, b = theta0.copy(), theta0.copy()
+    for _ in range(n):
+        a = sgd_l2_step(a, grad_fn(a), lr, lam)
+        b = sgd_decay_step(b, grad_fn(b), lr, lr * lam)
+    assert not np.array_equal(a, b)  # the two forms round differently
+    np.testing.assert_array_equal(trajectory("sgd-l2", grad_fn, theta0, n, lr, lam)[-1], a)
+    np.testing.assert_array_equal(trajectory("sgd-decay", grad_fn, theta0, n, lr, lam)[-1], b)
+    theta, m, v = theta0.copy(), np.zeros(2), np.zeros(2)
+    for t in range(1, n + 1):
+        theta, m, v = adam_step(theta, grad_fn(theta), m, v, t, lr, 0.7, 0.9, 1e-3, lam)
+    np.testing.assert_array_equal(
+        trajectory("adam-l2", grad_fn, theta0, n, lr, lam, 0.7, 0.9, 1e-3)[-1], theta)
+
+
+def test_edge_values_that_are_allowed():
+    # integers are promoted to float before squaring: (2^40)^2 would overflow int64
+    m, v = adam_moments([0], [0], [2**40])
+    assert v[0] == pytest.approx(0.001 * 2.0**80, rel=1e-15)
+    # schedule 0 freezes the parameters; decay 1 forgets them in one step
+    theta = adamw_step_paper([1.0], [2.0], [0.0], [0.0], 1, 0.1, 0.0, weight_decay=0.5)[0]
+    assert theta.tolist() == [1.0]
+    assert sgd_decay_step([5.0], [2.0], 0.1, 1.0).tolist() == [-0.2]
+    assert sgd_decay_step([5.0], [2.0], 0.1, 0.0).tolist() == [4.8]
+    assert effective_l2_decay([0.0], 0.5).tolist() == [0.5 / 1e-8]  # v̂ = 0 is allowed
+
+
+Z1 = [0.0]
+
+
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: adam_moments(np.zeros(2), np.zeros(2), np.zeros(3)), r"m must have shape \(3,\)"),
-        (lambda: adam_moments(np.zeros(2), np.zeros(3), np.zeros(2)), r"v must have shape \(2,\)"),
-        (lambda: adam_moments(np.zeros(1), np.zeros(1), [np.nan]), "grad must be finite"),
-        (lambda: adam_moments(np.zeros(1), np.zeros(1), [1.0], beta1=1.0), r"beta1 must be in \[0, 1\), got 1.0"),
-        (lambda: adam_moments(np.zeros(1), np.zeros(1), [1.0], beta2=-0.1), "beta2 must be in"),
-        (lambda: bias_correction(np.zeros(1), np.zeros(1), 0), "t must be an integer >= 1"),
-        (lambda: bias_correction(np.zeros(1), np.zeros(1), 1.5), "t must be an integer"),
-        (lambda: bias_correction(np.zeros(1), np.zeros(1), True), "t must be an integer"),
-        (lambda: bias_correction(np.zeros(1), np.zeros(2), 1), r"v must have shape \(1,\)"),
-        (lambda: bias_correction(np.zeros(1), np.zeros(1), 1, beta1=1.0), "beta1 must"),
-        (lambda: bias_correction(np.zeros(1), np.zeros(1), 1, beta2=1.0), "beta2 must"),
-        (lambda: adam_step(np.zeros(2), np.zeros(1), np.zeros(2), np.zeros(2), 1, 0.1), r"grad must have shape \(2,\) like theta"),
-        (lambda: adam_step([np.inf], [0.0], [0.0], [0.0], 1, 0.1), "theta must be finite"),
-        (lambda: adam_step([0.0], [0.0], [0.0, 1.0], [0.0], 1, 0.1), "m must have shape"),
-        (lambda: adam_step([0.0], [0.0], [0.0], [-1.0], 1, 0.1), "v must be non-negative"),
-        (lambda: adam_step([0.0], [0.0], [0.0], [0.0], 0, 0.1), "t must be an integer >= 1"),
-        (lambda: adam_step([0.0], [0.0], [0.0], [0.0], 1, 0.0), "lr must be positive, got 0.0"),
-        (lambda: adam_step([0.0], [0.0], [0.0], [0.0], 1, 0.1, eps=-1.0), "eps must be non-negative"),
-        (lambda: adam_step([0.0], [0.0], [0.0], [0.0], 1, 0.1, weight_decay=-0.1), "weight_decay must be non-negative"),
-        (lambda: adamw_step([0.0], [0.0], [0.0], [0.0], 1, -1.0), "lr must be positive"),
-        (lambda: adamw_step([0.0], [0.0], [0.0], [0.0], 2.5, 0.1), "t must be an integer"),
-        (lambda: adamw_step([0.0], [0.0], [0.0], [0.0], 1, 0.1, weight_decay=-1.0), "weight_decay"),
-        (lambda: adamw_step_paper([0.0], [0.0], [0.0], [0.0], 1, 0.1, -0.5), "schedule must be non-negative"),
-        (lambda: adamw_step_paper([0.0], [0.0], [0.0], [0.0], 1, 0.0, 1.0), "alpha must be positive, got 0.0"),
-        (lambda: adamw_step_paper([0.0], [0.0], [0.0], [0.0], 1, 0.1, 1.0, eps=-1.0), "eps must be"),
-        (lambda: adamw_step_paper([0.0], [0.0], [0.0], [0.0], 1, 0.1, 1.0, weight_decay=-1.0), "weight_decay must"),
-        (lambda: adamw_step_paper([0.0], [0.0], [0.0], [0.0], 1, 0.1, np.nan), "schedule must be"),
-        (lambda: sgd_l2_step([0.0], [0.0, 1.0], 0.1), r"grad must have shape \(1,\)"),
-        (lambda: sgd_l2_step([0.0], [0.0], 0.0), "lr must be positive"),
-        (lambda: sgd_l2_step([0.0], [0.0], 0.1, -1.0), "weight_decay must be non-negative"),
-        (lambda: sgd_decay_step([0.0], [0.0], 0.1, -0.1), r"decay must be in \[0, 1\]"),
-        (lambda: sgd_decay_step([0.0], [0.0], 0.1, 1.5), "decay must be in"),
-        (lambda: sgd_decay_step([0.0], [0.0], 0.0, 0.1), "lr must be positive"),
-        (lambda: sgd_decay_step([np.nan], [0.0], 0.1, 0.1), "theta must be finite"),
-        (lambda: quadratic_grad([0.0], [0.0], [1.0]), "curvature must be positive"),
-        (lambda: quadratic_grad([0.0], [1.0, 2.0], [1.0]), r"curvature must have shape \(1,\)"),
-        (lambda: quadratic_grad([0.0], [1.0], [1.0, 2.0]), r"centre must have shape \(1,\)"),
-        (lambda: trajectory("sgd", lambda x: x, [0.0], 3, 0.1, 0.0), "method must be one of"),
-        (lambda: trajectory("adamw", lambda x: x, [0.0], -1, 0.1, 0.0), "n_steps must be non-negative, got -1"),
-        (lambda: trajectory("adamw", lambda x: x, [np.nan], 1, 0.1, 0.0), "theta0 must be finite"),
-        (lambda: effective_l2_decay([-1.0], 0.1), "v_hat must be non-negative"),
-        (lambda: effective_l2_decay([np.inf], 0.1), "v_hat must be finite"),
-        (lambda: effective_l2_decay([1.0], -0.1), "weight_decay must be non-negative"),
-        (lambda: effective_l2_decay([1.0], 0.1, eps=-1.0), "eps must be non-negative"),
+        (lambda: adam_moments(np.zeros(2), np.zeros(2), np.zeros(3)), r"^m must have shape \(3,\)"),
+        (lambda: adam_moments(np.zeros(2), np.zeros(3), np.zeros(2)), r"^v must have shape \(2,\)"),
+        (lambda: adam_moments(Z1, [np.nan], Z1), "^v must be finite"),
+        (lambda: adam_moments([np.nan], Z1, Z1), "^m must be finite"),
+        (lambda: adam_moments(Z1, [-1.0], Z1), "^v must be non-negative"),
+        (lambda: adam_moments(Z1, Z1, [np.nan]), "^grad must be finite"),
+        (lambda: adam_moments(Z1, Z1, [1.0], beta1=1.0), r"^beta1 must be in \[0, 1\), got 1.0"),
+        (lambda: adam_moments(Z1, Z1, [1.0], beta1=-0.1), "^beta1 must be in"),
+        (lambda: adam_moments(Z1, Z1, [1.0], beta2=-0.1), "^beta2 must be in"),
+        (lambda: adam_moments(Z1, Z1, [1.0], beta2=1.0), "^beta2 must be in"),
+        (lambda: bias_correction(Z1, Z1, 0), r"^t must be an integer >= 1 \(the first step is t = 1\), got 0"),
+        (lambda: bias_correction(Z1, Z1, 1.5), "^t must be an integer"),
+        (lambda: bias_correction(Z1, Z1, True), "^t must be an integer"),
+        (lambda: bias_correction([np.nan], Z1, 1), "^m must be finite"),
+        (lambda: bias_correction(Z1, [-1.0], 1), "^v must be non-negative"),
+        (lambda: bias_correction(Z1, np.zeros(2), 1), r"^v must have shape \(1,\) like theta, got \(2,\)"),
+        (lambda: bias_correction(Z1, Z1, 1, beta1=1.0), "^beta1 must"),
+        (lambda: bias_correction(Z1, Z1, 1, beta2=1.0), "^beta2 must"),
+        (lambda: adam_step(np.zeros(2), Z1, np.zeros(2), np.zeros(2), 1, 0.1), r"^grad must have shape \(2,\) like theta"),
+        (lambda: adam_step([np.inf], Z1, Z1, Z1, 1, 0.1), "^theta must be finite"),
+        (lambda: adam_step(Z1, Z1, [0.0, 1.0], Z1, 1, 0.1), "^m must have shape"),
+        (lambda: adam_step(Z1, Z1, Z1, [-1.0], 1, 0.1), "^v must be non-negative"),
+        (lambda: adam_step(Z1, Z1, Z1, Z1, 0, 0.1), "^t must be an integer >= 1"),
+        (lambda: adam_step(Z1, Z1, Z1, Z1, 1, 0.0), "^lr must be positive, got 0.0"),
+        (lambda: adam_step(Z1, Z1, Z1, Z1, 1, 0.1, eps=-1.0), "^eps must be non-negative, got -1.0"),
+        (lambda: adam_step(Z1, Z1, Z1, Z1, 1, 0.1, weight_decay=-0.1), "^weight_decay must be non-negative"),
+        (lambda: adam_step(Z1, Z1, Z1, Z1, 1, 0.1, beta1=1.0), "^beta1 must"),
+        (lambda: adamw_step(Z1, Z1, Z1, Z1, 1, -1.0), "^lr must be positive"),
+        (lambda: adamw_step(Z1, Z1, Z1, Z1, 2.5, 0.1), "^t must be an integer"),
+        (lambda: adamw_step(Z1, Z1, Z1, Z1, 1, 0.1, eps=-1.0), "^eps must be non-negative"),
+        (lambda: adamw_step(Z1, Z1, Z1, Z1, 1, 0.1, weight_decay=-1.0), "^weight_decay must be non-negative"),
+        (lambda: adamw_step(Z1, [0.0, 1.0], Z1, Z1, 1, 0.1), "^grad must have shape"),
+        (lambda: adamw_step(Z1, Z1, Z1, Z1, 1, 0.1, beta2=1.0), "^beta2 must"),
+        (lambda: adamw_step_paper(Z1, Z1, Z1, Z1, 1, 0.1, -0.5), "^schedule must be non-negative, got -0.5"),
+        (lambda: adamw_step_paper(Z1, Z1, Z1, Z1, 1, 0.1, np.nan), "^schedule must be"),
+        (lambda: adamw_step_paper(Z1, Z1, Z1, Z1, 1, 0.0, 1.0), "^alpha must be positive, got 0.0"),
+        (lambda: adamw_step_paper(Z1, Z1, Z1, Z1, 1, 0.1, 1.0, eps=-1.0), "^eps must be non-negative"),
+        (lambda: adamw_step_paper(Z1, Z1, Z1, Z1, 1, 0.1, 1.0, weight_decay=-1.0), "^weight_decay must be non-negative"),
+        (lambda: adamw_step_paper(Z1, Z1, Z1, Z1, 0, 0.1, 1.0), "^t must be"),
+        (lambda: sgd_l2_step(Z1, [0.0, 1.0], 0.1), r"^grad must have shape \(1,\)"),
+        (lambda: sgd_l2_step([np.nan], Z1, 0.1), "^theta must be finite"),
+        (lambda: sgd_l2_step(Z1, Z1, 0.0), "^lr must be positive"),
+        (lambda: sgd_l2_step(Z1, Z1, 0.1, -1.0), "^weight_decay must be non-negative"),
+        (lambda: sgd_decay_step(Z1, Z1, 0.1, -0.1), r"^decay must be in \[0, 1\] \(a rate per step\), got -0.1"),
+        (lambda: sgd_decay_step(Z1, Z1, 0.1, 1.5), "^decay must be in"),
+        (lambda: sgd_decay_step(Z1, Z1, 0.0, 0.1), "^lr must be positive"),
+        (lambda: sgd_decay_step([np.nan], Z1, 0.1, 0.1), "^theta must be finite"),
+        (lambda: sgd_decay_step(Z1, [0.0, 1.0], 0.1, 0.1), r"^grad must have shape \(1,\)"),
+        (lambda: effective_l2_decay([-1.0], 0.1), r"^v_hat must be non-negative \(a moving average of squares\)"),
+        (lambda: effective_l2_decay([np.inf], 0.1), "^v_hat must be finite"),
+        (lambda: effective_l2_decay([1.0], -0.1), "^weight_decay must be non-negative"),
+        (lambda: effective_l2_decay([1.0], 0.1, eps=-1.0), "^eps must be non-negative"),
+        (lambda: quadratic_grad(Z1, Z1, [1.0]), "^curvature must be positive$"),
+        (lambda: quadratic_grad([np.nan], [1.0], [1.0]), "^theta must be finite"),
+        (lambda: quadratic_grad(Z1, [1.0, 2.0], [1.0]), r"^curvature must have shape \(1,\)"),
+        (lambda: quadratic_grad(Z1, [1.0], [1.0, 2.0]), r"^centre must have shape \(1,\)"),
+        (lambda: trajectory("sgd", lambda x: x, Z1, 3, 0.1, 0.0), r"^method must be one of \('adam-l2', 'adamw', 'sgd-l2', 'sgd-decay'\), got 'sgd'"),
+        (lambda: trajectory("adamw", lambda x: x, Z1, -1, 0.1, 0.0), "^n_steps must be non-negative, got -1"),
+        (lambda: trajectory("adamw", lambda x: x, [np.nan], 1, 0.1, 0.0), "^theta0 must be finite"),
     ],
 )
 def test_bad_input_raises_value_error(call, match):

@@ -29,20 +29,36 @@ def _check_beta(name: str, beta: float) -> float:
     return float(beta)
 
 
-def _check_state(theta, grad, m, v, t: int):
-    theta = _check_array("theta", theta)
-    grad = _check_array("grad", grad, theta.shape)
-    m = _check_array("m", m, theta.shape)
-    v = _check_array("v", v, theta.shape)
-    if np.any(v < 0):
-        raise ValueError("v must be non-negative (a moving average of squares)")
-    return theta, grad, m, v, _check_t(t)
+def _check_positive(name: str, x: float) -> float:
+    if not x > 0:
+        raise ValueError(f"{name} must be positive, got {x}")
+    return float(x)
+
+
+def _check_nonnegative(name: str, x: float) -> float:
+    if not x >= 0:
+        raise ValueError(f"{name} must be non-negative, got {x}")
+    return float(x)
 
 
 def _check_t(t: int) -> int:
     if isinstance(t, bool) or int(t) != t or t < 1:
         raise ValueError(f"t must be an integer >= 1 (the first step is t = 1), got {t}")
     return int(t)
+
+
+def _check_moments(m, v, shape: tuple):
+    m = _check_array("m", m, shape)
+    v = _check_array("v", v, shape)
+    if np.any(v < 0):
+        raise ValueError("v must be non-negative (a moving average of squares)")
+    return m, v
+
+
+def _check_step(theta, grad, t: int):
+    theta = _check_array("theta", theta)
+    grad = _check_array("grad", grad, theta.shape)
+    return theta, grad, _check_t(t)
 
 
 def _check_rate(decay: float) -> float:
@@ -58,15 +74,6 @@ def _check_run(method: str, n_steps: int) -> None:
         raise ValueError(f"n_steps must be non-negative, got {n_steps}")
 
 
-def _check_hyper(lr: float, eps: float, weight_decay: float) -> None:
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr}")
-    if not eps >= 0:
-        raise ValueError(f"eps must be non-negative, got {eps}")
-    if not weight_decay >= 0:
-        raise ValueError(f"weight_decay must be non-negative, got {weight_decay}")
-
-
 # --8<-- [start:adam_moments]
 def adam_moments(m, v, grad, beta1: float = 0.9, beta2: float = 0.999):
     """Exponential moving averages of g and g^2 (#eq-adam-moments).
@@ -75,8 +82,7 @@ def adam_moments(m, v, grad, beta1: float = 0.9, beta2: float = 0.999):
     (elementwise). Returns (m_t, v_t), each of grad's shape.
     """
     grad = _check_array("grad", grad)
-    m = _check_array("m", m, grad.shape)
-    v = _check_array("v", v, grad.shape)
+    m, v = _check_moments(m, v, grad.shape)
     beta1, beta2 = _check_beta("beta1", beta1), _check_beta("beta2", beta2)
     m = beta1 * m + (1 - beta1) * grad  # m_t = β1 m_{t-1} + (1-β1) g_t
     v = beta2 * v + (1 - beta2) * grad**2  # v_t = β2 v_{t-1} + (1-β2) g_t²
@@ -92,7 +98,7 @@ def bias_correction(m, v, t: int, beta1: float = 0.9, beta2: float = 0.999):
     Returns (m_hat_t, v_hat_t).
     """
     m = _check_array("m", m)
-    v = _check_array("v", v, m.shape)
+    m, v = _check_moments(m, v, m.shape)
     t = _check_t(t)
     beta1, beta2 = _check_beta("beta1", beta1), _check_beta("beta2", beta2)
     m_hat = m / (1 - beta1**t)  # m̂_t = m_t / (1 - β1^t)
@@ -111,8 +117,9 @@ def adam_step(theta, grad, m, v, t: int, lr: float, beta1: float = 0.9,
     theta_t = theta_{t-1} - alpha m_hat_t / (sqrt(v_hat_t) + delta).
     Returns (theta_t, m_t, v_t).
     """
-    theta, grad, m, v, t = _check_state(theta, grad, m, v, t)
-    _check_hyper(lr, eps, weight_decay)
+    theta, grad, t = _check_step(theta, grad, t)
+    lr, eps = _check_positive("lr", lr), _check_nonnegative("eps", eps)
+    weight_decay = _check_nonnegative("weight_decay", weight_decay)
     g = grad + weight_decay * theta  # g_t = ∇f(θ_{t-1}) + λ θ_{t-1}  (L2)
     m, v = adam_moments(m, v, g, beta1, beta2)
     m_hat, v_hat = bias_correction(m, v, t, beta1, beta2)
@@ -131,8 +138,9 @@ def adamw_step(theta, grad, m, v, t: int, lr: float, beta1: float = 0.9,
     theta_t = theta_{t-1} - alpha (m_hat_t / (sqrt(v_hat_t) + delta) + lambda theta_{t-1}).
     Returns (theta_t, m_t, v_t).
     """
-    theta, grad, m, v, t = _check_state(theta, grad, m, v, t)
-    _check_hyper(lr, eps, weight_decay)
+    theta, grad, t = _check_step(theta, grad, t)
+    lr, eps = _check_positive("lr", lr), _check_nonnegative("eps", eps)
+    weight_decay = _check_nonnegative("weight_decay", weight_decay)
     m, v = adam_moments(m, v, grad, beta1, beta2)  # g_t = ∇f(θ_{t-1}), no λθ
     m_hat, v_hat = bias_correction(m, v, t, beta1, beta2)
     adaptive = m_hat / (np.sqrt(v_hat) + eps)  # m̂_t / (√v̂_t + δ)
@@ -153,12 +161,10 @@ def adamw_step_paper(theta, grad, m, v, t: int, alpha: float, schedule: float,
     run in PyTorch's convention has lr = kappa_t alpha, weight_decay = lambda / alpha.
     Returns (theta_t, m_t, v_t).
     """
-    theta, grad, m, v, t = _check_state(theta, grad, m, v, t)
-    if not alpha > 0:
-        raise ValueError(f"alpha must be positive, got {alpha}")
-    _check_hyper(1.0, eps, weight_decay)
-    if not schedule >= 0:
-        raise ValueError(f"schedule must be non-negative, got {schedule}")
+    theta, grad, t = _check_step(theta, grad, t)
+    alpha, eps = _check_positive("alpha", alpha), _check_nonnegative("eps", eps)
+    weight_decay = _check_nonnegative("weight_decay", weight_decay)
+    schedule = _check_nonnegative("schedule", schedule)
     m, v = adam_moments(m, v, grad, beta1, beta2)
     m_hat, v_hat = bias_correction(m, v, t, beta1, beta2)
     adaptive = alpha * m_hat / (np.sqrt(v_hat) + eps)  # α m̂_t / (√v̂_t + δ)
@@ -173,7 +179,8 @@ def sgd_l2_step(theta, grad, lr: float, weight_decay: float = 0.0) -> np.ndarray
     as torch.optim.SGD(weight_decay=...): theta - alpha (grad + lambda' theta)."""
     theta = _check_array("theta", theta)
     grad = _check_array("grad", grad, theta.shape)
-    _check_hyper(lr, 0.0, weight_decay)
+    lr = _check_positive("lr", lr)
+    weight_decay = _check_nonnegative("weight_decay", weight_decay)
     return theta - lr * (grad + weight_decay * theta)  # θ - α(∇f + λ'θ)
 
 
@@ -183,8 +190,7 @@ def sgd_decay_step(theta, grad, lr: float, decay: float) -> np.ndarray:
     (alpha lambda in PyTorch's convention, the paper's lambda in its Eq. 1)."""
     theta = _check_array("theta", theta)
     grad = _check_array("grad", grad, theta.shape)
-    _check_hyper(lr, 0.0, 0.0)
-    decay = _check_rate(decay)
+    lr, decay = _check_positive("lr", lr), _check_rate(decay)
     return (1 - decay) * theta - lr * grad  # (1 - λ_step) θ - α ∇f
 # --8<-- [end:sgd_steps]
 
@@ -201,7 +207,8 @@ def effective_l2_decay(v_hat, weight_decay: float, eps: float = 1e-8) -> np.ndar
     v_hat = _check_array("v_hat", v_hat)
     if np.any(v_hat < 0):
         raise ValueError("v_hat must be non-negative (a moving average of squares)")
-    _check_hyper(1.0, eps, weight_decay)
+    weight_decay = _check_nonnegative("weight_decay", weight_decay)
+    eps = _check_nonnegative("eps", eps)
     return weight_decay / (np.sqrt(v_hat) + eps)  # λ / (√v̂_i + δ)
 # --8<-- [end:effective_l2_decay]
 
