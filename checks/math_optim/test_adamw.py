@@ -184,6 +184,22 @@ def test_the_first_adam_step_has_length_lr_in_every_coordinate(torch_reference):
     np.testing.assert_allclose(m, 0.1 * g)
 
 
+@pytest.mark.formula("eq-adam-update")
+@given(seed=st.integers(0, 2**32 - 1), log_c=st.floats(-6.0, 6.0))
+@settings(max_examples=20, deadline=None)
+def test_with_delta_zero_rescaling_all_gradients_leaves_the_path_unchanged(seed, log_c):
+    # m̂ scales by c, √v̂ by c: the ratio, hence every step, is invariant (δ = 0)
+    g = np.random.default_rng(seed).normal(size=(20, 3))
+    c = 10.0**log_c
+    paths = []
+    for scale in (1.0, c):
+        theta, m, v = np.zeros(3), np.zeros(3), np.zeros(3)
+        for t in range(1, 21):
+            theta, m, v = adam_step(theta, scale * g[t - 1], m, v, t, 0.1, eps=0.0)
+        paths.append(theta)
+    np.testing.assert_allclose(paths[1], paths[0], rtol=1e-9, atol=1e-12)
+
+
 # --8<-- [start:test_adam_l2]
 @pytest.mark.formula("eq-adam-l2")
 def test_adam_with_l2_matches_torch_adam_weight_decay(torch_reference):
