@@ -47,12 +47,15 @@ def _check_t(t: int) -> int:
     return int(t)
 
 
-def _check_moments(m, v, shape: tuple):
-    m = _check_array("m", m, shape)
-    v = _check_array("v", v, shape)
+def _check_squares(name: str, v, shape: tuple | None = None) -> np.ndarray:
+    v = _check_array(name, v, shape)
     if np.any(v < 0):
-        raise ValueError("v must be non-negative (a moving average of squares)")
-    return m, v
+        raise ValueError(f"{name} must be non-negative (a moving average of squares)")
+    return v
+
+
+def _check_moments(m, v, shape: tuple):
+    return _check_array("m", m, shape), _check_squares("v", v, shape)
 
 
 def _check_step(theta, grad, t: int):
@@ -204,9 +207,7 @@ def effective_l2_decay(v_hat, weight_decay: float, eps: float = 1e-8) -> np.ndar
     theta - alpha grad / (sqrt(v_hat) + delta) - alpha lambda_i theta, where v_hat is
     that run's own bias-corrected second moment (it contains the L2 term too).
     """
-    v_hat = _check_array("v_hat", v_hat)
-    if np.any(v_hat < 0):
-        raise ValueError("v_hat must be non-negative (a moving average of squares)")
+    v_hat = _check_squares("v_hat", v_hat)
     weight_decay = _check_nonnegative("weight_decay", weight_decay)
     eps = _check_nonnegative("eps", eps)
     return weight_decay / (np.sqrt(v_hat) + eps)  # λ / (√v̂_i + δ)
