@@ -7,6 +7,7 @@ docs/<section>/img/<article>-<name>.svg (the name starts with the article's slug
 The SVGs are committed; checks/site/test_figures.py fails when one is missing, extra or shows
 something else than its module draws. `python -m figures --check` makes the same comparison
 without writing anything (exit 1 on a difference), e.g. under another OMP_NUM_THREADS.
+Drawing a module records what it was drawn from in figures/record.json (figures/record.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from figures import record  # noqa: E402
 from figures.svg import differences, svg_text  # noqa: E402
 
 # Reproducible SVGs: fixed ids, no date, glyphs as paths (no font needed).
@@ -78,6 +80,11 @@ def committed_figures(module_name: str, docs: Path = ROOT / "docs") -> set[str]:
             if owner(site_dir(module_name), p.stem) == module_name}
 
 
+def committed_paths(module_name: str, docs: Path = ROOT / "docs") -> list[Path]:
+    return sorted(docs / site_dir(module_name) / f"{name}.svg"
+                  for name in committed_figures(module_name, docs))
+
+
 def stale(module_name: str, out_root: Path, docs: Path = ROOT / "docs") -> list[str]:
     """What differs between a module's fresh figures (written under out_root) and the
     committed ones: missing, extra, or showing something else."""
@@ -108,8 +115,10 @@ def main(argv: list[str]) -> int:
         print("\n".join(problems) or f"all figures of {len(modules)} modules are current")
         return 1 if problems else 0
     for name in modules:
-        for path in render(name, ROOT / "docs"):
+        written = render(name, ROOT / "docs")
+        for path in written:
             print(path.relative_to(ROOT))
+        record.write(name, written)
     return 0
 
 

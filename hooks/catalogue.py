@@ -8,6 +8,8 @@ links to its page once docs/<section>/<slug>.md exists; until then its title is 
 from __future__ import annotations
 
 import re
+import copy
+import functools
 from pathlib import Path
 
 import yaml
@@ -18,7 +20,15 @@ PLACEHOLDER = re.compile(r"<!-- catalogue(?::\s*(?P<section>[\w-]+))? -->")
 
 
 def load_sections() -> list[dict]:
-    return yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["sections"]
+    """A fresh copy of the file's sections, parsed once per version of the file (the search hook
+    asks for them on every page; parsing each time cost a third of the build)."""
+    stat = CATALOGUE.stat()
+    return copy.deepcopy(_parse(str(CATALOGUE), stat.st_mtime_ns, stat.st_size)["sections"])
+
+
+@functools.lru_cache(maxsize=4)
+def _parse(path: str, mtime_ns: int, size: int) -> dict:
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
 
 def article_list(section: dict, from_uri: str, existing: set[str]) -> str:

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 CHECKS = ROOT / "checks"
@@ -241,13 +243,13 @@ def index_markdown(equations: list[KeyEquation], section_titles: dict[str, str])
 
 
 def on_files(files, config):
-    import yaml
     from mkdocs.structure.files import File
 
     equations, problems = collect(Path(config.docs_dir), CHECKS)
     for problem in problems:
         log.warning(f"key-equation registry: {problem}")
-    catalogue = yaml.safe_load((Path(config.docs_dir) / "_data" / "catalogue.yml").read_text("utf-8"))
+    catalogue = yaml.load((Path(config.docs_dir) / "_data" / "catalogue.yml").read_text("utf-8"),
+                          Loader=yaml.CSafeLoader)
     titles = {s["id"]: s["title"] for s in catalogue["sections"]}
     files.append(File.generated(config, INDEX_URI, content=index_markdown(equations, titles)))
     return files

@@ -9,6 +9,8 @@ Skips without /usr/bin/chromium unless REQUIRE_BROWSER=1 (CI sets it: then it fa
 from __future__ import annotations
 
 import json
+import posixpath
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -34,7 +36,7 @@ def open_page(browser, url, **options):
     page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
     page.on("request", lambda r: seen["requests"].append(r.url))
-    page.goto(url, wait_until="networkidle")
+    page.goto(url, wait_until="load")
     return page, seen
 
 
@@ -43,16 +45,19 @@ class Tab:
     Playwright's "networkidle", 500 ms of silence, cost 1-3 s a page).
 
     Every request is counted from its start to its end, so `settle` waits exactly until none
-    is pending. The search index is answered with an empty one: the search worker would
-    otherwise fetch and index the whole site on every page; it gets the real index's
-    configuration with one document (searching the real index is checked below).
+    is pending. With scripts on, the search index is answered with an empty one: the search
+    worker would otherwise fetch and index the whole site on every page; it gets the real
+    index's configuration with one document (searching the real index is checked below).
+    With scripts off (`scripts=False`) the page is what its HTML and CSS make of it.
     """
 
-    def __init__(self, browser, site: Path):
-        index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-        small = {"config": index["config"], "docs": index["docs"][:1]}  # the real format
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.context.route("**/search/search_index.json", lambda route: route.fulfill(json=small))
+    def __init__(self, browser, site: Path, scripts: bool = True):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                           java_script_enabled=scripts)
+        if scripts:
+            index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+            small = {"config": index["config"], "docs": index["docs"][:1]}  # the real format
+            self.context.route("**/search/search_index.json", lambda route: route.fulfill(json=small))
         self.page = self.context.new_page()
         self.pending: set = set()
         self.errors: list[str] = []
@@ -83,6 +88,9 @@ class Tab:
         assert not self.pending, [r.url for r in self.pending]
         return self.page
 
+    def hosts(self) -> set[str]:
+        return {urlparse(u).netloc for u in self.requests if not u.startswith(("data:", "blob:"))}
+
 
 @pytest.fixture(scope="session")
 def tab(browser, site):
@@ -91,13 +99,20 @@ def tab(browser, site):
     tab.context.close()
 
 
+@pytest.fixture(scope="session")
+def static_tab(browser, site):
+    tab = Tab(browser, site, scripts=False)
+    yield tab
+    tab.context.close()
+
+
+# Every page's content in Chromium, with scripts off: what a page shows is its HTML and CSS
+# (the math is rendered at build time), and the theme's scripts, which do work in proportion
+# to the page, cost two thirds of a load. The scripts themselves run on the pages below.
 @pytest.mark.parametrize("path", PAGES)
-def test_page_loads_with_rendered_math_and_stays_on_this_host(tab, site_url, path):
-    page = tab.open(site_url + path)
-    assert tab.errors == []
-    hosts = {urlparse(u).netloc for u in tab.requests if not u.startswith(("data:", "blob:"))}
-    assert hosts == {urlparse(site_url).netloc}, hosts
-    assert not [u for u in tab.requests if u.endswith(".js") and "katex" in u]
+def test_page_shows_rendered_math_and_figures_that_fit_its_column(static_tab, site_url, path):
+    page = static_tab.open(site_url + path)
+    assert static_tab.hosts() == {urlparse(site_url).netloc}
     assert page.evaluate(RAW_TEX) == []
     assert page.locator(".katex-error").count() == 0
     # decode() waits for an image still loading (one in a block that has not rendered yet)
@@ -108,6 +123,48 @@ def test_page_loads_with_rendered_math_and_stays_on_this_host(tab, site_url, pat
     # rules P4 and P8: at a 1280 px window every display formula, and the snippet code outside
     # the collapsed checks, fits its column (use `aligned`; at most 88 characters a line)
     assert too_wide(page) == {"formulas": [], "code": []}
+
+
+def scripts_of(html: str) -> list[str]:
+    return re.findall(r'<script[^>]*\bsrc="([^"]+)"', html)
+
+
+def test_every_page_loads_the_same_scripts(site):
+    """What lets the pages below stand for all: every page runs the same script files (the
+    theme's, anchors.js, checks.js; never KaTeX's), so a page can differ from another only in
+    its content, which the check above sees on every page."""
+    scripts = {}
+    for page in sorted(site.rglob("*.html")):
+        if page.name == "404.html":
+            continue
+        rel = page.relative_to(site)
+        paths = [posixpath.normpath(posixpath.join(posixpath.dirname(rel.as_posix()), src))
+                 for src in scripts_of(page.read_text(encoding="utf-8"))]
+        scripts.setdefault(tuple(paths), []).append(rel.as_posix())
+    assert len(scripts) == 1, {k: v[:3] for k, v in scripts.items()}
+    (paths,) = scripts
+    assert any("bundle" in p for p in paths) and not any("katex" in p for p in paths), paths
+
+
+def heaviest_articles(n: int = 3) -> list[str]:
+    articles = [p for p in (ROOT / "docs").glob("*/*.md") if p.name != "index.md"]
+    articles.sort(key=lambda p: p.stat().st_size, reverse=True)
+    return [p.relative_to(ROOT / "docs").with_suffix(".html").as_posix() for p in articles[:n]]
+
+
+# One page of each kind (home, section, glossary, the formula index, the exemplar) and the
+# heaviest articles, with scripts on: they run without an error and fetch only from this host.
+SCRIPTED = sorted({"index.html", "rl-basics/index.html", "glossary.html", "formulas.html",
+                   "rl-basics/state-values.html", *heaviest_articles()})
+
+
+@pytest.mark.parametrize("path", SCRIPTED)
+def test_page_runs_its_scripts_cleanly_and_stays_on_this_host(tab, site_url, path):
+    page = tab.open(site_url + path)
+    assert tab.errors == []
+    assert tab.hosts() == {urlparse(site_url).netloc}
+    assert not [u for u in tab.requests if u.endswith(".js") and "katex" in u]
+    assert page.evaluate(RAW_TEX) == []
 
 
 # Blocks far from the viewport skip rendering (content-visibility, extra.css) and then report
@@ -134,12 +191,12 @@ def too_wide(page) -> dict:
         page.evaluate("document.getElementById('render-all').remove()")
 
 
-def test_the_width_check_sees_a_formula_far_down_a_long_page(tab, site_url):
+def test_the_width_check_sees_a_formula_far_down_a_long_page(static_tab, site_url):
     """The control for rule P4 on a page whose far blocks skip rendering: a formula wider than
     the column, put near the end of the heaviest page, is reported."""
     from hooks import katex
 
-    page = tab.open(site_url + "rl-basics/value-function-approximation.html")
+    page = static_tab.open(site_url + "rl-basics/value-function-approximation.html")
     tex = " + ".join(f"x_{{{i}}}" for i in range(120))
     wide = katex.render(tex, True)
     page.evaluate("html => { const d = document.createElement('div'); d.className = 'arithmatex';"

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from checks.site.browser import ROOT
-from figures.__main__ import STYLE, figure_modules, owner, render, stale
+from figures import record
+from figures.__main__ import STYLE, committed_paths, figure_modules, owner, render, stale
 from figures.svg import HASH_ID, differences, svg_text
 
 pytestmark = pytest.mark.site
@@ -23,7 +24,48 @@ pytestmark = pytest.mark.site
 
 @pytest.mark.parametrize("module", figure_modules())
 def test_committed_figures_are_present_and_current(tmp_path, module):
-    assert stale(module, tmp_path) == []
+    """Current: what the module's present code draws. While its inputs and its SVGs are
+    those `python -m figures` recorded when it drew them (figures/record.py), they are by
+    the record; otherwise the module draws them again here and they are compared. (CI
+    draws every figure again in any case: `python -m figures --check`.)"""
+    if not record.matches(module, committed_paths(module)):
+        assert stale(module, tmp_path) == []
+
+
+def copy_of_project(dest):
+    for name in ("figures", "snippets"):
+        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def test_the_record_covers_everything_a_figure_is_drawn_from(tmp_path):
+    module = "figures.rl_basics.state_values"
+    found = {p.relative_to(ROOT).as_posix() for p in record.sources(module)}
+    # the module, the sibling figure package it imports from, the snippets it uses, directly
+    # (state_values) or through another snippet (grid_world), and the drawing code
+    assert {"figures/rl_basics/state_values.py", "figures/rl_basics/__init__.py",
+            "snippets/rl_basics/state_values.py", "snippets/rl_basics/grid_world.py",
+            "figures/svg.py", "figures/__main__.py"} <= found
+    assert "snippets/llm_rl/grpo.py" not in found
+    root = copy_of_project(tmp_path)
+    before = record.inputs_hash(module, root)
+    with open(root / "snippets/rl_basics/grid_world.py", "a", encoding="utf-8") as f:
+        f.write("\n# an edit two imports away\n")
+    assert record.inputs_hash(module, root) != before
+
+
+def test_a_figure_that_differs_from_its_record_is_drawn_again(tmp_path):
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs" / "rl-basics" / "img", docs / "rl-basics" / "img")
+    module = "figures.rl_basics.state_values"
+    svgs = committed_paths(module, docs)
+    rec = tmp_path / "record.json"
+    record.write(module, svgs, record=rec)
+    assert record.matches(module, svgs, record=rec)  # the control
+    with open(svgs[0], "a", encoding="utf-8") as f:  # an SVG edited by hand
+        f.write("<!-- -->")
+    assert not record.matches(module, svgs, record=rec)
+    assert not record.matches("figures.rl_basics.bellman_optimality", svgs, record=rec)
 
 
 def test_every_committed_figure_is_well_formed_and_belongs_to_a_figure_module():

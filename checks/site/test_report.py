@@ -2,8 +2,9 @@
 names its equation and address, and the run ends with a report by key equation.
 
 These checks start pytest in a subprocess, so they belong to the site layer (`--site`). One run
-collects every check (the real command) and selects two equations, one of which is broken on
-purpose; a second run, which stops before collecting, shows the usage error.
+is the real command with two equations, one of which is broken on purpose (it collects only
+the check files of their two pages, and deselects the other checks there); a second run, which
+stops before collecting, shows the usage error.
 """
 
 from __future__ import annotations

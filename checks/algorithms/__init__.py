@@ -1,0 +1,1 @@
+"""Checks of the algorithms section (算法)."""

@@ -1,0 +1,1 @@
+"""Snippets of the algorithms section (算法)."""
