@@ -144,8 +144,8 @@ def test_expected_target_of_the_true_q_is_q_itself():
     s, a = t(0.8), t(-0.3)
     n = 200_000
     gen = torch.Generator().manual_seed(0)
-    w = lqr.noise_std * torch.randn(n, generator=gen, dtype=F64)
-    s2 = lqr.a * s + lqr.b * a + w  # s' for n noise draws
+    xi = lqr.noise_std * torch.randn(n, generator=gen, dtype=F64)
+    s2 = lqr.a * s + lqr.b * a + xi  # s' for n noise draws ξ
     r = -(lqr.q * s**2 + lqr.rho * a**2).expand(n)
     y = critic_target(r, s2, torch.zeros(n, dtype=F64), lqr.gamma, actor, critic)
     # q_K(s, a) = E[r + γ q_K(s', −K s')]: the sample mean within 4 standard errors
@@ -345,11 +345,11 @@ def test_ddpg_transitions_follow_the_lqr_and_the_ou_behaviour_policy():
     # the documented order of draws: OU noise, dynamics noise, start states
     gen = torch.Generator().manual_seed(5)
     noise = ou_noise(n, 1, 0.15, 1.0, 1.0, gen)[1:, 0]
-    w = 0.2 * torch.randn(n, generator=gen, dtype=F64)
+    xi = 0.2 * torch.randn(n, generator=gen, dtype=F64)
     x_start = 2 * torch.rand(n, generator=gen, dtype=F64) - 1
-    # behaviour action u = μ_θ(s) + OU noise; dynamics s' = a s + b u + w
+    # behaviour action u = μ_θ(s) + OU noise; dynamics s' = a s + b u + ξ
     close(a, out["theta"][:-1] * s + noise, rtol=0, atol=1e-14)
-    close(s2, lqr.a * s + lqr.b * a + w, rtol=0, atol=1e-14)
+    close(s2, lqr.a * s + lqr.b * a + xi, rtol=0, atol=1e-14)
     # s_{t+1} = s'_t inside an episode; a fresh start from x_start every 10 steps
     starts = torch.arange(n) % 10 == 0
     close(s[starts], x_start[starts], rtol=0, atol=0)

@@ -54,15 +54,15 @@ def setting(seed: int, scale: float = 1.0):
     return P, R, theta_old, theta_new
 
 
-def explicit_fisher(theta, w) -> np.ndarray:
-    """F = sum_s w(s) sum_a pi(a|s) grad log pi grad log pi^T, flattened to (SA, SA)."""
+def explicit_fisher(theta, rho_bar) -> np.ndarray:
+    """F = sum_s rho_bar(s) sum_a pi(a|s) grad log pi grad log pi^T, flattened to (SA, SA)."""
     pi = softmax_policy(theta)
     n = theta.size
     F = np.zeros((n, n))
     for s in range(theta.shape[0]):
         for a in range(theta.shape[1]):
             u = grad_log_pi(theta, s, a).reshape(-1)
-            F += w[s] * pi[s, a] * np.outer(u, u)
+            F += rho_bar[s] * pi[s, a] * np.outer(u, u)
     return F
 
 
@@ -88,11 +88,11 @@ def test_gradient_ascent_is_a_first_order_step():
 def test_the_same_parameter_step_moves_policies_by_very_different_kl():
     # the step-size problem: ‖Δθ‖ says little about how far the policy moves
     step = np.array([[1.0, 0.0, -1.0]])
-    w = np.array([1.0])
+    rho_bar = np.array([1.0])
     kls = []
     for theta in (np.zeros((1, 3)), np.array([[0.0, 8.0, 0.0]])):
         new = gradient_ascent_step(theta, step, 1.0)
-        kls.append(float(mean_kl(torch.as_tensor(new), softmax_policy(theta), w)))
+        kls.append(float(mean_kl(torch.as_tensor(new), softmax_policy(theta), rho_bar)))
     assert kls[0] > 100 * kls[1]
 
 
@@ -158,12 +158,12 @@ def test_kl_penalised_bound_holds(seed, size):
     L, penalty = kl_lower_bound(pi_new, pi_old, P, R, D0, GAMMA)
     J_new = performance(pi_new, P, R, D0, GAMMA)
     assert J_new >= L - penalty - 1e-12
-    # the penalty, term by term: 4 ε γ / (1 − γ)² · max_s Σ_a π log(π / π_new)
+    # the penalty, term by term: 4 A_max γ / (1 − γ)² · max_s Σ_a π log(π / π_new)
     rho, adv, J_old = old_policy_stats(pi_old, P, R, D0, GAMMA)
-    eps = max(abs(x) for x in adv.ravel())
+    a_max = max(abs(x) for x in adv.ravel())
     kl_max = max(sum(pi_old[s, a] * math.log(pi_old[s, a] / pi_new[s, a])
                      for a in range(A)) for s in range(S))
-    C = 4 * eps * GAMMA / (1 - GAMMA) ** 2
+    C = 4 * a_max * GAMMA / (1 - GAMMA) ** 2
     assert penalty == pytest.approx(C * kl_max, rel=1e-12, abs=1e-12)
     # L_π(π_new) = J(π) + Σ_s ρ_π(s) Σ_a π_new(a|s) A_π(s, a), the sums written out
     explicit = sum(rho[s] * pi_new[s, a] * adv[s, a]
@@ -186,16 +186,16 @@ def test_kl_bound_is_tight_at_the_old_policy():
 def test_mean_kl_equals_the_explicit_sum():
     _, _, theta_old, theta_new = setting(4)
     pi_old, pi_new = softmax_policy(theta_old), softmax_policy(theta_new)
-    w = np.array([0.1, 0.2, 0.3, 0.4])
-    explicit = sum(w[s] * pi_old[s, a] * math.log(pi_old[s, a] / pi_new[s, a])
+    rho_bar = np.array([0.1, 0.2, 0.3, 0.4])
+    explicit = sum(rho_bar[s] * pi_old[s, a] * math.log(pi_old[s, a] / pi_new[s, a])
                    for s in range(S) for a in range(A))
-    assert float(mean_kl(torch.as_tensor(theta_new), pi_old, w)) == pytest.approx(
+    assert float(mean_kl(torch.as_tensor(theta_new), pi_old, rho_bar)) == pytest.approx(
         explicit, abs=1e-12)
     # zero at θ_old and unchanged by adding a constant to a row of θ (softmax shift)
-    at_old = float(mean_kl(torch.as_tensor(theta_old), pi_old, w))
+    at_old = float(mean_kl(torch.as_tensor(theta_old), pi_old, rho_bar))
     assert at_old == pytest.approx(0, abs=1e-14)
     shifted = theta_new + np.array([[1.0], [-2.0], [0.5], [3.0]])
-    assert float(mean_kl(torch.as_tensor(shifted), pi_old, w)) == pytest.approx(
+    assert float(mean_kl(torch.as_tensor(shifted), pi_old, rho_bar)) == pytest.approx(
         explicit, abs=1e-12)
 # --8<-- [end:test_mean_kl]
 
@@ -207,12 +207,12 @@ def test_fisher_vector_product_equals_the_explicit_fisher(seed):
     rng = np.random.default_rng(seed)
     theta_old = rng.normal(size=(S, A))
     pi_old = softmax_policy(theta_old)
-    w = rng.dirichlet(np.ones(S))
-    F = explicit_fisher(theta_old, w)  # E_s E_a[∇log π ∇log πᵀ]
+    rho_bar = rng.dirichlet(np.ones(S))
+    F = explicit_fisher(theta_old, rho_bar)  # E_s E_a[∇log π ∇log πᵀ]
     v = rng.normal(size=S * A)
 
     def kl(theta):
-        return mean_kl(theta, pi_old, w)
+        return mean_kl(theta, pi_old, rho_bar)
 
     Fv = fisher_vector_product(kl, torch.as_tensor(theta_old), torch.as_tensor(v))
     np.testing.assert_allclose(Fv.numpy(), F @ v, rtol=1e-10, atol=1e-12)
@@ -273,27 +273,27 @@ def test_cg_by_hand_and_on_torch():
 def test_full_step_uses_the_whole_kl_budget(seed, delta):
     rng = np.random.default_rng(seed)
     theta_old = rng.normal(size=(S, A))
-    w = rng.dirichlet(np.ones(S))
-    F = explicit_fisher(theta_old, w)
+    rho_bar = rng.dirichlet(np.ones(S))
+    F = explicit_fisher(theta_old, rho_bar)
     g = rng.normal(size=(S, A))
     g -= g.mean(axis=1, keepdims=True)  # a policy gradient: each row sums to 0
-    s = natural_step(g.reshape(-1), lambda v: F @ v, delta)
-    # ½ sᵀ F s = δ: the quadratic model of the KL sits on the boundary
-    assert 0.5 * s @ F @ s == pytest.approx(delta, rel=1e-10)
+    step = natural_step(g.reshape(-1), lambda v: F @ v, delta)
+    # ½ Δθᵀ F Δθ = δ: the quadratic model of the KL sits on the boundary
+    assert 0.5 * step @ F @ step == pytest.approx(delta, rel=1e-10)
     # at a stationary point (g = 0) there is no step
     zero = natural_step(0 * g.reshape(-1), lambda v: F @ v, delta)
     np.testing.assert_array_equal(zero, 0)
-    # s = √(2δ / gᵀF⁺g) F⁺g (F is singular: each softmax row is shift invariant)
+    # Δθ = √(2δ / gᵀF⁺g) F⁺g (F is singular: each softmax row is shift invariant)
     x = np.linalg.pinv(F) @ g.reshape(-1)
-    np.testing.assert_allclose(s, np.sqrt(2 * delta / (g.reshape(-1) @ x)) * x,
+    np.testing.assert_allclose(step, np.sqrt(2 * delta / (g.reshape(-1) @ x)) * x,
                                rtol=1e-8, atol=1e-10)
 # --8<-- [end:test_natural_step]
 
 
 @pytest.mark.formula("eq-natural-step")
 def test_natural_gradient_of_a_tabular_softmax_is_the_advantage():
-    # F_s = w(s) (diag π_s − π_s π_sᵀ) and g_s = ρ(s) (diag π_s − π_s π_sᵀ) A_s with
-    # w = (1 − γ) ρ, so F x = g is solved by x_s = A_s / (1 − γ); CG started at 0 stays
+    # F_s = ρ̄(s) (diag π_s − π_s π_sᵀ) and g_s = ρ(s) (diag π_s − π_s π_sᵀ) A_s with
+    # ρ̄ = (1 − γ) ρ, so F x = g is solved by x_s = A_s / (1 − γ); CG started at 0 stays
     # in the range of F (rows summing to 0): that solution minus each row's mean.
     P, R, theta_old, _ = setting(11)
     pi_old = softmax_policy(theta_old)
@@ -312,9 +312,9 @@ def test_natural_gradient_of_a_tabular_softmax_is_the_advantage():
 @pytest.mark.formula("eq-natural-step")
 def test_natural_step_by_hand():
     # F = diag(1, 2), g = (0.1, 0.1): x = F⁻¹g = (0.1, 0.05), gᵀF⁻¹g = 0.015,
-    # s = √(2 · 0.01 / 0.015) x = √(4/3) x
-    s = natural_step(np.array([0.1, 0.1]), lambda v: np.array([1.0, 2.0]) * v, 0.01)
-    np.testing.assert_allclose(s, np.sqrt(4 / 3) * np.array([0.1, 0.05]), rtol=1e-14)
+    # Δθ = √(2 · 0.01 / 0.015) x = √(4/3) x
+    step = natural_step(np.array([0.1, 0.1]), lambda v: np.array([1.0, 2.0]) * v, 0.01)
+    np.testing.assert_allclose(step, np.sqrt(4 / 3) * np.array([0.1, 0.05]), rtol=1e-14)
 
 
 def _problem(seed):
@@ -343,10 +343,11 @@ def test_line_search_never_accepts_a_step_outside_the_trust_region(seed, delta, 
         assert torch.equal(theta, theta_old)
         return
     assert float(kl(theta)) <= delta and float(L(theta)) > float(L(theta_old))
-    # it is the first candidate 1, ½, ¼, … that passes both tests
+    # it is the first candidate ν_j = b^j = 1, ½, ¼, … that passes both tests
     for j in range(int(round(-math.log2(fraction)))):
-        t = theta_old + 0.5**j * step
-        assert float(kl(t)) > delta or float(L(t)) <= float(L(theta_old))
+        candidate = theta_old + 0.5**j * step
+        assert (float(kl(candidate)) > delta
+                or float(L(candidate)) <= float(L(theta_old)))
     torch.testing.assert_close(theta, theta_old + fraction * step, rtol=0, atol=0)
 # --8<-- [end:test_line_search]
 
@@ -380,7 +381,7 @@ def test_bad_inputs():
     pi = softmax_policy(theta_old)
     rho, adv, _ = old_policy_stats(pi, P, R, D0, GAMMA)
     th = torch.as_tensor(theta_old)
-    w = np.full(S, 1 / S)
+    rho_bar = np.full(S, 1 / S)
     with pytest.raises(ValueError, match="^n_states and n_actions must"):
         random_mdp(0, 2, np.random.default_rng(0))
     with pytest.raises(ValueError, match="^grad must"):
@@ -408,16 +409,16 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="pi"):
         kl_lower_bound(pi, pi[:2], P, R, D0, GAMMA)
     with pytest.raises(ValueError, match="^pi_old must be strictly positive \\(KL to"):
-        mean_kl(th, np.eye(A)[[0, 1, 2, 0]], w)
+        mean_kl(th, np.eye(A)[[0, 1, 2, 0]], rho_bar)
     with pytest.raises(ValueError, match="^theta must"):
-        mean_kl(torch.zeros(S), pi, w)
+        mean_kl(torch.zeros(S), pi, rho_bar)
     with pytest.raises(ValueError, match="^state_weights must"):
-        mean_kl(th, pi, w[:2])
+        mean_kl(th, pi, rho_bar[:2])
     with pytest.raises(ValueError, match="^state_weights must"):
-        mean_kl(th, pi, 2 * w)
+        mean_kl(th, pi, 2 * rho_bar)
     with pytest.raises(ValueError, match="^state_weights must"):
         mean_kl(th, pi, np.array([1.5, -0.5, 0, 0]))
-    kl = lambda t: mean_kl(t, pi, w)  # noqa: E731
+    kl = lambda t: mean_kl(t, pi, rho_bar)  # noqa: E731
     with pytest.raises(ValueError, match="^v must be finite and flat with 12 entries"):
         fisher_vector_product(kl, th, torch.zeros(3))
     with pytest.raises(ValueError, match="^damping must"):
@@ -461,7 +462,7 @@ def test_bad_inputs_are_reported_under_the_right_name():
     pi = softmax_policy(theta_old)
     rho, adv, _ = old_policy_stats(pi, P, R, D0, GAMMA)
     th = torch.as_tensor(theta_old)
-    w = np.full(S, 1 / S)
+    rho_bar = np.full(S, 1 / S)
     nan = float("nan")
     # a NaN in b is b's fault, not matvec's (it used to read "matvec must be positive
     # definite"), for numpy and torch alike
@@ -497,7 +498,7 @@ def test_bad_inputs_are_reported_under_the_right_name():
         surrogate(th, pi, rho * nan, adv)
     with pytest.raises(ValueError, match=r"^adv_old must be finite"):
         surrogate(th, pi, rho, adv * nan)
-    kl = lambda t: mean_kl(t, pi, w)  # noqa: E731
+    kl = lambda t: mean_kl(t, pi, rho_bar)  # noqa: E731
     with pytest.raises(ValueError, match=r"^v must be finite and flat"):
         fisher_vector_product(kl, th, torch.full((S * A,), nan))
     L = lambda t: surrogate(t, pi, rho, adv)  # noqa: E731
@@ -547,7 +548,7 @@ def test_default_numbers_of_iterations():
     x2 = arnoldi_krylov_solution(M, b, 2)
     np.testing.assert_allclose(natural_step(b, lambda v: M @ v, 0.1, cg_iters=2),
                                np.sqrt(0.2 / (x2 @ M @ x2)) * x2, rtol=1e-9)
-    # tol: the loop runs while r^T r >= tol, and tol = 0 is allowed
+    # tol: the loop runs while u^T u >= tol, and tol = 0 is allowed
     M2 = np.diag([1.0, 2.0])
     x1 = conjugate_gradient(lambda v: M2 @ v, np.ones(2), iters=1, tol=2.0)
     np.testing.assert_allclose(x1, [2 / 3, 2 / 3])
@@ -602,17 +603,17 @@ def test_lists_and_float32_inputs_are_computed_in_float64():
     P, R, theta_old, theta_new = setting(6)
     pi_old = softmax_policy(theta_old)
     rho, adv, _ = old_policy_stats(pi_old, P, R, D0, GAMMA)
-    w = (1 - GAMMA) * rho
+    rho_bar = (1 - GAMMA) * rho
     t_new = torch.as_tensor(theta_new)
     ref = float(surrogate(t_new, pi_old, rho, adv))
     assert float(surrogate(theta_new.tolist(), pi_old, rho.tolist(), adv.tolist())) == (
         pytest.approx(ref, abs=1e-13))
-    ref = float(mean_kl(t_new, pi_old, w))
-    assert float(mean_kl(theta_new.tolist(), pi_old, w.tolist())) == pytest.approx(
+    ref = float(mean_kl(t_new, pi_old, rho_bar))
+    assert float(mean_kl(theta_new.tolist(), pi_old, rho_bar.tolist())) == pytest.approx(
         ref, abs=1e-13)
 
     def kl(t):
-        return mean_kl(t, pi_old, w)
+        return mean_kl(t, pi_old, rho_bar)
 
     v = np.random.default_rng(0).normal(size=S * A)
     ref = fisher_vector_product(kl, torch.as_tensor(theta_old), torch.as_tensor(v))

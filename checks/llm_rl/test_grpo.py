@@ -215,10 +215,10 @@ def test_k3_is_unbiased_by_an_exact_sum():
     for seed in range(5):
         logp, logp_ref = categorical_pair(seed)
         p, q = logp.exp().tolist(), logp_ref.exp().tolist()
-        # KL(π_θ ‖ π_ref) = Σ_x π_θ(x) log(π_θ(x)/π_ref(x)), written with math.log
+        # KL(π_θ ‖ π_ref) = Σ_v π_θ(v) log(π_θ(v)/π_ref(v)), written with math.log
         kl = sum(px * math.log(px / qx) for px, qx in zip(p, q))
         k3 = kl_k3(logp, logp_ref).tolist()
-        # E_{x~π_θ}[k3(x)] by the exact sum over the 6 tokens
+        # E_{v~π_θ}[k3(v)] by the exact sum over the 6 tokens
         assert abs(sum(px * k for px, k in zip(p, k3)) - kl) < 1e-12
         torch_kl = torch.distributions.kl_divergence(
             torch.distributions.Categorical(logits=logp),
@@ -277,7 +277,7 @@ def test_k1_unbiased_but_negative_k2_biased():
 
 @pytest.mark.formula("eq-kl-k3")
 def test_k3_gradient_is_the_reverse_kl_gradient():
-    # as a loss, E_{o~π_θ}[∇_θ k3(o)] (sampling held fixed) = ∇_θ KL(π_ref ‖ π_θ)
+    # as a loss, E_{v~π_θ}[∇_θ k3(v)] (sampling held fixed) = ∇_θ KL(π_ref ‖ π_θ)
     z = torch.randn(5, generator=gen(20), dtype=F64, requires_grad=True)
     z_ref = torch.randn(5, generator=gen(21), dtype=F64)
     log_p = z - torch.log(torch.exp(z).sum())  # log-softmax written out

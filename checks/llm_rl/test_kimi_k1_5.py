@@ -46,9 +46,9 @@ def _dirichlet(g: torch.Generator, *shape) -> torch.Tensor:
 
 def _explicit_objective(pi, pi_ref, r, tau) -> float:
     total = 0.0
-    for p, q, ry in zip(pi.tolist(), pi_ref.tolist(), r.tolist()):
+    for p, p_ref, ry in zip(pi.tolist(), pi_ref.tolist(), r.tolist()):
         if p > 0:
-            total += p * ry - tau * p * math.log(p / q)
+            total += p * ry - tau * p * math.log(p / p_ref)
     return total
 
 
@@ -73,7 +73,7 @@ def test_sequence_probabilities_of_a_tiny_autoregressive_policy_sum_to_one():
             logits = table[s[:t]].tolist()
             p_t = math.exp(logits[s[t]]) / sum(math.exp(v) for v in logits)
             logp[i, t] = math.log(p_t)
-            pr *= p_t  # π(y, z | x) = Π_t π(token_t | x, token_<t)
+            pr *= p_t  # π(y, z | q) = Π_t π(o_t | q, o_<t)
         prob.append(pr)
     seq = sequence_logprob(logp, mask)
     torch.testing.assert_close(seq.exp(), torch.tensor(prob, dtype=F64),
@@ -126,7 +126,7 @@ def test_gibbs_policy_beats_random_alternatives_and_attains_tau_log_z(seed, tau)
                                    r.expand_as(others), tau)
     assert (values <= best + 1e-12).all()
     # Gibbs variational principle: the maximum value is τ log Z (explicit sum for Z)
-    Z = sum(q * math.exp(ry / tau) for q, ry in zip(pi_ref.tolist(), r.tolist()))
+    Z = sum(p_ref * math.exp(ry / tau) for p_ref, ry in zip(pi_ref.tolist(), r.tolist()))
     assert abs(best - tau * math.log(Z)) < 1e-10
     assert abs(tau_log_z(pi_ref, r, tau).item() - tau * math.log(Z)) < 1e-10
     # and every π falls short by exactly τ KL(π ‖ π*)
@@ -170,7 +170,7 @@ def test_surrogate_residual_vanishes_at_the_gibbs_policy_for_every_output():
     # every output y of the small space as one "response", written as tokens with a mask
     logp_ref, mask = _as_tokens(pi_ref.log(), lengths, 5)
     logp_star, _ = _as_tokens(gibbs_policy(pi_ref, r, tau).log(), lengths, 5)
-    Z = sum(q * math.exp(ry / tau) for q, ry in zip(pi_ref.tolist(), r.tolist()))
+    Z = sum(p_ref * math.exp(ry / tau) for p_ref, ry in zip(pi_ref.tolist(), r.tolist()))
     exact = torch.tensor(tau * math.log(Z), dtype=F64)
     res = surrogate_residual(logp_star, logp_ref, mask, r, tau, exact)
     assert res.abs().max() < 1e-12
@@ -243,7 +243,7 @@ def test_mean_reward_is_the_large_tau_limit_of_tau_log_z():
     var = (pi_ref * (r - mean) ** 2).sum().item()  # 0.24
     gaps = []
     for tau in (0.1, 1.0, 10.0, 100.0, 1000.0):
-        exact = tau * math.log(sum(q * math.exp(x / tau) for q, x in
+        exact = tau * math.log(sum(p_ref * math.exp(x / tau) for p_ref, x in
                                    zip(pi_ref.tolist(), r.tolist())))
         got = tau_log_z(pi_ref, r, tau).item()
         assert abs(got - exact) < 1e-12
@@ -315,7 +315,7 @@ def test_surrogate_gradient_is_the_papers_expression():
                                     retain_graph=True)
     (grad_P,) = torch.autograd.grad(policy_loss(logp, logp_ref, mask, r, tau), theta)
     # the paper's expression by hand, with
-    # ∇log π_θ(y_j, z_j | x) = Σ_t m_t (e_{a_t} − softmax(θ_t))
+    # ∇log π_θ(y_j, z_j | q) = Σ_t m_t (e_{a_t} − softmax(θ_t))
     with torch.no_grad():
         p = theta.exp() / theta.exp().sum(-1, keepdim=True)
         grad_logpi = (torch.nn.functional.one_hot(tokens, V) - p) * mask.unsqueeze(-1)
@@ -569,7 +569,7 @@ def test_gibbs_policy_is_computed_row_by_row():
     got = gibbs_policy(pi_ref, r, 1.0)
     for b in range(3):
         torch.testing.assert_close(got[b], gibbs_policy(pi_ref[b], r[b] - r[b].min(), 1.0))
-        w = [q * math.exp(x - r[b].min().item()) for q, x in
+        w = [p_ref * math.exp(x - r[b].min().item()) for p_ref, x in
              zip(pi_ref[b].tolist(), r[b].tolist())]
         torch.testing.assert_close(got[b], torch.tensor(w, dtype=F64) / sum(w))
 

@@ -77,19 +77,19 @@ def test_masked_mean_rejects_bad_input():
 # --8<-- [start:test_rm_loss]
 @pytest.mark.formula("eq-rm-loss")
 def test_rm_loss_value_and_gradient_sign():
-    r_w = torch.tensor([1.0, 0.2, -3.0], dtype=F64, requires_grad=True)
-    r_l = torch.tensor([0.0, 0.7, 2.0], dtype=F64, requires_grad=True)
-    loss = reward_model_loss(r_w, r_l)
+    r_pos = torch.tensor([1.0, 0.2, -3.0], dtype=F64, requires_grad=True)
+    r_neg = torch.tensor([0.0, 0.7, 2.0], dtype=F64, requires_grad=True)
+    loss = reward_model_loss(r_pos, r_neg)
     # −log σ(Δ) with σ(Δ) = 1 / (1 + e^{−Δ}), written out with math.exp
-    expected = np.mean([-math.log(1 / (1 + math.exp(-(w - l))))
-                        for w, l in [(1.0, 0.0), (0.2, 0.7), (-3.0, 2.0)]])
+    expected = np.mean([-math.log(1 / (1 + math.exp(-(p - n))))
+                        for p, n in [(1.0, 0.0), (0.2, 0.7), (-3.0, 2.0)]])
     assert loss.item() == pytest.approx(expected, abs=1e-14)
     loss.backward()
-    # ∂L/∂r_w = −σ(−Δ)/B < 0 (a descent step raises r_w), ∂L/∂r_l = +σ(−Δ)/B > 0
-    sigma_minus = torch.sigmoid(-(r_w - r_l)).detach() / 3
-    np.testing.assert_allclose(r_w.grad, -sigma_minus, rtol=0, atol=1e-15)
-    np.testing.assert_allclose(r_l.grad, sigma_minus, rtol=0, atol=1e-15)
-    assert (r_w.grad < 0).all() and (r_l.grad > 0).all()
+    # ∂L/∂r⁺ = −σ(−Δ)/B < 0 (a descent step raises r⁺), ∂L/∂r⁻ = +σ(−Δ)/B > 0
+    sigma_minus = torch.sigmoid(-(r_pos - r_neg)).detach() / 3
+    np.testing.assert_allclose(r_pos.grad, -sigma_minus, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(r_neg.grad, sigma_minus, rtol=0, atol=1e-15)
+    assert (r_pos.grad < 0).all() and (r_neg.grad > 0).all()
 # --8<-- [end:test_rm_loss]
 
 
@@ -128,7 +128,7 @@ def test_token_rewards_by_hand_and_their_sum():
     # row 1: −0.1·(0.5, 0, −1) + (0, 0, 2)
     # row 2: −0.1·(−0.2) − 1 at its only token, 0 on padding
     np.testing.assert_allclose(r, [[-0.05, 0.0, 2.1], [-0.98, 0.0, 0.0]], atol=1e-15)
-    # summed over a response: score − η log(π_RL(y|x) / π_SFT(y|x))
+    # summed over a response: score − β log(π_RL(o|q) / π_SFT(o|q))
     np.testing.assert_allclose(r.sum(-1), [2.0 - 0.1 * (-0.5), -1.0 - 0.1 * (-0.2)],
                                atol=1e-15)
 # --8<-- [end:test_token_reward]
@@ -158,7 +158,7 @@ def test_summed_k1_penalty_is_the_sequence_kl_in_expectation():
     # KL(π_RL ‖ π_SFT) over whole sequences, from the sequence probabilities
     kl = (p_seq * (logp.sum(-1) - logp_ref.sum(-1))).sum()
     r = kl_penalized_rewards(torch.zeros(8, dtype=F64), logp, logp_ref, torch.ones(8, 3), 1.0)
-    # E_{y∼π_RL}[Σ_t r_t] = −η KL with score 0 and η = 1
+    # E_{o∼π_RL}[Σ_t r_t] = −β KL with score 0 and β = 1
     assert (p_seq * r.sum(-1)).sum().item() == pytest.approx(-kl.item(), abs=1e-12)
     assert kl.item() > 0.05
 
@@ -381,7 +381,7 @@ def test_ppo_loss_gradient_equals_the_page_formula(eps_high):
     logp_old = logp_old - 0.5  # log π_θ = log π_old + log r stays <= 0 for r <= 1.4
     logp = (logp_old + torch.log(ratios)).requires_grad_(True)
     ppo_policy_loss(logp, logp_old, adv, mask, 0.2, eps_high).backward()
-    # ∂L/∂log π_θ(y_t) = −m_t Â_t r_t · 1[not clipped] / Σ m, where "clipped" means
+    # ∂L/∂log π_θ(o_t) = −m_t Â_t r_t · 1[not clipped] / Σ m, where "clipped" means
     # Â_t > 0 and r_t > 1 + ε_high, or Â_t < 0 and r_t < 1 − ε
     r = torch.exp(logp.detach() - logp_old)
     high = 0.2 if eps_high is None else eps_high
@@ -638,7 +638,7 @@ def test_token_rewards_batched_over_leading_axes_without_a_full_row():
             n = int(mask[g, b].sum())
             expected = torch.zeros(4, dtype=F64)
             expected[:n] = -0.5 * (logp[g, b, :n] - logp_ref[g, b, :n])
-            expected[n - 1] += score[g, b]
+            expected[n - 1] += score[g, b]  # last token t = n is column n − 1
             np.testing.assert_allclose(r[g, b], expected, atol=1e-15)
 
 
@@ -652,7 +652,7 @@ def test_entropy_of_a_single_response_2d():
 
 @pytest.mark.formula("eq-token-reward")
 def test_token_rewards_of_one_token_responses():
-    # T = 1: the only token gets −η log-ratio plus the score
+    # T = 1: the only token gets −β log-ratio plus the score
     r = kl_penalized_rewards([2.0, -1.0], [[-1.0], [-0.5]], [[-0.5], [-0.5]], [[1], [1]], 0.2)
     np.testing.assert_allclose(r, [[2.0 + 0.1], [-1.0]], atol=1e-7)
 

@@ -1,1 +1,1 @@
-"""Checks of the math-optim pages."""
+"""Math and optimisation pages (math-optim)."""

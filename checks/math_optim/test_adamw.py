@@ -29,7 +29,6 @@ from snippets.math_optim.adamw import (
     trajectory,
 )
 
-torch.set_num_threads(1)  # tiny tensors; forked mutmut workers must not hang
 
 N_STEPS = 300
 D = 5

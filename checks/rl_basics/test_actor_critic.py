@@ -261,19 +261,19 @@ def test_a2c_improves_the_grid_world_policy(world):
 @pytest.mark.formula("eq-importance-sampling")
 def test_importance_weighting_identity():
     rng = np.random.default_rng(14)
-    pi, beta = rng.dirichlet(np.ones(4), size=3), rng.dirichlet(np.ones(4), size=3)
+    pi, behavior = rng.dirichlet(np.ones(4), size=3), rng.dirichlet(np.ones(4), size=3)
     f = rng.normal(size=(3, 4))
-    rho = importance_weights(pi, beta)
-    # exact: Σ_a β(a|s) ρ(s, a) f(a) = Σ_a π(a|s) f(a)
-    np.testing.assert_allclose(np.sum(beta * rho * f, axis=1), np.sum(pi * f, axis=1),
+    rho = importance_weights(pi, behavior)
+    # exact: Σ_a π_b(a|s) ρ(s, a) f(a) = Σ_a π(a|s) f(a)
+    np.testing.assert_allclose(np.sum(behavior * rho * f, axis=1), np.sum(pi * f, axis=1),
                                rtol=0, atol=1e-12)
-    # sampled: 40,000 actions from β at each state, within 4 standard errors
+    # sampled: 40,000 actions from π_b at each state, within 4 standard errors
     n = 40_000
     for s in range(3):
-        a = rng.choice(4, size=n, p=beta[s])
+        a = rng.choice(4, size=n, p=behavior[s])
         x = rho[s, a] * f[s, a]
         assert abs(x.mean() - pi[s] @ f[s]) <= 4 * x.std(ddof=1) / np.sqrt(n)
-    # π puts no mass where β has none: ρ is 0 there
+    # π puts no mass where π_b has none: ρ is 0 there
     rho = importance_weights([[0.5, 0.5, 0]], [[0.25, 0.75, 0]])
     np.testing.assert_array_equal(rho, [[2.0, 2 / 3, 0.0]])
 # --8<-- [end:test_importance_sampling]
@@ -306,22 +306,22 @@ def residual_after_rescaling(g, reference):
 @pytest.mark.parametrize("seed", [15, 16])
 def test_off_policy_gradient_theorem_against_autograd(seed):
     mdp, rng = random_mdp(seed), np.random.default_rng(seed)
-    theta, beta = rng.normal(size=(6, 3)), rng.dirichlet(np.ones(3), size=6)
-    # d_β: the stationary distribution of β; it does not move with θ
-    d_beta = stationary_distribution(policy_matrices(beta, mdp.P, mdp.R)[1])
-    exact = autograd_objective_gradient(theta, mdp.P, mdp.R, d_beta, 0.8)
-    np.testing.assert_allclose(off_policy_gradient(theta, beta, mdp.P, mdp.R, d_beta, 0.8),
+    theta, behavior = rng.normal(size=(6, 3)), rng.dirichlet(np.ones(3), size=6)
+    # d_{π_b}: the stationary distribution of π_b; it does not move with θ
+    d_behavior = stationary_distribution(policy_matrices(behavior, mdp.P, mdp.R)[1])
+    exact = autograd_objective_gradient(theta, mdp.P, mdp.R, d_behavior, 0.8)
+    np.testing.assert_allclose(off_policy_gradient(theta, behavior, mdp.P, mdp.R, d_behavior, 0.8),
                                exact, rtol=0, atol=1e-10)
-    # Off-PAC's d_β weighting is the policy-gradient sum with d_β in place of η
+    # Off-PAC's d_{π_b} weighting is the policy-gradient sum with d_{π_b} in place of η
     # (q held fixed in autograd_policy_gradient) ...
-    approx = off_pac_gradient(theta, beta, mdp.P, mdp.R, d_beta, 0.8)
+    approx = off_pac_gradient(theta, behavior, mdp.P, mdp.R, d_behavior, 0.8)
     q = action_values(solve_bellman(*policy_matrices(softmax_policy(theta), mdp.P, mdp.R),
                                     0.8), mdp.P, mdp.R, 0.8)
-    np.testing.assert_allclose(approx, autograd_policy_gradient(theta, q, d_beta),
+    np.testing.assert_allclose(approx, autograd_policy_gradient(theta, q, d_behavior),
                                rtol=0, atol=1e-12)
     # ... and it is not the gradient of J, not even after the best rescaling
     assert residual_after_rescaling(approx, exact) > 0.05
-    # at π = β, η = d_β / (1 − γ): there the d_β form is (1 − γ) ∇J exactly
+    # at π = π_b, η = d_{π_b} / (1 − γ): there the d_{π_b} form is (1 − γ) ∇J exactly
     pi = softmax_policy(theta)
     d_pi = stationary_distribution(policy_matrices(pi, mdp.P, mdp.R)[1])
     np.testing.assert_allclose(
@@ -332,13 +332,13 @@ def test_off_policy_gradient_theorem_against_autograd(seed):
 @pytest.mark.formula("eq-off-policy-ac")
 def test_off_pac_direction_on_the_grid_world(world):
     theta = np.eye(5)[solve_boe(world.P, world.R, GAMMA)[1]]  # the page's actor
-    beta = np.full((25, 5), 0.2)  # the uniform behaviour policy
-    d_beta = stationary_distribution(policy_matrices(beta, world.P, world.R)[1])
-    exact = autograd_objective_gradient(theta, world.P, world.R, d_beta, GAMMA)
+    behavior = np.full((25, 5), 0.2)  # the uniform behaviour policy
+    d_behavior = stationary_distribution(policy_matrices(behavior, world.P, world.R)[1])
+    exact = autograd_objective_gradient(theta, world.P, world.R, d_behavior, GAMMA)
     np.testing.assert_allclose(
-        off_policy_gradient(theta, beta, world.P, world.R, d_beta, GAMMA), exact,
+        off_policy_gradient(theta, behavior, world.P, world.R, d_behavior, GAMMA), exact,
         rtol=0, atol=1e-10)
-    approx = off_pac_gradient(theta, beta, world.P, world.R, d_beta, GAMMA)
+    approx = off_pac_gradient(theta, behavior, world.P, world.R, d_behavior, GAMMA)
     assert residual_after_rescaling(approx, exact) > 0.5  # the page: 0.54
 # --8<-- [end:test_off_policy_gradient]
 
@@ -348,7 +348,7 @@ def test_off_pac_direction_on_the_grid_world(world):
 def test_off_policy_step_in_expectation_equals_the_on_policy_step():
     mdp, theta, v, q = setting(15)
     pi = softmax_policy(theta)
-    beta = np.random.default_rng(15).dirichlet(np.ones(3), size=6)
+    behavior = np.random.default_rng(15).dirichlet(np.ones(3), size=6)
     v_guess = v + np.linspace(0, 1, 6)  # any critic: the identity holds for every v
 
     def mean_step(policy, update, s, v_used):
@@ -363,25 +363,25 @@ def test_off_policy_step_in_expectation_equals_the_on_policy_step():
         return out
 
     for s in range(6):
-        off = mean_step(beta, lambda a, r, s2: off_policy_ac_update(
-            theta, v_guess, beta, s, a, r, s2, 0.8, 0.3, 0.7), s, v_guess)
+        off = mean_step(behavior, lambda a, r, s2: off_policy_ac_update(
+            theta, v_guess, behavior, s, a, r, s2, 0.8, 0.3, 0.7), s, v_guess)
         on = mean_step(pi, lambda a, r, s2: a2c_update(theta, v_guess, s, a, r, s2,
                                                        0.8, 0.3, 0.7), s, v_guess)
         for x, y in zip(off, on):
             np.testing.assert_allclose(x, y, rtol=0, atol=1e-12)
-    # with S ~ d_β and the exact critic v_π, the mean actor step is Off-PAC's d_β form
-    d_beta = stationary_distribution(policy_matrices(beta, mdp.P, mdp.R)[1])
-    step = sum(d_beta[s] * mean_step(beta, lambda a, r, s2: off_policy_ac_update(
-        theta, v, beta, s, a, r, s2, 0.8, 1.0, 0.0), s, v)[0] for s in range(6))
-    np.testing.assert_allclose(step, off_pac_gradient(theta, beta, mdp.P, mdp.R, d_beta, 0.8),
+    # with S ~ d_{π_b} and the exact critic v_π, the mean actor step is Off-PAC's d_{π_b} form
+    d_behavior = stationary_distribution(policy_matrices(behavior, mdp.P, mdp.R)[1])
+    step = sum(d_behavior[s] * mean_step(behavior, lambda a, r, s2: off_policy_ac_update(
+        theta, v, behavior, s, a, r, s2, 0.8, 1.0, 0.0), s, v)[0] for s in range(6))
+    np.testing.assert_allclose(step, off_pac_gradient(theta, behavior, mdp.P, mdp.R, d_behavior, 0.8),
                                rtol=0, atol=1e-12)
 
 
 @pytest.mark.formula("eq-off-policy-ac")
 def test_off_policy_step_by_hand():
     theta, v = np.zeros((2, 2)), np.array([1.0, 2.0])
-    beta = np.array([[0.25, 0.75], [0.5, 0.5]])
-    new_theta, new_v = off_policy_ac_update(theta, v, beta, 0, 0, 1.0, 1, 0.5, 0.2, 0.1)
+    behavior = np.array([[0.25, 0.75], [0.5, 0.5]])
+    new_theta, new_v = off_policy_ac_update(theta, v, behavior, 0, 0, 1.0, 1, 0.5, 0.2, 0.1)
     # ρ = 0.5 / 0.25 = 2, δ = 1 + 1 − 1 = 1, ∇ln π(0|0) = (1/2, −1/2) in row 0
     np.testing.assert_allclose(new_theta, [[0.2, -0.2], [0, 0]], rtol=0, atol=1e-14)
     np.testing.assert_allclose(new_v, [1.2, 2.0], rtol=0, atol=1e-14)
@@ -527,12 +527,12 @@ DPG_BAD = {
         (lambda: a2c_update(Z, [0.0, 0.0], 0, 0, 0.0, 0, 0.9, np.nan, 0.1), "alpha_theta must"),
         (lambda: a2c_update(Z, [0.0, 0.0], 0, 0, 0.0, 0, 0.9, 0.1, -1.0), "alpha_w must"),
         (lambda: importance_weights(U * 2, U), "^pi must sum to 1"),
-        (lambda: importance_weights(U, U * 2), "^beta must sum to 1"),
-        (lambda: importance_weights(U, np.full((3, 2), 0.5)), r"beta must have the shape of pi \(2, 2\)"),
-        (lambda: importance_weights(U, [[1.0, 0.0], [0.5, 0.5]]), "^beta must be positive wherever pi is"),
-        (lambda: importance_weights([[0.5, 0.5]], [[0.0, 1.0]]), "^beta must be positive"),
-        (lambda: importance_weights(np.full((1, 3), 1 / 3), [[0, 0.5, 0.5]]), "^beta must be pos"),
-        (lambda: off_policy_ac_update(Z, [0.0, 0.0], [[1.0, 0.0], U[0]], 0, 0, 0.0, 0, 0.9, 0.1, 0.1), "beta must be positive"),
+        (lambda: importance_weights(U, U * 2), "^behavior must sum to 1"),
+        (lambda: importance_weights(U, np.full((3, 2), 0.5)), r"behavior must have the shape of pi \(2, 2\)"),
+        (lambda: importance_weights(U, [[1.0, 0.0], [0.5, 0.5]]), "^behavior must be positive wherever pi is"),
+        (lambda: importance_weights([[0.5, 0.5]], [[0.0, 1.0]]), "^behavior must be positive"),
+        (lambda: importance_weights(np.full((1, 3), 1 / 3), [[0, 0.5, 0.5]]), "^behavior must be pos"),
+        (lambda: off_policy_ac_update(Z, [0.0, 0.0], [[1.0, 0.0], U[0]], 0, 0, 0.0, 0, 0.9, 0.1, 0.1), "behavior must be positive"),
         (lambda: off_policy_ac_update(Z, [0.0], U, 0, 0, 0.0, 0, 0.9, 0.1, 0.1), r"v must have shape \(2,\)"),
         (lambda: off_policy_ac_update(Z, [0.0, 0.0], U, 3, 0, 0.0, 0, 0.9, 0.1, 0.1), "^s must"),
         (lambda: off_policy_ac_update(Z, [0.0, 0.0], U, 0, 3, 0.0, 0, 0.9, 0.1, 0.1), "^a must"),
@@ -564,17 +564,17 @@ DPG_BAD = {
         (lambda: dpg_theorem(np.ones((1, 2)), *DPG_OK[1:], np.ones(3) / 3, 1.0), "^gamma must"),
         (lambda: importance_weighted_gradient(Z, U, Q, [0.0, 0.0], [1.0, -1.0]), r"^weights must be finite and non-negative with shape \(2,\)"),
         (lambda: importance_weighted_gradient(Z, U, Q, [0.0, 0.0], [1.0]), r"^weights must be finite and non-negative with shape \(2,\), got \(1,\)"),
-        (lambda: importance_weighted_gradient(Z, [[1.0, 0.0], U[0]], Q, [0.0, 0.0], [1.0, 1.0]), "^beta must be positive"),
+        (lambda: importance_weighted_gradient(Z, [[1.0, 0.0], U[0]], Q, [0.0, 0.0], [1.0, 1.0]), "^behavior must be positive"),
         (lambda: importance_weighted_gradient(Z, U, Q[:1], [0.0, 0.0], [1.0, 1.0]), "^q must"),
         (lambda: importance_weighted_gradient(Z, U, Q, [0.0, 0.0, 0.0], [1.0, 1.0]), "^baseline must"),
-        (lambda: off_policy_gradient(Z, U, P2, Q, [0.5, 0.6], 0.9), "^d_beta must sum to 1"),
-        (lambda: off_policy_gradient(Z, U, P2, Q, [1.0, 0.0, 0.0], 0.9), r"^d_beta must have shape \(2,\), got \(3,\)"),
+        (lambda: off_policy_gradient(Z, U, P2, Q, [0.5, 0.6], 0.9), "^d_behavior must sum to 1"),
+        (lambda: off_policy_gradient(Z, U, P2, Q, [1.0, 0.0, 0.0], 0.9), r"^d_behavior must have shape \(2,\), got \(3,\)"),
         (lambda: off_policy_gradient(Z, U, P2, Q, [0.5, 0.5], 1.0), "^gamma must"),
         (lambda: off_policy_gradient(Z, U, P2 * 2, Q, [0.5, 0.5], 0.9), "^P must sum to 1"),
         (lambda: off_policy_gradient(np.zeros((2, 3)), U, P2, Q, [0.5, 0.5], 0.9), r"^theta must have shape \(S, A\) = \(2, 2\), got \(2, 3\)"),
-        (lambda: off_policy_gradient(Z, U * 2, P2, Q, [0.5, 0.5], 0.9), "^beta must sum to 1"),
-        (lambda: off_pac_gradient(Z, U, P2, Q, [0.5, 0.6], 0.9), "^d_beta must sum to 1"),
-        (lambda: off_pac_gradient(Z, U, P2, Q, [1.0], 0.9), r"^d_beta must have shape \(2,\)"),
+        (lambda: off_policy_gradient(Z, U * 2, P2, Q, [0.5, 0.5], 0.9), "^behavior must sum to 1"),
+        (lambda: off_pac_gradient(Z, U, P2, Q, [0.5, 0.6], 0.9), "^d_behavior must sum to 1"),
+        (lambda: off_pac_gradient(Z, U, P2, Q, [1.0], 0.9), r"^d_behavior must have shape \(2,\)"),
         (lambda: off_pac_gradient(Z, U, P2, Q, [0.5, 0.5], -0.1), "^gamma must"),
         (lambda: off_pac_gradient(Z, U, P2, Q * np.nan, [0.5, 0.5], 0.9), "^R must be finite"),
     ],

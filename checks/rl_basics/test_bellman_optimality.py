@@ -277,16 +277,16 @@ def test_policy_matrix_is_one_hot():
 
 # --8<-- [start:test_affine_reward]
 @pytest.mark.formula("eq-affine-reward")
-@given(seed=seeds, gamma=gammas, alpha=st.floats(0.1, 5.0), beta=st.floats(-5.0, 5.0))
+@given(seed=seeds, gamma=gammas, c1=st.floats(0.1, 5.0), c2=st.floats(-5.0, 5.0))
 @settings(max_examples=25, deadline=None)
-def test_affine_reward_change_keeps_the_policy(seed, gamma, alpha, beta):
+def test_affine_reward_change_keeps_the_policy(seed, gamma, c1, c2):
     mdp = random_mdp(seed, n_states=5, n_actions=3)
     v_star, pi_star = solve_boe(mdp.P, mdp.R, gamma)
-    # change every reward VALUE r -> αr + β; the model then yields R' = αR + β
-    R_new = mdp.p_r @ (alpha * mdp.reward_values + beta)
+    # change every reward VALUE r -> c₁r + c₂; the model then yields R' = c₁R + c₂
+    R_new = mdp.p_r @ (c1 * mdp.reward_values + c2)
     v_new, pi_new = solve_boe(mdp.P, R_new, gamma)
-    # both solves are within 1e-10 of their fixed points; α scales the first error
-    np.testing.assert_allclose(affine_reward_values(v_star, alpha, beta, gamma), v_new,
+    # both solves are within 1e-10 of their fixed points; c₁ scales the first error
+    np.testing.assert_allclose(affine_reward_values(v_star, c1, c2, gamma), v_new,
                                rtol=0, atol=1e-9)
     # the new greedy policy is optimal for the OLD rewards (a tie may change the argmax)
     pi = policy_matrix(pi_new, 3)
@@ -301,12 +301,12 @@ def test_adding_one_to_every_reward_of_the_grid_world(world):
                               r_other=1.0)
     v_star, pi_star = solve_boe(world.P, world.R, GAMMA)
     v_shift, pi_shift = solve_boe(shifted.P, shifted.R, GAMMA)
-    # α = 1, β = 1: every value rises by 1/(1 − 0.9) = 10, the target's from 10 to 20
+    # c₁ = 1, c₂ = 1: every value rises by 1/(1 − 0.9) = 10, the target's from 10 to 20
     assert v_shift[world.state(3, 2)] == pytest.approx(20.0, abs=1e-9)
     np.testing.assert_allclose(v_shift - v_star, 10.0, rtol=0, atol=1e-9)
     np.testing.assert_allclose(affine_reward_values(v_star, 1.0, 1.0, GAMMA), v_shift,
                                atol=1e-9)
-    # β alone, by hand: α = 2, β = −0.5, γ = 0.5 gives 2 v* − 1
+    # c₂ alone, by hand: c₁ = 2, c₂ = −0.5, γ = 0.5 gives 2 v* − 1
     np.testing.assert_allclose(affine_reward_values([1.0, -3.0], 2.0, -0.5, 0.5),
                                [1.0, -7.0])
     np.testing.assert_array_equal(pi_shift, pi_star)
@@ -381,12 +381,12 @@ def test_break_even_penalty_by_hand():
         (lambda m: solve_boe(m.P, m.R, 1.0), "gamma must"),
         (lambda m: solve_boe(m.P[:, :, :5], m.R, 0.5), "^P must"),
         (lambda m: affine_reward_values(np.zeros((2, 2)), 1.0, 0.0, 0.9), "v_star must have shape one axis"),
-        (lambda m: affine_reward_values(np.zeros(3), 0.0, 0.0, 0.9), "alpha must be a positive number, got 0.0"),
-        (lambda m: affine_reward_values(np.zeros(3), -2.0, 0.0, 0.9), "alpha must be a positive"),
-        (lambda m: affine_reward_values(np.zeros(3), np.inf, 0.0, 0.9), "alpha must be a positive"),
-        (lambda m: affine_reward_values(np.zeros(3), np.ones(3), 0.0, 0.9), "alpha must be a positive"),
-        (lambda m: affine_reward_values(np.zeros(3), 1.0, np.nan, 0.9), "beta must be a finite number"),
-        (lambda m: affine_reward_values(np.zeros(3), 1.0, np.ones(2), 0.9), "beta must be a finite"),
+        (lambda m: affine_reward_values(np.zeros(3), 0.0, 0.0, 0.9), "c1 must be a positive number, got 0.0"),
+        (lambda m: affine_reward_values(np.zeros(3), -2.0, 0.0, 0.9), "c1 must be a positive"),
+        (lambda m: affine_reward_values(np.zeros(3), np.inf, 0.0, 0.9), "c1 must be a positive"),
+        (lambda m: affine_reward_values(np.zeros(3), np.ones(3), 0.0, 0.9), "c1 must be a positive"),
+        (lambda m: affine_reward_values(np.zeros(3), 1.0, np.nan, 0.9), "c2 must be a finite number"),
+        (lambda m: affine_reward_values(np.zeros(3), 1.0, np.ones(2), 0.9), "c2 must be a finite"),
         (lambda m: affine_reward_values(np.zeros(3), 1.0, 0.0, 1.0), "gamma must"),
         (lambda m: break_even_penalty(1.0, 14), "gamma must"),
         (lambda m: break_even_penalty(0.9, 1), "n_detour must be an integer >= 2, got 1"),

@@ -127,6 +127,8 @@ def screenshot(url: str, path: Path, *, dark: bool = False, width: int = 1280, h
         page = browser.new_page(viewport={"width": width, "height": height},
                                 color_scheme="dark" if dark else "light")
         page.goto(url)
+        if full_page:  # blocks out of view skip rendering (content-visibility, extra.css)
+            page.add_style_tag(content=".md-content__inner > * { content-visibility: visible !important }")
         page.evaluate("document.fonts.ready.then(() => true)")
         page.screenshot(path=str(path), full_page=full_page)
         page.close()

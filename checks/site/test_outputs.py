@@ -36,17 +36,19 @@ def pages_with_outputs() -> list[str]:
                   if output_blocks(p.read_text(encoding="utf-8")))
 
 
-def printed(module: str) -> set[str]:
+def printed(path: str) -> set[str]:
+    """The lines a snippet module prints when run as a script."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        runpy.run_module(module, run_name="__main__")
+        runpy.run_path(str(ROOT / path), run_name="__main__")
     return {line.rstrip() for line in out.getvalue().splitlines()}
 
 
 @pytest.mark.parametrize("page", pages_with_outputs())
 def test_every_output_a_page_shows_is_printed_by_its_snippet(page):
-    module = registry.snippet_module_of_page(page).removesuffix(".py").replace("/", ".")
-    lines = printed(module)
+    path = registry.snippet_module_of_page(page)
+    module = path.removesuffix(".py").replace("/", ".")
+    lines = printed(path)
     text = (ROOT / "docs" / f"{page}.md").read_text(encoding="utf-8")
     stale = [line for block in output_blocks(text) for line in block if line not in lines]
     assert stale == [], f"{page}: lines shown as output that `python -m {module}` does not print"

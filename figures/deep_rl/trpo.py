@@ -39,10 +39,10 @@ def line_search_profile(ts):
     rho, adv, J_old = old_policy_stats(pi_old, P, R, D0, GAMMA)
     theta_new, fraction, step = trpo_update(theta_old, P, R, D0, GAMMA, DELTA)
     th = torch.as_tensor(theta_old)
-    L = [float(surrogate(th + t * step, pi_old, rho, adv)) for t in ts]
-    J = [performance(softmax_policy((th + t * step).numpy()), P, R, D0, GAMMA) - J_old
-         for t in ts]
-    kl = [float(mean_kl(th + t * step, pi_old, (1 - GAMMA) * rho)) for t in ts]
+    L = [float(surrogate(th + nu * step, pi_old, rho, adv)) for nu in ts]
+    J = [performance(softmax_policy((th + nu * step).numpy()), P, R, D0, GAMMA) - J_old
+         for nu in ts]
+    kl = [float(mean_kl(th + nu * step, pi_old, (1 - GAMMA) * rho)) for nu in ts]
     return np.array(L), np.array(J), np.array(kl), fraction
 
 
@@ -75,21 +75,22 @@ def figures() -> dict:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.0, 3.6))
     ax1.plot(ts, L, label="surrogate $L(\\theta) - L(\\theta_{old})$")
     ax1.plot(ts, J, "--", label="true $J(\\theta) - J(\\theta_{old})$")
-    ax1.axvline(fraction, color="green", lw=0.8, label=f"accepted step, t = {fraction}")
-    ax1.set_xlabel("fraction $t$ of the full step $s$ "
-                   "($\\theta = \\theta_{old} + t s$)")
+    ax1.axvline(fraction, color="green", lw=0.8, label=f"accepted step, $\\nu$ = {fraction}")
+    ax1.set_xlabel("fraction $\\nu$ of the full step $\\Delta\\theta$ "
+                   "($\\theta = \\theta_{old} + \\nu \\Delta\\theta$)")
     ax1.set_ylabel("improvement")
     ax1.legend(fontsize=8)
     ax1.grid(True, lw=0.3)
 
     ax2.plot(ts, kl, label="exact mean KL")
-    ax2.plot(ts, DELTA * ts**2, ":", label="quadratic model $\\frac{1}{2} t^2 s^T F s$")
+    ax2.plot(ts, DELTA * ts**2, ":",
+             label="quadratic model $\\frac{1}{2} \\nu^2 \\Delta\\theta^T F \\Delta\\theta$")
     ax2.axhline(DELTA, color="grey", lw=0.8, label="budget $\\delta$ = 0.1")
     ax2.plot(ts[cand_idx[0]], kl[cand_idx[0]], "rx", ms=8,
-             label="t = 1: KL > $\\delta$, rejected")
+             label="$\\nu$ = 1: KL > $\\delta$, rejected")
     ax2.plot(ts[cand_idx[1]], kl[cand_idx[1]], "go", ms=6,
-             label=f"t = {fraction}: accepted")
-    ax2.set_xlabel("fraction $t$ of the full step $s$")
+             label=f"$\\nu$ = {fraction}: accepted")
+    ax2.set_xlabel("fraction $\\nu$ of the full step $\\Delta\\theta$")
     ax2.set_ylabel("$\\bar D_{KL}(\\theta_{old}, \\theta)$")
     ax2.set_ylim(0, 0.25)
     ax2.legend(fontsize=8)
@@ -114,8 +115,8 @@ def figures() -> dict:
 if __name__ == "__main__":
     ts = np.array([0.25, 0.5, 1.0])
     L, J, kl, fraction = line_search_profile(ts)
-    for t, a, b, c in zip(ts, L, J, kl):
-        print(f"t = {t}: L gain {a:.4f}, J gain {b:.4f}, KL {c:.5f}")
+    for nu, a, b, c in zip(ts, L, J, kl):
+        print(f"nu = {nu}: L gain {a:.4f}, J gain {b:.4f}, KL {c:.5f}")
     print("accepted fraction", fraction)
     for name, Js in learning_curves().items():
         print(name, np.round(Js[::2], 3))

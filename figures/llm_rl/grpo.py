@@ -77,13 +77,13 @@ def _advantage_figure():
     step_m = torch.tensor([[1, 1, 1], [1, 1, 0]])
     mask = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0]])
     a = process_advantages(step_r, step_end, step_m, mask)
-    t = torch.arange(6)
+    t = torch.arange(1, 7)  # the page counts tokens from 1: column t - 1 holds token t
     for i, style in ((0, "o-"), (1, "s-")):
         n = int(mask[i].sum())
         right.step(t[:n], a[i, :n], style, where="mid", label=f"output {i + 1}")
         for j in range(int(step_m[i].sum())):
-            end = int(step_end[i, j])
-            right.annotate(f"r={step_r[i, j]:.1f}", (end, float(a[i, end])),
+            end = int(step_end[i, j])  # an array column; the token is end + 1
+            right.annotate(f"r={step_r[i, j]:.1f}", (end + 1, float(a[i, end])),
                            textcoords="offset points", xytext=(0, 6 - 14 * i), fontsize=7,
                            ha="center")
     right.axhline(0, color="gray", lw=0.6)

@@ -22,13 +22,13 @@ def figures() -> dict:
         ax.plot(r, r * a, color="0.6", ls=":", lw=1.2, label=r"$r\hat A$ (unclipped)")
         ax.plot(r, obj.detach(), lw=2, label=r"$\min(r\hat A,\ \mathrm{clip}(r)\hat A)$")
         high = ppo_clip_objective(r, torch.full_like(r, a), EPS, EPS_HIGH)
-        ax.plot(r, high, lw=1.2, ls="--", label=rf"clip-higher, $\epsilon_{{high}}$={EPS_HIGH}")
+        ax.plot(r, high, lw=1.2, ls="--", label=rf"clip-higher, $\varepsilon_{{high}}$={EPS_HIGH}")
         ax.fill_between(r, 0, 1, where=flat, color="tab:red", alpha=0.12,
                         transform=ax.get_xaxis_transform(), label="zero gradient")
         for edge in (1 - EPS, 1 + EPS):
             ax.axvline(edge, color="k", lw=0.6, ls="--")
         ax.set_xlabel(r"ratio $r_t(\theta)=\pi_\theta/\pi_{old}$")
-        ax.set_title(rf"$\hat A_t = {a:+.0f}$, $\epsilon$ = {EPS}")
+        ax.set_title(rf"$\hat A_t = {a:+.0f}$, $\varepsilon$ = {EPS}")
         ax.grid(True, lw=0.3)
     axes[0].set_ylabel("per-token objective (maximised)")
     axes[1].legend(fontsize=7, loc="upper right")
@@ -41,7 +41,7 @@ def figures() -> dict:
     width = 0.8 / len(lams)
     for b, ax in enumerate(axes):
         n = int(mask[b].sum())
-        t = np.arange(n)
+        t = np.arange(1, n + 1)  # the page counts tokens from 1
         for i, lam in enumerate(lams):
             adv = gae(rewards, ex["values"], 1.0, lam, mask)[b, :n].numpy()
             ax.bar(t + (i - 1.5) * width, adv, width, label=rf"$\lambda$ = {lam}")
@@ -51,6 +51,6 @@ def figures() -> dict:
         ax.set_title(f"response {b + 1}: length {n}, score {float(ex['score'][b]):+.1f}",
                      fontsize=9)
         ax.grid(True, axis="y", lw=0.3)
-    axes[0].set_ylabel(r"$\hat A_t$ ($\gamma$ = 1, $\eta$ = 0.1)")
+    axes[0].set_ylabel(r"$\hat A_t$ ($\gamma$ = 1, $\beta$ = 0.1)")
     axes[0].legend(fontsize=7)
     return {"rlhf-ppo-clip": clip, "rlhf-ppo-gae": adv_fig}

@@ -1,1 +1,1 @@
-"""Figures of the math-optim pages."""
+"""Math and optimisation pages (math-optim)."""

@@ -1,7 +1,7 @@
 """DDPG on a one-dimensional discounted linear-quadratic regulator (LQR).
 
 Page: deep-rl/ddpg (docs/deep-rl/ddpg.md); each function names its equation's anchor.
-Problem: x' = a x + b u + w, w ~ N(0, noise_std^2), reward r = -(q x^2 + rho u^2),
+Problem: x' = a x + b u + xi, xi ~ N(0, noise_std^2), reward r = -(q x^2 + rho u^2),
 discount gamma. The optimal deterministic policy is linear, u = -K x, with K from the
 discounted Riccati equation, so DDPG with a linear actor mu_theta(x) = theta x and a
 critic quadratic in (x, u) can be checked against the exact answer theta -> -K.
@@ -35,7 +35,7 @@ def _check_rate(name: str, x, low_open: bool = True) -> float:
 
 @dataclass(frozen=True)
 class LQR:
-    """x' = a x + b u + w, w ~ N(0, noise_std^2); r = -(q x^2 + rho u^2); discount."""
+    """x' = a x + b u + xi, xi ~ N(0, noise_std^2); r = -(q x^2 + rho u^2); discount."""
 
     a: float = 1.0
     b: float = 0.5
@@ -67,11 +67,11 @@ def lqr_optimal_gain(lqr: LQR) -> tuple[float, float]:
     and K = gamma a b P / (rho + gamma b^2 P). Returns (K, P).
     """
     a, b, q, rho, g = lqr.a, lqr.b, lqr.q, lqr.rho, lqr.gamma
-    # coefficients of γb²·P² + β·P − qρ = 0
-    beta = rho * (1 - g * a**2) - g * b**2 * q
+    # coefficients of γb²·P² + h·P − qρ = 0
+    h = rho * (1 - g * a**2) - g * b**2 * q
     # positive root, written with the conjugate: no cancellation, and at gamma = 0
     # it gives P = q without dividing by 2 gamma b^2
-    P = 2 * q * rho / (beta + math.sqrt(beta**2 + 4 * g * b**2 * q * rho))
+    P = 2 * q * rho / (h + math.sqrt(h**2 + 4 * g * b**2 * q * rho))
     # K = γabP / (ρ + γb²P)
     K = g * a * b * P / (rho + g * b**2 * P)
     return K, P
@@ -102,7 +102,7 @@ def linear_policy_cost(K: float, lqr: LQR) -> tuple[float, float]:
 def q_weights_of_linear_policy(K: float, lqr: LQR) -> torch.Tensor:
     """Exact q_K(x, u) of u = -K x as weights on the features (x^2, x u, u^2, 1).
 
-    q_K(x, u) = -(q x^2 + rho u^2) - gamma (P_K E[(a x + b u + w)^2] + c_K)
+    q_K(x, u) = -(q x^2 + rho u^2) - gamma (P_K E[(a x + b u + xi)^2] + c_K)
     (#eq-critic-target). Returns a float64 tensor of shape (4,).
     """
     P, c = linear_policy_cost(K, lqr)
@@ -278,7 +278,7 @@ def ddpg(lqr: LQR, n_steps: int, generator: torch.Generator, batch_size: int = 6
     "w": (n_steps + 1, 4) critic weights, "transitions": (n_steps, 3) the replay
     buffer rows (s, a, s')}. Episodes restart from x0 ~ U(-1, 1) every episode_len
     steps. The generator draws, in this order, the OU noise (n_steps), the dynamics
-    noise w (n_steps), a start state per step (used at restarts), then per step the
+    noise xi (n_steps), a start state per step (used at restarts), then per step the
     minibatch indices.
     """
     if not isinstance(n_steps, int) or n_steps < 1:
@@ -299,7 +299,7 @@ def ddpg(lqr: LQR, n_steps: int, generator: torch.Generator, batch_size: int = 6
     opt_actor, opt_critic = _Adam(actor.theta, lr_actor), _Adam(critic.w, lr_critic)
     f64 = torch.float64
     noise = ou_noise(n_steps, 1, ou_theta, ou_sigma, 1.0, generator)[1:, 0]
-    w_env = lqr.noise_std * torch.randn(n_steps, generator=generator, dtype=f64)
+    xi = lqr.noise_std * torch.randn(n_steps, generator=generator, dtype=f64)
     x_start = 2 * torch.rand(n_steps, generator=generator, dtype=f64) - 1  # U(-1, 1)
     # rows (s, a, s'), r is recomputed; NaN marks rows not written yet
     buffer = torch.full((n_steps, 3), torch.nan, dtype=f64)
@@ -309,7 +309,7 @@ def ddpg(lqr: LQR, n_steps: int, generator: torch.Generator, batch_size: int = 6
             x = x_start[t]  # a new episode
         with torch.no_grad():
             u = actor(x) + noise[t]  # behaviour: μ(s) + OU noise
-        x_next = lqr.a * x + lqr.b * u + w_env[t]  # x' = a x + b u + w
+        x_next = lqr.a * x + lqr.b * u + xi[t]  # x' = a x + b u + ξ
         buffer[t] = torch.stack([x, u, x_next])
         x = x_next
         # a minibatch drawn uniformly from the t + 1 stored transitions

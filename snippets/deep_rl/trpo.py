@@ -6,8 +6,11 @@ shape (S, A), pi[s, a] shape (S, A), d0 and rho of shape (S,). theta has shape (
 and pi(a|s) = softmax(theta[s])[a]. J(pi) = d0^T v_pi is the performance (the paper's
 eta(pi));
 rho_pi(s) = sum_t gamma^t Pr(S_t = s) is the unnormalised discounted visitation (the
-eta(s) of rl-basics/policy-gradient). The model quantities are numpy; everything that is
-differentiated (surrogate, KL, Fisher-vector products) is torch float64.
+eta(s) of rl-basics/policy-gradient). The page's letters: s is a state only, a step is
+Delta theta = theta - theta_old (the paper's s), A_max = max |A| (the paper's eps),
+alpha a step size, lambda the Lagrange multiplier, zeta the damping, u_k the CG residual,
+c_k the CG coefficient and nu_j = b^j the line search's fraction of the full step. The model quantities are numpy;
+everything that is differentiated (surrogate, KL, Fisher-vector products) is torch float64.
 """
 
 from __future__ import annotations
@@ -156,7 +159,7 @@ def kl_lower_bound(pi_new, pi_old, P, R, d0, gamma: float) -> tuple[float, float
     """Eq. (9) of Schulman et al. (2015), the KL form of their Theorem 1 (#eq-kl-bound):
 
         J(pi_new) >= L_old(pi_new) - C max_s KL(pi_old(.|s) || pi_new(.|s)),
-        C = 4 eps gamma / (1 - gamma)^2,  eps = max_{s,a} |A_old(s, a)|.
+        C = 4 A_max gamma / (1 - gamma)^2,  A_max = max_{s,a} |A_old(s, a)|.
 
     Returns (L_old(pi_new), C * KL_max); the bound is their difference.
     """
@@ -176,23 +179,26 @@ def kl_lower_bound(pi_new, pi_old, P, R, d0, gamma: float) -> tuple[float, float
 
 # --8<-- [start:mean_kl]
 def mean_kl(theta, pi_old, state_weights) -> Tensor:
-    """KL_bar(theta) = sum_s w(s) KL(pi_old(.|s) || pi_theta(.|s)) (#eq-trust-region).
+    """KL_bar(theta) = sum_s rho_bar(s) KL(pi_old(.|s) || pi_theta(.|s))
+    (#eq-trust-region).
 
-    theta: torch (S, A); pi_old: (S, A), strictly positive; state_weights w: (S,), a
-    distribution over states (TRPO uses the normalised visitation (1 - gamma) rho_old).
+    theta: torch (S, A); pi_old: (S, A), strictly positive; state_weights rho_bar: (S,),
+    a distribution over states (TRPO uses the normalised visitation
+    rho_bar_old = (1 - gamma) rho_old).
     """
     theta = _check_theta("theta", theta)
     S, A = theta.shape
     pi_old = torch.as_tensor(check_policy(pi_old, S, A))
     if bool((pi_old <= 0).any()):
         raise ValueError("pi_old must be strictly positive (KL to a zero probability)")
-    w = torch.as_tensor(state_weights, dtype=torch.float64)
-    if w.shape != (S,) or bool((w < 0).any()) or not np.isclose(float(w.sum()), 1.0):
+    weights = torch.as_tensor(state_weights, dtype=torch.float64)
+    if (weights.shape != (S,) or bool((weights < 0).any())
+            or not np.isclose(float(weights.sum()), 1.0)):
         raise ValueError(f"state_weights must be a distribution of shape ({S},)")
     # KL(π_old(·|s) ‖ π_θ(·|s)) = Σ_a π_old (log π_old − log π_θ)
     kl = (pi_old * (torch.log(pi_old) - log_softmax_policy(theta))).sum(dim=1)
-    # Σ_s w(s) KL_s
-    return (w * kl).sum()
+    # Σ_s ρ̄(s) KL_s
+    return (weights * kl).sum()
 # --8<-- [end:mean_kl]
 
 
@@ -204,7 +210,7 @@ def fisher_vector_product(kl_fn: Callable[[Tensor], Tensor], theta, v,
     Double backprop: the Hessian of the mean KL at theta_old is the Fisher matrix F,
     so F v costs two backward passes and F is never formed. kl_fn(theta) -> scalar;
     theta: torch tensor (the old parameters); v: flat, theta.numel() entries.
-    Returns (F + damping I) v, flat, float64.
+    Returns (F + damping I) v, flat, float64 (the page's damping zeta).
     """
     theta = torch.as_tensor(theta, dtype=torch.float64).detach().requires_grad_(True)
     v = torch.as_tensor(v, dtype=torch.float64)
@@ -227,7 +233,7 @@ def conjugate_gradient(matvec: Callable, b, iters: int = 10, tol: float = 1e-10)
     """Solve A x = b, A symmetric positive (semi)definite, given x -> A x (#eq-cg).
 
     b: 1-D numpy array or torch tensor (x has the same type); matvec maps such a vector
-    to A times it. Stops after `iters` steps or when the residual r^T r < tol. In exact
+    to A times it. Stops after `iters` steps or when the residual u^T u < tol. In exact
     arithmetic CG ends in at most n steps (rank A steps when b lies in the range of A).
     """
     if not callable(matvec):
@@ -241,26 +247,26 @@ def conjugate_gradient(matvec: Callable, b, iters: int = 10, tol: float = 1e-10)
     if not (np.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
     x = b * 0.0  # x_0 = 0
-    r = b  # r_0 = b − A x_0 = b (no update below is in place)
-    p = r  # p_0 = r_0
-    rr = r @ r
+    u = b  # u_0 = b − A x_0 = b, the residual (no update below is in place)
+    p = u  # p_0 = u_0
+    uu = u @ u
     for _ in range(iters):
-        if rr < tol:
+        if uu < tol:
             break
         Ap = matvec(p)
         pAp = p @ Ap
         if not pAp > 0:
             raise ValueError("matvec must be positive definite along p (p^T A p > 0), "
                              f"got p^T A p = {float(pAp):.4g}")
-        # α_k = r_kᵀ r_k / p_kᵀ A p_k
-        alpha = rr / pAp
-        # x_{k+1} = x_k + α_k p_k,  r_{k+1} = r_k − α_k A p_k
+        # α_k = u_kᵀ u_k / p_kᵀ A p_k
+        alpha = uu / pAp
+        # x_{k+1} = x_k + α_k p_k,  u_{k+1} = u_k − α_k A p_k
         x = x + alpha * p
-        r = r - alpha * Ap
-        rr_new = r @ r
-        # p_{k+1} = r_{k+1} + (r_{k+1}ᵀ r_{k+1} / r_kᵀ r_k) p_k
-        p = r + (rr_new / rr) * p
-        rr = rr_new
+        u = u - alpha * Ap
+        uu_new = u @ u
+        # p_{k+1} = u_{k+1} + (u_{k+1}ᵀ u_{k+1} / u_kᵀ u_k) p_k
+        p = u + (uu_new / uu) * p
+        uu = uu_new
     return x
 # --8<-- [end:conjugate_gradient]
 
@@ -277,10 +283,12 @@ def _check_step_inputs(g, cg_iters) -> None:
 
 # --8<-- [start:natural_step]
 def natural_step(g, matvec: Callable, delta: float, cg_iters: int = 10):
-    """Full TRPO step s = sqrt(2 delta / x^T F x) x, x = F^{-1} g (#eq-natural-step).
+    """Full TRPO step Delta theta = sqrt(2 delta / x^T F x) x, x = F^{-1} g
+    (#eq-natural-step).
 
     x = F^{-1} g by CG; x^T F x = g^T F^{-1} g when CG has converged, and using x^T F x
-    makes the quadratic model of the KL, 1/2 s^T F s, equal delta exactly.
+    makes the quadratic model of the KL, 1/2 Delta theta^T F Delta theta, equal delta
+    exactly.
     g: flat gradient of the surrogate.
     Returns the zero step when g^T g < 1e-10 (CG's tol: a stationary point).
     """
@@ -291,7 +299,7 @@ def natural_step(g, matvec: Callable, delta: float, cg_iters: int = 10):
     xFx = x @ matvec(x)
     if not xFx > 0:  # CG stopped at once with x = 0 (g ≈ 0): a stationary point
         return x  # the zero step
-    # β = √(2δ / xᵀ F x), s = β x
+    # Δθ = √(2δ / xᵀ F x) x
     return (2 * delta / xFx) ** 0.5 * x
 # --8<-- [end:natural_step]
 
@@ -301,9 +309,10 @@ def line_search(surrogate_fn: Callable, kl_fn: Callable, theta_old, step, delta:
                 backtrack: float = 0.5, max_backtracks: int = 10):
     """Backtracking line search of TRPO (#eq-line-search).
 
-    Tries theta_old + backtrack^j * step for j = 0, 1, ..., max_backtracks - 1 and
-    accepts the first one whose surrogate improves on theta_old and whose exact mean
-    KL <= delta. Returns (theta_new, fraction); (theta_old, 0.0) when none passes.
+    Tries theta_old + nu_j * step, nu_j = backtrack^j (the page's b^j), for
+    j = 0, 1, ..., max_backtracks - 1 and accepts the first one whose surrogate improves
+    on theta_old and whose exact mean KL <= delta. step is the full step Delta theta.
+    Returns (theta_new, fraction nu_j); (theta_old, 0.0) when none passes.
     """
     theta_old = torch.as_tensor(theta_old, dtype=torch.float64)
     step = torch.as_tensor(step, dtype=torch.float64)
@@ -321,7 +330,7 @@ def line_search(surrogate_fn: Callable, kl_fn: Callable, theta_old, step, delta:
     with torch.no_grad():
         L_old = float(surrogate_fn(theta_old))
         for j in range(max_backtracks):
-            fraction = backtrack**j
+            fraction = backtrack**j  # ν_j = b^j
             theta = theta_old + fraction * step
             # accept iff L(θ) > L(θ_old) and KL_bar(θ_old, θ) ≤ δ
             if float(surrogate_fn(theta)) > L_old and float(kl_fn(theta)) <= delta:
@@ -369,17 +378,17 @@ if __name__ == "__main__":
     pi_old = softmax_policy(theta_old.numpy())
     rho, adv, J_old = old_policy_stats(pi_old, P, R, d0, gamma)
     theta_new, fraction, step = trpo_update(theta_old, P, R, d0, gamma, delta)
-    w = (1 - gamma) * rho
+    rho_bar = (1 - gamma) * rho
     full = theta_old + step
     pi_full = softmax_policy(full.numpy())
-    reverse = float(w @ np.sum(pi_full * np.log(pi_full / pi_old), axis=1))
+    reverse = float(rho_bar @ np.sum(pi_full * np.log(pi_full / pi_old), axis=1))
     pi_new = softmax_policy(theta_new.numpy())
-    print(f"J(pi_old) = {J_old:.4f}, eps = max|A| = {np.abs(adv).max():.4f}")
-    print(f"full step: KL(old||new) = {float(mean_kl(full, pi_old, w)):.5f}, "
+    print(f"J(pi_old) = {J_old:.4f}, A_max = max|A| = {np.abs(adv).max():.4f}")
+    print(f"full step: KL(old||new) = {float(mean_kl(full, pi_old, rho_bar)):.5f}, "
           f"KL(new||old) = {reverse:.5f}, delta = {delta}")
     J_new = performance(pi_new, P, R, d0, gamma)
     lemma = J_old + performance_difference(pi_new, pi_old, P, R, d0, gamma)
-    kl_new = float(mean_kl(theta_new, pi_old, w))
+    kl_new = float(mean_kl(theta_new, pi_old, rho_bar))
     print(f"accepted fraction {fraction}: KL = {kl_new:.5f},"
           f" J(pi_new) = {J_new:.4f}, by the lemma {lemma:.4f}")
     L, penalty = kl_lower_bound(pi_new, pi_old, P, R, d0, gamma)
@@ -390,7 +399,7 @@ if __name__ == "__main__":
     th = theta_old.clone().requires_grad_(True)
     (g,) = torch.autograd.grad(surrogate(th, pi_old, rho, adv), th)
     def Fv(v):
-        return fisher_vector_product(lambda t: mean_kl(t, pi_old, w), theta_old, v)
+        return fisher_vector_product(lambda t: mean_kl(t, pi_old, rho_bar), theta_old, v)
     for k in (1, 2, 7, 8):
         x = conjugate_gradient(Fv, g.reshape(-1), iters=k, tol=0.0)
         print(f"CG residual after {k} steps: {float((g.reshape(-1) - Fv(x)).norm()):.3g}")

@@ -4,7 +4,8 @@ Page: llm-rl/dapo (docs/llm-rl/dapo.md); each function names the anchor of the e
 implements. Token tensors have shape (..., G, T): G responses o_1..o_G to one question on the
 axis -2, right-padded to T tokens, with a response mask of 0/1 of the same shape (1 on the
 |o_i| tokens of response i). logp holds log pi_theta(o_{i,t} | q, o_{i,<t}) of the sampled
-tokens, logp_old the same under pi_old. Per-response tensors (rewards, advantages, correct)
+tokens (the page counts tokens from 1: column t - 1 holds token t), logp_old the same
+under pi_old. Per-response tensors (rewards, advantages, correct)
 have shape (..., G). The shared pieces come from the sibling modules, by full path.
 """
 
@@ -62,13 +63,13 @@ def rule_reward(correct) -> torch.Tensor:
 # --8<-- [start:aggregate_loss]
 def aggregate_loss(per_token, mask, mode: str = "token",
                    max_len: int | None = None, norm: str = "group") -> torch.Tensor:
-    """Average of per-token values x_{i,t} over n responses (#eq-token-level-loss).
+    """Average of per-token values l_{i,t} over n responses (#eq-token-level-loss).
 
-    mode "sample" (GRPO):     1/n sum_i 1/|o_i| sum_t x_{i,t}
+    mode "sample" (GRPO):     1/n sum_i 1/|o_i| sum_t l_{i,t}
     mode "token"  (DAPO):     norm "group": mean over the groups of
-                              1/(sum_{i in group} |o_i|) sum_{i in group} sum_t x_{i,t};
-                              norm "batch": 1/(sum_i |o_i|) sum_i sum_t x_{i,t}
-    mode "fixed"  (Dr. GRPO): 1/(n max_len) sum_i sum_t x_{i,t}
+                              1/(sum_{i in group} |o_i|) sum_{i in group} sum_t l_{i,t};
+                              norm "batch": 1/(sum_i |o_i|) sum_i sum_t l_{i,t}
+    mode "fixed"  (Dr. GRPO): 1/(n max_len) sum_i sum_t l_{i,t}
     per_token, mask: (..., G, T), a group of G responses per leading index; n counts
     the responses over all leading axes and G; max_len (mode "fixed" only) is a
     constant >= T, the generation budget. norm only matters for mode "token" (every
@@ -81,17 +82,17 @@ def aggregate_loss(per_token, mask, mode: str = "token",
     mask = check_mask(mask, per_token.shape)
     norm = _check_norm(norm)
     if mode == "sample":
-        # 1/|o_i| Σ_t x_{i,t} per response, then the mean over the n responses
+        # 1/|o_i| Σ_t l_{i,t} per response, then the mean over the n responses
         return masked_mean(per_token, mask, dim=-1).mean()
     if mode == "token" and norm == "batch":
-        # Σ_i Σ_t x_{i,t} / Σ_i |o_i|, one normaliser for the whole batch
+        # Σ_i Σ_t l_{i,t} / Σ_i |o_i|, one normaliser for the whole batch
         return masked_mean(per_token, mask)
     if mode == "token":
         axes = _group_axes(per_token.ndim)
         count = mask.sum(axes)
         if (count == 0).any():
             raise ValueError("mask must select at least one token in every group")
-        # Σ_{i,t} x_{i,t} / Σ_i |o_i| within each group, then the mean over groups
+        # Σ_{i,t} l_{i,t} / Σ_i |o_i| within each group, then the mean over groups
         return ((per_token * mask).sum(axes) / count).mean()
     if mode != "fixed":
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -99,7 +100,7 @@ def aggregate_loss(per_token, mask, mode: str = "token",
         raise ValueError(f"max_len must be a constant >= T = "
                          f"{per_token.shape[-1]}, got {max_len}")
     n_responses = mask.shape[:-1].numel()
-    # Σ_i Σ_t x_{i,t} / (n · L_max)
+    # Σ_i Σ_t l_{i,t} / (n · L_max)
     return (per_token * mask).sum() / (n_responses * max_len)
 # --8<-- [end:aggregate_loss]
 
@@ -107,7 +108,7 @@ def aggregate_loss(per_token, mask, mode: str = "token",
 # --8<-- [start:token_weights]
 def token_weights(mask, mode: str = "token", max_len: int | None = None,
                   norm: str = "group") -> torch.Tensor:
-    """Weight w_{i,t} = d aggregate_loss / d x_{i,t} (#eq-token-level-loss).
+    """Weight w_{i,t} = d aggregate_loss / d l_{i,t} (#eq-token-level-loss).
 
     sample: 1/(n |o_i|); token: 1/(B sum_{j in group} |o_j|) with norm "group"
     (B groups), 1/sum_j |o_j| with norm "batch"; fixed: 1/(n max_len); 0 on padding.
@@ -239,13 +240,13 @@ def dapo_logp_grad(logp, logp_old, advantages, mask, eps_low: float = 0.2,
 
 # --8<-- [start:overlong_penalty]
 def overlong_penalty(length, max_len: float, cache_len: float):
-    """Soft overlong punishment R_length(y) (#eq-overlong-penalty).
+    """Soft overlong punishment R_length(o) (#eq-overlong-penalty).
 
-    R = 0                                   if |y| <= L_max - L_cache
-      = ((L_max - L_cache) - |y|) / L_cache  if L_max - L_cache < |y| <= L_max
-      = -1                                  if |y| > L_max
-    i.e. clip(((L_max - L_cache) - |y|) / L_cache, -1, 0). length: a scalar (gives
-    a float) or an array of response lengths |y| (gives an array of that shape).
+    R = 0                                   if |o| <= L_max - L_cache
+      = ((L_max - L_cache) - |o|) / L_cache  if L_max - L_cache < |o| <= L_max
+      = -1                                  if |o| > L_max
+    i.e. clip(((L_max - L_cache) - |o|) / L_cache, -1, 0). length: a scalar (gives
+    a float) or an array of response lengths |o| (gives an array of that shape).
     """
     length_arr = np.asarray(length)
     if not (np.isfinite(length_arr).all() and (length_arr >= 0).all()):

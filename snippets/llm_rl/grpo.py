@@ -3,7 +3,9 @@
 Page: llm-rl/grpo (docs/llm-rl/grpo.md); each function names the anchor of the equation
 it implements. Tensors: rewards (..., G) with the group of G outputs on the last axis;
 token tensors (..., G, T) right-padded with a response mask, as in
-snippets.llm_rl.rlhf_ppo.
+snippets.llm_rl.rlhf_ppo. The page writes the prompt q, the responses o_1..o_G and their
+tokens o_{i,t}, t = 1..|o_i|; the arrays count from 0, so row i - 1 holds response i and
+column t - 1 holds token t.
 """
 
 from __future__ import annotations
@@ -85,7 +87,8 @@ def process_advantages(step_rewards, step_end, step_mask, mask, eps: float = 1e-
 
     Page anchor: #eq-process-advantage.
     step_rewards, step_end, step_mask: shape (..., G, K), the reward of step j of output
-    i, the token index index(j) at which that step ends, and 1 for the steps that exist
+    i, the array column index(j) - 1 of the token index(j) at which that step ends
+    (column t - 1 holds token t), and 1 for the steps that exist
     (an output has at most K steps). r~ = (r - mean(R)) / (std(R) + eps), where R pools
     the existing steps of all G outputs of a group (sample std).
     mask: (..., G, T) response mask. Returns (..., G, T), zero on padding.
@@ -115,7 +118,8 @@ def process_advantages(step_rewards, step_end, step_mask, mask, eps: float = 1e-
     var = squares.sum(dim=(-2, -1), keepdim=True) / (n - 1)
     # r~_{i,j} = (r_{i,j} − mean(R)) / (std(R) + eps), 0 for missing steps
     normalised = (step_rewards - mean) / (var.sqrt() + eps) * step_mask
-    # step j counts for token t when index(j) >= t: shape (..., G, T, K)
+    # step j counts for token t when index(j) >= t, i.e. step_end >= column t − 1:
+    # shape (..., G, T, K)
     t = torch.arange(T)
     later = step_end.unsqueeze(-2) >= t[:, None]
     # A_{i,t} = Σ_{index(j) >= t} r~_{i,j}, on response tokens only
@@ -134,11 +138,12 @@ def _log_pair(logp, logp_ref):
 
 # --8<-- [start:kl_k3]
 def kl_k3(logp, logp_ref) -> torch.Tensor:
-    """Per-element k3 estimate of KL(pi_theta || pi_ref) at a token o ~ pi_theta.
+    """Per-element k3 estimate of KL(pi_theta || pi_ref) at a token o_t ~ pi_theta.
 
     Page anchor: #eq-kl-k3.
 
-    With log-ratio u = log pi_ref - log pi_theta: k3 = exp(u) - u - 1 >= 0, and its
+    With the ratio x = pi_ref / pi_theta and u = log x: k3 = x - u - 1
+    = exp(u) - u - 1 >= 0, and its
     expectation under pi_theta is exactly the KL divergence. Any shape; logp_ref alike.
     """
     logp, logp_ref = _log_pair(logp, logp_ref)
@@ -164,10 +169,10 @@ def kl_k2(logp, logp_ref) -> torch.Tensor:
 
 # --8<-- [start:kl_moments]
 def kl_moments(logp, logp_ref) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """Exact mean and variance of k1, k2, k3 under o ~ pi_theta (#eq-kl-moments).
+    """Exact mean and variance of k1, k2, k3 under v ~ pi_theta (#eq-kl-moments).
 
-    A sum over the vocabulary. logp, logp_ref: full log-probability vectors, shape
-    (..., V) (each sums to 1 in probability).
+    A sum over the tokens v of the vocabulary. logp, logp_ref: full log-probability
+    vectors, shape (..., V) (each sums to 1 in probability).
     Returns {"k1": (mean, var), "k2": ..., "k3": ...}, each of shape (...).
     """
     logp, logp_ref = _log_pair(logp, logp_ref)
@@ -177,9 +182,9 @@ def kl_moments(logp, logp_ref) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     out = {}
     for name, k in (("k1", kl_k1), ("k2", kl_k2), ("k3", kl_k3)):
         values = k(logp, logp_ref)
-        # E[k] = Σ_x π_θ(x) k(x)
+        # E[k] = Σ_v π_θ(v) k(v)
         mean = (p * values).sum(-1)
-        # Var[k] = Σ_x π_θ(x) (k(x) − E[k])²
+        # Var[k] = Σ_v π_θ(v) (k(v) − E[k])²
         out[name] = (mean, (p * (values - mean.unsqueeze(-1)) ** 2).sum(-1))
     return out
 # --8<-- [end:kl_moments]
@@ -238,6 +243,7 @@ def grpo_loss_grad(logp, logp_old, logp_ref, advantages, mask, eps: float = 0.2,
 
     d/d logp_{i,t} = -m_{i,t} / (N |o_i|) [1{unclipped} r A + beta (pi_ref/pi_th - 1)]
     with N = number of responses (groups times G); 'unclipped': the min picks r A.
+    Token t of response i is logp[..., i - 1, t - 1].
     """
     logp, (logp_old, logp_ref), advantages, mask = _token_tensors(
         logp, {"logp_old": logp_old, "logp_ref": logp_ref}, advantages, mask)
@@ -265,7 +271,8 @@ if __name__ == "__main__":
     print("advantages, population std:\n", group_advantages_population(rewards))
     factor = group_advantages_population(rewards) / group_advantages(rewards)
     print("population / sample =", float(factor[0, 0]), " sqrt(G/(G-1)) =", (4 / 3) ** 0.5)
-    # process supervision: 2 outputs, T = 6 tokens, steps end at the given tokens
+    # process supervision: 2 outputs, T = 6 tokens; steps end at tokens 2, 4, 6 and 3, 5
+    # (array columns 1, 3, 5 and 2, 4)
     step_r = torch.tensor([[0.9, 0.2, 0.7], [0.1, 0.6, 0.0]], dtype=torch.float64)
     step_end = torch.tensor([[1, 3, 5], [2, 4, 0]])
     step_m = torch.tensor([[1, 1, 1], [1, 1, 0]])

@@ -38,10 +38,11 @@ def _check_distribution(name: str, p) -> torch.Tensor:
 
 # --8<-- [start:sequence_logprob]
 def sequence_logprob(logp, mask) -> torch.Tensor:
-    """log pi(y, z | x) = sum_t log pi(token_t | x, tokens_<t), over the response mask
-    (#eq-cot-objective).
+    """log pi(y, z | q) = sum_{t=1}^T m_t log pi(o_t | q, o_<t), o = (z, y), over the
+    response mask (#eq-cot-objective).
 
-    logp: per-token log-probabilities of the sampled tokens, shape (..., T); mask: 0/1
+    logp: per-token log-probabilities of the sampled tokens, shape (..., T), column
+    t - 1 holding token t; mask: 0/1
     of the same shape (1 on the thought z and the answer y, 0 on padding).
     Returns shape (...).
     """
@@ -49,7 +50,7 @@ def sequence_logprob(logp, mask) -> torch.Tensor:
     if logp.ndim == 0:
         raise ValueError("logp must have a last (token) axis")
     mask = check_mask(mask, logp.shape)
-    # Σ_t m_t log π(token_t | x, token_<t)
+    # Σ_t m_t log π(o_t | q, o_<t)
     return (logp * mask).sum(-1)
 # --8<-- [end:sequence_logprob]
 
@@ -144,7 +145,7 @@ def _responses(logp, logp_ref, mask, rewards):
 # --8<-- [start:surrogate_residual]
 def surrogate_residual(logp, logp_ref, mask, rewards, tau: float,
                        tau_log_z=None) -> torch.Tensor:
-    """r_j - tau log Z - tau log(pi_theta(y_j, z_j | x) / pi_ref(y_j, z_j | x))
+    """r_j - tau log Z - tau log(pi_theta(y_j, z_j | q) / pi_ref(y_j, z_j | q))
     (#eq-surrogate-loss).
 
     logp, logp_ref, mask: shape (..., k, T); rewards: shape (..., k); tau_log_z: shape
@@ -180,9 +181,9 @@ def surrogate_loss(logp, logp_ref, mask, rewards, tau: float,
 def policy_loss(logp, logp_ref, mask, rewards, tau: float) -> torch.Tensor:
     """Loss whose gradient is minus the Kimi k1.5 update direction (#eq-kimi-gradient):
 
-        g = (1/k) sum_j [ grad log pi_theta(y_j, z_j | x) (r_j - r_bar)
-                          - (tau / 2) grad (log pi_theta(y_j, z_j | x)
-                                            - log pi_ref(y_j, z_j | x))^2 ].
+        g = (1/k) sum_j [ grad log pi_theta(y_j, z_j | q) (r_j - r_bar)
+                          - (tau / 2) grad (log pi_theta(y_j, z_j | q)
+                                            - log pi_ref(y_j, z_j | q))^2 ].
 
     It equals surrogate_loss(...) / (2 tau) up to a constant in theta. Arguments as in
     surrogate_residual; averaged over problems. Returns a scalar.
@@ -191,7 +192,7 @@ def policy_loss(logp, logp_ref, mask, rewards, tau: float) -> torch.Tensor:
     tau = _check_tau(tau)
     # r_j − r̄: the mean reward of the k samples is the baseline
     advantages = rewards - rewards.mean(-1, keepdim=True)
-    # (r_j − r̄) log π_θ(y_j, z_j | x) − (τ/2) (log π_θ/π_θi)²
+    # (r_j − r̄) log π_θ(y_j, z_j | q) − (τ/2) (log π_θ/π_θi)²
     per_sample = advantages * seq - tau / 2 * (seq - seq_ref) ** 2
     # gradient ascent on it = descent on its negative mean
     return -per_sample.mean()

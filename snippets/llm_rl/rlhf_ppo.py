@@ -2,9 +2,10 @@
 
 Page: llm-rl/rlhf-ppo (docs/llm-rl/rlhf-ppo.md); each function names the anchor of the
 equation it implements. Tensors are batched over leading axes; the last axis is the token
-position t of a response, right-padded to a common length T, with a response mask
-`mask[..., t]` equal to 1 on response tokens and 0 on padding. `logp` holds the per-token
-log-probabilities log pi(y_t | x, y_<t) of the sampled tokens.
+position of a response, right-padded to a common length T, with a response mask equal to 1
+on response tokens and 0 on padding. The page counts tokens from 1 (o = (o_1, ..., o_n));
+the arrays count columns from 0, so column t - 1 holds token t. `logp[..., t - 1]` is the
+log-probability log pi(o_t | q, o_<t) of the sampled token t.
 """
 
 from __future__ import annotations
@@ -101,24 +102,24 @@ def masked_mean(x, mask, dim: int | None = None) -> torch.Tensor:
 # --8<-- [start:reward_model_loss]
 def reward_model_loss(r_chosen, r_rejected, lm_nll=None, lm_coef: float = 0.0
                       ) -> torch.Tensor:
-    """Pairwise RM loss -mean log sigmoid(r(x, y_w) - r(x, y_l)) (#eq-rm-loss).
+    """Pairwise RM loss -mean log sigmoid(r_phi(q, o+) - r_phi(q, o-)) (#eq-rm-loss).
 
-    r_chosen, r_rejected: shape (B,), the scalar rewards of the preferred and the
-    rejected response of each pair. Optional LM term of the paper: lm_coef *
-    mean(lm_nll), where lm_nll (shape (B,)) is the token-mean negative
-    log-likelihood of y_w under the reward model's LM head.
+    r_chosen, r_rejected: shape (B,), the scalar rewards of the preferred o+ and the
+    rejected o- of each pair (the papers' y_w, y_l). Optional LM term of the paper:
+    lm_coef (the page's c_rm) * mean(lm_nll), where lm_nll (shape (B,)) is the
+    token-mean negative log-likelihood of o+ under the reward model's LM head.
     """
     r_chosen = _as_tensor("r_chosen", r_chosen)
     if r_chosen.numel() == 0:
         raise ValueError("r_chosen must hold at least one pair, got an empty tensor")
     r_rejected = _check_like("r_rejected", r_rejected, r_chosen)
     lm_coef = _check_non_negative("lm_coef", lm_coef)
-    # -log σ(Δ) = softplus(-Δ), with Δ = r(x, y_w) - r(x, y_l); stable for large |Δ|
+    # -log σ(Δ) = softplus(-Δ), with Δ = r_φ(q, o⁺) - r_φ(q, o⁻); stable for large |Δ|
     pair = torch.nn.functional.softplus(r_rejected - r_chosen)
     loss = pair.mean()
     if lm_nll is not None:
         lm_nll = _check_like("lm_nll", lm_nll, r_chosen)
-        # + β_rm · (−log π_LM(y_w | x)), the imitation term on the preferred responses
+        # + c_rm · (−log π_LM(o⁺ | q)), the imitation term on the preferred responses
         loss = loss + lm_coef * lm_nll.mean()
     return loss
 # --8<-- [end:reward_model_loss]
@@ -126,12 +127,14 @@ def reward_model_loss(r_chosen, r_rejected, lm_nll=None, lm_coef: float = 0.0
 
 # --8<-- [start:kl_penalized_rewards]
 def kl_penalized_rewards(score, logp, logp_ref, mask, kl_coef: float) -> torch.Tensor:
-    """Token rewards r_t = -eta (log pi_RL - log pi_SFT)_t, plus the RM score at
-    the last response token (#eq-token-reward).
+    """Token rewards r_t = -beta (log pi_RL - log pi_SFT)_t + 1[t = n] r_phi(q, o):
+    the RM score at the last response token t = n (#eq-token-reward).
 
     score: shape (B,); logp, logp_ref, mask: shape (B, T), right-padded, at least one
-    response token per row. The KL term is the k1 estimate, one per token; summed over a
-    response the rewards give score - eta * log(pi_RL(y|x) / pi_SFT(y|x)).
+    response token per row; column t - 1 holds token t, so the score goes to column
+    n - 1 of a response of length n. kl_coef is beta. The KL term is the k1 estimate,
+    one per token; summed over a response the rewards give
+    score - beta * log(pi_RL(y|x) / pi_SFT(y|x)).
     """
     logp = check_logp("logp", logp)
     if logp.ndim == 0 or logp.shape[-1] == 0:
@@ -144,9 +147,9 @@ def kl_penalized_rewards(score, logp, logp_ref, mask, kl_coef: float) -> torch.T
     lengths = mask.sum(-1).long()
     if (lengths == 0).any():
         raise ValueError("mask must select at least one response token per row")
-    # −η (log π_RL(y_t) − log π_SFT(y_t)) on response tokens, 0 on padding
+    # −β (log π_RL(o_t) − log π_SFT(o_t)) on response tokens, 0 on padding
     rewards = -kl_coef * (logp - logp_ref) * mask
-    # + r_ψ(x, y) at the last response token t = length − 1
+    # + r_φ(q, o) at the last response token t = n, array column n − 1
     last = torch.nn.functional.one_hot(lengths - 1, logp.shape[-1])
     return rewards + score[..., None] * last
 # --8<-- [end:kl_penalized_rewards]
@@ -164,9 +167,10 @@ def gae(rewards, values, gamma: float, lam: float, mask=None) -> torch.Tensor:
     """Generalised advantage estimation by the reverse recursion (#eq-gae).
 
     delta_t = r_t + gamma V(s_{t+1}) - V(s_t);  A_t = delta_t + gamma lam A_{t+1},
-    A_T = 0, so A_t = sum_l (gamma lam)^l delta_{t+l}.
-    rewards: shape (..., T); values: shape (..., T + 1), values[..., T] is the
-    bootstrap value after the last position (0 at a terminal). mask (optional,
+    A_{T+1} = 0, so A_t = sum_l (gamma lam)^l delta_{t+l}, for tokens t = 1..T.
+    Column t - 1 holds token t: rewards[..., t - 1] = r_t, values[..., t - 1] = V(s_t).
+    rewards: shape (..., T); values: shape (..., T + 1), values[..., T] = V(s_{T+1}) is
+    the bootstrap value after the last position (0 at a terminal). mask (optional,
     shape (..., T), right-padded): a response ends at its last 1; the state after
     it is terminal (its value counts as 0) and the advantages on padding are 0.
     """
@@ -189,9 +193,9 @@ def gae(rewards, values, gamma: float, lam: float, mask=None) -> torch.Tensor:
     # δ_t = r_t + γ V(s_{t+1}) − V(s_t), zero on padding
     deltas = (rewards + gamma * values[..., 1:] * next_mask - values[..., :-1]) * mask
     advantages = torch.zeros_like(rewards)
-    running = torch.zeros_like(rewards[..., 0])  # A_T = 0
-    for t in reversed(range(rewards.shape[-1])):
-        # A_t = δ_t + γλ A_{t+1}
+    running = torch.zeros_like(rewards[..., 0])  # Â_{T+1} = 0
+    for t in reversed(range(rewards.shape[-1])):  # column t holds token t + 1
+        # Â_t = δ_t + γλ Â_{t+1} (page indices)
         running = deltas[..., t] + gamma * lam * next_mask[..., t] * running
         advantages[..., t] = running
     return advantages
@@ -292,7 +296,7 @@ def ppo_policy_loss(logp, logp_old, advantages, mask, eps: float,
     logp_old = _check_logp_like("logp_old", logp_old, logp)
     check_mask(mask, logp.shape)
     advantages = token_advantages(advantages, logp.shape)
-    # r_t(θ) = π_θ(y_t) / π_old(y_t) = exp(log π_θ − log π_old)
+    # r_t(θ) = π_θ(o_t) / π_old(o_t) = exp(log π_θ − log π_old)
     ratio = torch.exp(logp - logp_old)
     surrogate = ppo_clip_objective(ratio, advantages, eps, eps_high)
     if per_sequence:
@@ -368,7 +372,7 @@ def ppo_max_loss(policy_loss, value_loss, entropy, ptx_nll, vf_coef: float,
 
 
 # The page's worked example (#example): three responses of lengths 5, 3 and 2, right-padded
-# to T = 5. values[b, t] = V(s_t) for t = 0..T, zero after each response has ended.
+# to T = 5. values[b, t - 1] = V(s_t) for t = 1..T + 1, zero after each response has ended.
 EXAMPLE = {
     "mask": [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 1, 0, 0, 0]],
     "logp": [[-1.2, -0.4, -2.0, -0.7, -0.3], [-0.9, -1.5, -0.5, 0, 0], [-0.5, -2.2, 0, 0, 0]],
@@ -389,7 +393,7 @@ if __name__ == "__main__":
     ex = example_batch()
     mask = ex["mask"]
     rewards = kl_penalized_rewards(ex["score"], ex["logp"], ex["logp_ref"], mask, 0.1)
-    print("token rewards r_t (eta = 0.1):\n", rewards)
+    print("token rewards r_t (beta = 0.1):\n", rewards)
     print("sum over each response:", rewards.sum(-1))
     for lam in (0.0, 0.95, 1.0):
         print(f"GAE advantages (gamma = 1, lambda = {lam}):\n",
@@ -400,7 +404,7 @@ if __name__ == "__main__":
     print("masked mean / var of the whitened:", float(masked_mean(white, mask)),
           float(masked_mean(white**2, mask)))
     returns = adv + ex["values"][:, :-1] * mask
-    # the new policy: log-probabilities 0.3 higher / lower on alternate response tokens
+    # the new policy: log-probabilities 0.3 higher on tokens t = 1, 3, 5, lower on t = 2, 4
     shift = 0.3 * torch.tensor([[1.0, -1, 1, -1, 1]] * 3, dtype=torch.float64) * mask
     logp_new = ex["logp"] + shift
     ratio = torch.exp(logp_new - ex["logp"])
@@ -418,7 +422,7 @@ if __name__ == "__main__":
     v_new.requires_grad_(True)
     value_loss(v_new, ex["values"][:, :-1], returns, mask, 0.2).backward()
     print("tokens with zero value gradient:", int(((v_new.grad == 0) & (mask == 1)).sum()))
-    print("RM loss for r_w = [1.0, 0.2], r_l = [0.0, 0.7]:",
+    print("RM loss for r+ = [1.0, 0.2], r- = [0.0, 0.7]:",
           float(reward_model_loss([1.0, 0.2], [0.0, 0.7])))
     print("normalised scores (mean 0.5, std 0.8, clip 1.5):",
           normalize_rewards(ex["score"], 0.5, 0.8, 1.5))

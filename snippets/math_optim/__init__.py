@@ -1,1 +1,1 @@
-"""Snippets of the math-optim pages (optimisation and mathematics)."""
+"""Math and optimisation pages (math-optim)."""

@@ -256,19 +256,21 @@ def run_a2c(P, R, gamma: float, theta0, n_steps: int, alpha_theta: float,
 
 
 # --8<-- [start:importance_weights]
-def importance_weights(pi, beta) -> np.ndarray:
-    """rho(s, a) = pi(a|s) / beta(a|s), shape (S, A) (#eq-importance-sampling).
+def importance_weights(pi, behavior) -> np.ndarray:
+    """rho(s, a) = pi(a|s) / pi_b(a|s), shape (S, A) (#eq-importance-sampling).
 
-    E_{A~beta}[rho(s, A) f(A)] = E_{A~pi}[f(A)] needs beta(a|s) > 0 wherever
+    behavior: the behaviour policy pi_b, shape (S, A), rows summing to 1.
+    E_{A~pi_b}[rho(s, A) f(A)] = E_{A~pi}[f(A)] needs pi_b(a|s) > 0 wherever
     pi(a|s) > 0; rho is 0 where both are 0.
     """
     pi = check_distribution_rows("pi", pi, 2)
-    beta = check_distribution_rows("beta", beta, 2)
-    if beta.shape != pi.shape:
-        raise ValueError(f"beta must have the shape of pi {pi.shape}, got {beta.shape}")
-    if np.any((beta == 0) & (pi > 0)):
-        raise ValueError("beta must be positive wherever pi is (coverage)")
-    return np.divide(pi, beta, out=np.zeros_like(pi), where=beta > 0)
+    behavior = check_distribution_rows("behavior", behavior, 2)
+    if behavior.shape != pi.shape:
+        raise ValueError(f"behavior must have the shape of pi {pi.shape}, "
+                         f"got {behavior.shape}")
+    if np.any((behavior == 0) & (pi > 0)):
+        raise ValueError("behavior must be positive wherever pi is (coverage)")
+    return np.divide(pi, behavior, out=np.zeros_like(pi), where=behavior > 0)
 # --8<-- [end:importance_weights]
 
 
@@ -284,12 +286,12 @@ def _values(theta, P, R, gamma: float):
 
 
 # --8<-- [start:importance_weighted_gradient]
-def importance_weighted_gradient(theta, beta, q, v, weights) -> np.ndarray:
-    """sum_s w(s) E_{A~beta}[rho(s, A) grad ln pi(A|s) (q(s, A) - v(s))], shape (S, A)
-    (#eq-off-policy-ac), with rho = pi / beta; weights w >= 0 of shape (S,)."""
+def importance_weighted_gradient(theta, behavior, q, v, weights) -> np.ndarray:
+    """sum_s w(s) E_{A~pi_b}[rho(s, A) grad ln pi(A|s) (q(s, A) - v(s))], shape (S, A)
+    (#eq-off-policy-ac), with rho = pi / behavior; weights w >= 0 of shape (S,)."""
     pi = softmax_policy(theta)
     S, A = pi.shape
-    rho = importance_weights(pi, beta)
+    rho = importance_weights(pi, behavior)
     w = _check_weights("weights", weights, S)
     total = np.zeros((S, A))
     for s in np.flatnonzero(w):  # the states that carry weight
@@ -297,51 +299,51 @@ def importance_weighted_gradient(theta, beta, q, v, weights) -> np.ndarray:
             # v(s) is a baseline: dropping it is an equivalent mutant (the invariance
             # proved above holds under the importance weights too)
             g = pg_sample(theta, q, s, a, v)  # pragma: no mutate
-            total += w[s] * beta[s, a] * rho[s, a] * g
+            total += w[s] * behavior[s, a] * rho[s, a] * g
     return total
 # --8<-- [end:importance_weighted_gradient]
 
 
 # --8<-- [start:off_policy_gradient]
-def off_policy_gradient(theta, beta, P, R, d_beta, gamma: float) -> np.ndarray:
-    """Exact gradient of J(theta) = d_beta^T v_pi (#eq-off-policy-ac):
+def off_policy_gradient(theta, behavior, P, R, d_behavior, gamma: float) -> np.ndarray:
+    """Exact gradient of J(theta) = d_pi_b^T v_pi (#eq-off-policy-ac):
 
-        grad J = sum_s eta(s) E_{A~beta}[rho grad ln pi(A|s) (q_pi(s, A) - v_pi(s))],
-        eta(s) = sum_s' d_beta(s') [(I - gamma P_pi)^{-1}]_{s's}.
+        grad J = sum_s eta(s) E_{A~pi_b}[rho grad ln pi(A|s) (q_pi(s, A) - v_pi(s))],
+        eta(s) = sum_s' d_behavior(s') [(I - gamma P_pi)^{-1}]_{s's}.
 
-    d_beta: a state distribution that does not depend on theta, shape (S,).
+    d_behavior: a state distribution that does not depend on theta, shape (S,).
     """
     pi, P_pi, v, q = _values(theta, P, R, gamma)
-    d_beta = _check_distribution("d_beta", d_beta, len(v))
-    # η = d_βᵀ (I − γ P_π)⁻¹: the discounted visitation of π started from d_β
-    eta = discounted_visitation(d_beta, P_pi, gamma)
-    return importance_weighted_gradient(theta, beta, q, v, eta)
+    d_behavior = _check_distribution("d_behavior", d_behavior, len(v))
+    # η = d_{π_b}ᵀ (I − γ P_π)⁻¹: the discounted visitation of π started from d_{π_b}
+    eta = discounted_visitation(d_behavior, P_pi, gamma)
+    return importance_weighted_gradient(theta, behavior, q, v, eta)
 # --8<-- [end:off_policy_gradient]
 
 
 # --8<-- [start:off_pac_gradient]
-def off_pac_gradient(theta, beta, P, R, d_beta, gamma: float) -> np.ndarray:
+def off_pac_gradient(theta, behavior, P, R, d_behavior, gamma: float) -> np.ndarray:
     """Degris et al.'s approximate gradient (#eq-off-policy-ac): the states weighted
-    by d_beta itself instead of eta; it leaves out how q_pi changes with theta."""
+    by d_behavior itself instead of eta; it leaves out how q_pi changes with theta."""
     pi, P_pi, v, q = _values(theta, P, R, gamma)
-    d_beta = _check_distribution("d_beta", d_beta, len(v))
-    return importance_weighted_gradient(theta, beta, q, v, d_beta)
+    d_behavior = _check_distribution("d_behavior", d_behavior, len(v))
+    return importance_weighted_gradient(theta, behavior, q, v, d_behavior)
 # --8<-- [end:off_pac_gradient]
 
 
 # --8<-- [start:off_policy_ac_update]
-def off_policy_ac_update(theta, v, beta, s: int, a: int, r: float, s_next: int,
+def off_policy_ac_update(theta, v, behavior, s: int, a: int, r: float, s_next: int,
                          gamma: float, alpha_theta: float, alpha_w: float):
-    """Off-policy actor-critic step on (s, a, r, s'), a ~ beta(.|s) (#eq-off-policy-ac).
+    """Off-policy actor-critic step on (s, a, r, s'), a ~ pi_b(.|s) (#eq-off-policy-ac).
 
-    rho    = pi(a|s, theta) / beta(a|s),  delta = r + gamma v(s') - v(s)
+    rho    = pi(a|s, theta) / pi_b(a|s),  delta = r + gamma v(s') - v(s)
     critic: v(s)  <- v(s) + alpha_w rho delta
     actor:  theta <- theta + alpha_theta rho delta grad ln pi(a|s, theta)
-    beta: the behaviour policy, shape (S, A).
+    behavior: the behaviour policy, shape (S, A).
     """
     pi = softmax_policy(theta)
     S, A = pi.shape
-    rho = importance_weights(pi, beta)
+    rho = importance_weights(pi, behavior)
     s, a = _check_index("s", s, S), _check_index("a", a, A)
     alpha_theta = _check_rate("alpha_theta", alpha_theta)
     alpha_w = _check_rate("alpha_w", alpha_w)
@@ -469,23 +471,23 @@ if __name__ == "__main__":
     print(f"cell (4, 0): b* = {b_star[s]:.4f}, v_pi = {v[s]:.4f}; variance there with "
           + ", ".join(f"{name} {gradient_variance(theta, q, one, b * one):.4f}"
                       for name, b in (("b*", b_star[s]), ("v_pi", v[s]), ("0", 0.0))))
-    # off-policy: uniform behaviour policy, d_beta its stationary distribution
+    # off-policy: uniform behaviour policy, d_behavior its stationary distribution
     from snippets.rl_basics.value_function_approximation import stationary_distribution
 
-    beta = np.full((world.n_states, world.n_actions), 1 / world.n_actions)
-    P_beta = policy_matrices(beta, world.P, world.R)[1]
-    d_beta = stationary_distribution(P_beta)
-    exact = off_policy_gradient(theta, beta, world.P, world.R, d_beta, gamma)
-    approx = off_pac_gradient(theta, beta, world.P, world.R, d_beta, gamma)
+    behavior = np.full((world.n_states, world.n_actions), 1 / world.n_actions)
+    P_behavior = policy_matrices(behavior, world.P, world.R)[1]
+    d_behavior = stationary_distribution(P_behavior)
+    exact = off_policy_gradient(theta, behavior, world.P, world.R, d_behavior, gamma)
+    approx = off_pac_gradient(theta, behavior, world.P, world.R, d_behavior, gamma)
     cos = np.sum(exact * approx) / np.linalg.norm(exact) / np.linalg.norm(approx)
     c = np.sum(exact * approx) / np.sum(approx**2)
-    print(f"d_beta uniform: {np.allclose(d_beta, 1 / world.n_states)}; ||grad J|| = "
-          f"{np.linalg.norm(exact):.4f}, ||d_beta form|| = {np.linalg.norm(approx):.4f}, "
+    print(f"d_behavior uniform: {np.allclose(d_behavior, 1 / world.n_states)}; ||grad J|| = "
+          f"{np.linalg.norm(exact):.4f}, ||d_behavior form|| = {np.linalg.norm(approx):.4f}, "
           f"cosine {cos:.4f} (angle {np.degrees(np.arccos(cos)):.1f} deg), best rescaling "
           f"c = {c:.2f} leaves {np.linalg.norm(exact - c * approx) / np.linalg.norm(exact):.2f}"
           f" of ||grad J||")
-    eta = discounted_visitation(d_beta, policy_matrices(pi, world.P, world.R)[1], gamma)
-    print("eta = d_beta^T (I - gamma P_pi)^-1 on the grid:\n", np.round(eta.reshape(5, 5), 2))
+    eta = discounted_visitation(d_behavior, policy_matrices(pi, world.P, world.R)[1], gamma)
+    print("eta = d_pi_b^T (I - gamma P_pi)^-1 on the grid:\n", np.round(eta.reshape(5, 5), 2))
     theta0 = np.zeros((world.n_states, world.n_actions))
     _, _, J = run_a2c(world.P, world.R, gamma, theta0, 20_000, 0.5, 0.2,
                       np.random.default_rng(0), record_every=2000)

@@ -163,19 +163,19 @@ def solve_boe(P, R, gamma: float, tol: float = 1e-10, max_iter: int = MAX_ITER,
 
 
 # --8<-- [start:affine_reward_values]
-def affine_reward_values(v_star, alpha: float, beta: float, gamma: float) -> np.ndarray:
-    """v* after every reward r becomes alpha r + beta, alpha > 0 (#eq-affine-reward).
+def affine_reward_values(v_star, c1: float, c2: float, gamma: float) -> np.ndarray:
+    """v* after every reward r becomes c1 r + c2, c1 > 0 (#eq-affine-reward).
 
-    v*' = alpha v* + beta / (1 - gamma) 1; the optimal policies do not change.
+    v*' = c1 v* + c2 / (1 - gamma) 1; the optimal policies do not change.
     v_star: (S,).
     """
     v_star = check_vector("v_star", v_star)
     gamma = check_gamma(gamma)
-    if not (np.isscalar(alpha) and np.isfinite(alpha) and alpha > 0):
-        raise ValueError(f"alpha must be a positive number, got {alpha!r}")
-    if not (np.isscalar(beta) and np.isfinite(beta)):
-        raise ValueError(f"beta must be a finite number, got {beta!r}")
-    return alpha * v_star + beta / (1.0 - gamma)
+    if not (np.isscalar(c1) and np.isfinite(c1) and c1 > 0):
+        raise ValueError(f"c1 must be a positive number, got {c1!r}")
+    if not (np.isscalar(c2) and np.isfinite(c2)):
+        raise ValueError(f"c2 must be a finite number, got {c2!r}")
+    return c1 * v_star + c2 / (1.0 - gamma)
 # --8<-- [end:affine_reward_values]
 
 
@@ -214,7 +214,7 @@ if __name__ == "__main__":
         print(v_star.reshape(world.n_rows, world.n_cols))
         for row in pi_star.reshape(world.n_rows, world.n_cols):
             print(" ".join(ARROWS[a] for a in row))
-    # every reward r -> r + 1 (alpha = 1, beta = 1): v* shifts by 1 / (1 - 0.9) = 10
+    # every reward r -> r + 1 (c1 = 1, c2 = 1): v* shifts by 1 / (1 - 0.9) = 10
     world = make_grid_world()
     shifted = make_grid_world(r_boundary=0.0, r_forbidden=0.0, r_target=2.0,
                               r_other=1.0)
