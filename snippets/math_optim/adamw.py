@@ -126,7 +126,7 @@ def adam_step(theta, grad, m, v, t: int, lr: float, beta1: float = 0.9,
     g = grad + weight_decay * theta  # g_t = ∇f(θ_{t-1}) + λ θ_{t-1}  (L2)
     m, v = adam_moments(m, v, g, beta1, beta2)
     m_hat, v_hat = bias_correction(m, v, t, beta1, beta2)
-    theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)  # θ_t = θ_{t-1} - α m̂/(√v̂ + δ)
+    theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)  # θ_{t-1} - α m̂/(√v̂ + δ)
     return theta, m, v
 # --8<-- [end:adam_step]
 
@@ -138,7 +138,8 @@ def adamw_step(theta, grad, m, v, t: int, lr: float, beta1: float = 0.9,
 
     The moments see the loss gradient only; the decay is applied beside them and is
     multiplied by the learning rate:
-    theta_t = theta_{t-1} - alpha (m_hat_t / (sqrt(v_hat_t) + delta) + lambda theta_{t-1}).
+    theta_t = theta_{t-1}
+              - alpha (m_hat_t / (sqrt(v_hat_t) + delta) + lambda theta_{t-1}).
     Returns (theta_t, m_t, v_t).
     """
     theta, grad, t = _check_step(theta, grad, t)
@@ -160,8 +161,9 @@ def adamw_step_paper(theta, grad, m, v, t: int, alpha: float, schedule: float,
 
     theta_t = theta_{t-1} - kappa_t (alpha m_hat_t / (sqrt(v_hat_t) + delta)
                                      + lambda theta_{t-1}),
-    kappa_t = schedule (the paper's eta_t). The decay is NOT multiplied by alpha: the same
-    run in PyTorch's convention has lr = kappa_t alpha, weight_decay = lambda / alpha.
+    kappa_t = schedule (the paper's eta_t). The decay is NOT multiplied by alpha:
+    the same run in PyTorch's convention has lr = kappa_t alpha and
+    weight_decay = lambda / alpha.
     Returns (theta_t, m_t, v_t).
     """
     theta, grad, t = _check_step(theta, grad, t)
