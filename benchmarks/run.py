@@ -95,9 +95,12 @@ def cold_load(browser, url: str) -> dict:
     page.wait_for_timeout(200)
     at_load = [sum(s[0] for s in sizes), sum(s[1] for s in sizes)]
     height = page.evaluate("document.documentElement.scrollHeight")
-    for y in range(0, height + 900, 600):  # read the whole page: every block renders
+    for y in range(0, height + 900, 600):  # read the whole page
         page.evaluate(f"window.scrollTo(0, {y})")
         page.wait_for_timeout(15)
+    # a block scrolled past too fast may not have rendered (content-visibility), and then
+    # never asked for its fonts: render every block, so the count holds all the page can use
+    page.add_style_tag(content=".md-content__inner > * { content-visibility: visible !important }")
     page.evaluate("document.fonts.ready.then(() => true)")
     page.wait_for_timeout(300)
     context.close()
