@@ -165,6 +165,17 @@ def test_fvsbn_parameter_count_equals_the_parameters_p_depends_on(n):
 # --8<-- [end:test_fvsbn_params]
 
 
+@settings(max_examples=60, deadline=None)
+@given(a=st.lists(st.floats(-50, 50), min_size=3, max_size=3))
+def test_an_fvsbn_conditional_cannot_be_an_xor_of_two_coordinates(a):
+    # p_3 > 1/2 exactly where x_1 = x_2 would need all four logits below with these signs
+    X = np.array([[0, 0, 0], [1, 1, 0], [0, 1, 0], [1, 0, 0]], dtype=float)
+    A = np.zeros((3, 3))
+    A[2, :2] = a[1:]
+    p3 = fvsbn_conditionals(X, np.array([0.0, 0.0, a[0]]), A)[:, 2]
+    assert not (p3[0] > 0.5 and p3[1] > 0.5 and p3[2] < 0.5 and p3[3] < 0.5)
+
+
 def nade_naive_torch(X, W, c, V, b):
     """NADE as written: h_i = sigma(c + W[:, <i] x_<i) recomputed for every i, O(n^2 d)."""
     n = X.shape[1]
@@ -246,6 +257,8 @@ def test_made_masks_follow_the_degree_rule_and_connect_strictly_downwards(n, siz
     for M in masks[1:]:
         paths = M @ paths
     assert np.all(np.triu(paths) == 0)
+    # degrees drawn from the smallest degree below up to n - 1: no hidden unit without input
+    assert all(np.all(M.sum(axis=1) >= 1) for M in masks[:-1])
 # --8<-- [end:test_made_masks]
 
 
@@ -416,3 +429,24 @@ def test_bad_inputs_raise_value_errors_naming_the_argument():
         ancestral_sample(lambda z: z, 3, 0, rng)
     with pytest.raises(ValueError, match="n must be an integer >= 1"):
         all_binary_vectors(0)
+
+
+def test_pitfall_conditionals_that_see_x_i_or_later_do_not_sum_to_one():
+    rng = np.random.default_rng(9)
+    n = 6
+    a0, A = rng.normal(0, 1, n), rng.normal(0, 1.5, (n, n))
+    X = all_binary_vectors(n)
+    # the same logistic form with the full matrix A: conditional i also reads x_i..x_n
+    p_full = 1 / (1 + np.exp(-(a0 + X @ A.T)))
+    total = np.exp(bernoulli_log_prob(X, p_full)).sum()
+    assert abs(total - 1) > 0.05
+    p = fvsbn_conditionals(X, a0, A)
+    assert np.exp(bernoulli_log_prob(X, p)).sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_pitfall_sigmoid_rounds_to_one_in_float64_from_z_37():
+    assert 1 / (1 + np.exp(-37.0)) == 1.0
+    assert 1 / (1 + np.exp(-36.0)) < 1.0
+    # log(1 - sigma(z)) = log sigma(-z) = -z - log(1 + e^{-z}) stays finite
+    z = torch.tensor(40.0, dtype=torch.float64)
+    assert torch.nn.functional.logsigmoid(-z).item() == pytest.approx(-40.0, abs=1e-15)

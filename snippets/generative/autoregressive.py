@@ -269,3 +269,21 @@ if __name__ == "__main__":
     S = ancestral_sample(lambda z: fvsbn_conditionals(z, a0, A), 3, 20_000, rng)
     freq = np.bincount(S.astype(int) @ np.array([4, 2, 1]), minlength=8) / 20_000
     print("20,000 samples, frequencies:", np.round(freq, 4))
+    # the example section: a NADE with n = 4, d = 3, and the masks of a small MADE
+    rng = np.random.default_rng(1)
+    n, d = 4, 3
+    W, c, V, b = (rng.normal(0, 1.5, (d, n)), rng.normal(0, 1, d), rng.normal(0, 1.5, (n, d)),
+                  rng.normal(0, 1, n))
+    X = all_binary_vectors(n)
+    px = np.exp(bernoulli_log_prob(X, nade_conditionals(X, W, c, V, b)))
+    print("NADE n = 4, d = 3: sum of p(x) over 16 vectors:", round(float(px.sum()), 12),
+          " largest p(x):", round(float(px.max()), 4), "at x =", X[px.argmax()].astype(int))
+    S = ancestral_sample(lambda z: nade_conditionals(z, W, c, V, b), n, 20_000, rng)
+    freq = np.bincount(S.astype(int) @ np.array([8, 4, 2, 1]), minlength=16) / 20_000
+    se = np.sqrt(px * (1 - px) / 20_000)
+    print("20,000 ancestral samples: largest |frequency - p(x)| / standard error:",
+          round(float(np.max(np.abs(freq - px) / se)), 2))
+    degrees = [np.array([1, 2, 3, 1, 2, 3])]
+    masks = made_masks(4, degrees)
+    print("MADE, hidden degrees", degrees[0], "-> paths from x_j to p_i:")
+    print((masks[1] @ masks[0]).astype(int))
