@@ -88,6 +88,9 @@ def test_bernoulli_log_prob_equals_the_explicit_product():
                 for x, q in zip(X, p)]
     np.testing.assert_allclose(np.exp(bernoulli_log_prob(X, p)), explicit, rtol=1e-12)
     assert bernoulli_log_prob(X[3], p[3]).shape == ()
+    # booleans are 0/1 values too
+    assert bernoulli_log_prob(np.array([True, False]), [0.3, 0.4]) == pytest.approx(
+        np.log(0.3) + np.log(0.6), rel=1e-14)
 
 
 def test_chain_rule_factors_of_a_zero_prefix_and_of_independent_coordinates():
@@ -98,8 +101,21 @@ def test_chain_rule_factors_of_a_zero_prefix_and_of_independent_coordinates():
     zero = np.zeros((2, 2))
     zero[1, 1] = 1.0
     np.testing.assert_allclose(chain_rule_factors(zero, [1, 1]), [1.0, 1.0])
-    with pytest.raises(ValueError, match="p\\(x_<i\\) > 0"):
+    with pytest.raises(ValueError, match="^x must have p\\(x_<i\\) > 0"):
         chain_rule_factors(zero, [0, 1])
+    # n = 1: the only factor is p(x_1)
+    np.testing.assert_allclose(chain_rule_factors(np.array([0.3, 0.7]), [1]), [0.7])
+
+
+@pytest.mark.formula("eq-fvsbn")
+def test_fvsbn_conditionals_are_the_conditionals_of_its_own_joint():
+    rng = np.random.default_rng(2)
+    n = 5
+    a0, A = rng.normal(0, 1, n), rng.normal(0, 1.5, (n, n))
+    X = all_binary_vectors(n)
+    p = fvsbn_conditionals(X, a0, A)
+    prob = np.exp(bernoulli_log_prob(X, p))
+    np.testing.assert_allclose(p, brute_force_conditionals(prob, X), rtol=1e-10)
 
 
 # --8<-- [start:test_fvsbn]
@@ -119,17 +135,6 @@ def test_fvsbn_matches_the_double_sum_and_sums_to_one(seed):
     # p(x) over all 2^10 vectors sums to 1, whatever the parameters
     assert np.exp(bernoulli_log_prob(X, p)).sum() == pytest.approx(1.0, abs=1e-12)
 # --8<-- [end:test_fvsbn]
-
-
-@pytest.mark.formula("eq-fvsbn")
-def test_fvsbn_conditionals_are_the_conditionals_of_its_own_joint():
-    rng = np.random.default_rng(2)
-    n = 5
-    a0, A = rng.normal(0, 1, n), rng.normal(0, 1.5, (n, n))
-    X = all_binary_vectors(n)
-    p = fvsbn_conditionals(X, a0, A)
-    prob = np.exp(bernoulli_log_prob(X, p))
-    np.testing.assert_allclose(p, brute_force_conditionals(prob, X), rtol=1e-10)
 
 
 def fvsbn_torch_log_prob(X, a0, A):
@@ -157,6 +162,7 @@ def test_fvsbn_parameter_count_equals_the_parameters_p_depends_on(n):
     grads = [g for g in (a0.grad, A.grad) if g is not None]  # n = 1: A is never read
     used = sum(int((g != 0).sum()) for g in grads)
     assert used == fvsbn_num_params(n) == sum(range(1, n + 1))
+    assert isinstance(fvsbn_num_params(n), int)
     # and the NumPy model ignores the other n(n-1)/2 entries: the upper triangle and diagonal
     B = A.detach().numpy() + np.triu(rng.normal(0, 1, (n, n)))
     np.testing.assert_array_equal(
@@ -186,6 +192,22 @@ def nade_naive_torch(X, W, c, V, b):
     return torch.stack(cols, dim=1)
 
 
+@pytest.mark.formula("eq-nade")
+def test_nade_conditionals_are_the_conditionals_of_its_own_joint():
+    rng = np.random.default_rng(3)
+    n, d = 5, 3
+    W, c, V, b = random_nade(rng, n, d)
+    X = all_binary_vectors(n)
+    p = nade_conditionals(X, W, c, V, b)
+    prob = np.exp(bernoulli_log_prob(X, p))
+    np.testing.assert_allclose(p, brute_force_conditionals(prob, X), rtol=1e-10)
+    # one vector at a time (shape (n,)) gives the same rows
+    np.testing.assert_allclose(nade_conditionals(X[6], W, c, V, b), p[6], rtol=1e-14)
+    # and a batch of batches, shape (2, 16, n), gives the same rows as the flat batch
+    batched = nade_conditionals(X.reshape(2, 16, n), W, c, V, b)
+    np.testing.assert_allclose(batched.reshape(32, n), p, rtol=1e-14)
+
+
 # --8<-- [start:test_nade]
 @pytest.mark.formula("eq-nade")
 @settings(max_examples=8, deadline=None)
@@ -200,19 +222,6 @@ def test_nade_incremental_equals_the_naive_recomputation_and_sums_to_one(seed, d
     np.testing.assert_allclose(p, naive.numpy(), rtol=1e-12)
     assert np.exp(bernoulli_log_prob(X, p)).sum() == pytest.approx(1.0, abs=1e-12)
 # --8<-- [end:test_nade]
-
-
-@pytest.mark.formula("eq-nade")
-def test_nade_conditionals_are_the_conditionals_of_its_own_joint():
-    rng = np.random.default_rng(3)
-    n, d = 5, 3
-    W, c, V, b = random_nade(rng, n, d)
-    X = all_binary_vectors(n)
-    p = nade_conditionals(X, W, c, V, b)
-    prob = np.exp(bernoulli_log_prob(X, p))
-    np.testing.assert_allclose(p, brute_force_conditionals(prob, X), rtol=1e-10)
-    # one vector at a time (shape (n,)) gives the same rows
-    np.testing.assert_allclose(nade_conditionals(X[6], W, c, V, b), p[6], rtol=1e-14)
 
 
 # --8<-- [start:test_nade_params]
@@ -276,6 +285,25 @@ def test_made_hidden_degrees_are_uniform_between_the_minimum_below_and_n_minus_1
         assert d2.min() >= d1.min() and d2.max() <= n - 1
 
 
+@pytest.mark.formula("eq-made")
+def test_made_probabilities_over_all_vectors_sum_to_one():
+    rng = np.random.default_rng(5)
+    weights, biases, masks = random_made(rng, N_ENUM, [20, 20])
+    X = all_binary_vectors(N_ENUM)
+    p = made_conditionals(torch.tensor(X), weights, biases, masks).numpy()
+    assert np.exp(bernoulli_log_prob(X, p)).sum() == pytest.approx(1.0, abs=1e-12)
+    # the explicit two-layer network, masks applied by hand
+    h = 1 / (1 + np.exp(-(X @ (weights[0].numpy() * masks[0]).T + biases[0].numpy())))
+    h = 1 / (1 + np.exp(-(h @ (weights[1].numpy() * masks[1]).T + biases[1].numpy())))
+    out = 1 / (1 + np.exp(-(h @ (weights[2].numpy() * masks[2]).T + biases[2].numpy())))
+    np.testing.assert_allclose(p, out, rtol=1e-12)
+    # float32 weights give a float32 result, equal to the float64 one to float32 precision
+    p32 = made_conditionals(torch.tensor(X, dtype=torch.float32), [w.float() for w in weights],
+                            [b.float() for b in biases], masks)
+    assert p32.dtype == torch.float32
+    np.testing.assert_allclose(p32.numpy(), p, atol=1e-5)  # float32 rounding of ~1e-7
+
+
 # --8<-- [start:test_made]
 @pytest.mark.formula("eq-made")
 @settings(max_examples=4, deadline=None)
@@ -295,20 +323,6 @@ def test_made_jacobian_is_strictly_lower_triangular(seed, depth):
     upper = torch.triu(torch.ones(n, n, dtype=torch.bool))  # the entries j >= i
     assert torch.all(J_full[upper] != 0)
 # --8<-- [end:test_made]
-
-
-@pytest.mark.formula("eq-made")
-def test_made_probabilities_over_all_vectors_sum_to_one():
-    rng = np.random.default_rng(5)
-    weights, biases, masks = random_made(rng, N_ENUM, [20, 20])
-    X = all_binary_vectors(N_ENUM)
-    p = made_conditionals(torch.tensor(X), weights, biases, masks).numpy()
-    assert np.exp(bernoulli_log_prob(X, p)).sum() == pytest.approx(1.0, abs=1e-12)
-    # the explicit two-layer network, masks applied by hand
-    h = 1 / (1 + np.exp(-(X @ (weights[0].numpy() * masks[0]).T + biases[0].numpy())))
-    h = 1 / (1 + np.exp(-(h @ (weights[1].numpy() * masks[1]).T + biases[1].numpy())))
-    out = 1 / (1 + np.exp(-(h @ (weights[2].numpy() * masks[2]).T + biases[2].numpy())))
-    np.testing.assert_allclose(p, out, rtol=1e-12)
 
 
 # --8<-- [start:test_sampling]
@@ -355,13 +369,13 @@ def test_all_binary_vectors_lists_each_vector_once_in_order():
 def test_bad_inputs_raise_value_errors_naming_the_argument():
     rng = np.random.default_rng(8)
     joint = np.full((2, 2), 0.25)
-    with pytest.raises(ValueError, match="joint"):
+    with pytest.raises(ValueError, match="^joint must be"):
         chain_rule_factors(np.full((2, 3), 1 / 6), [0, 1])
-    with pytest.raises(ValueError, match="joint"):
+    with pytest.raises(ValueError, match="^joint must be"):
         chain_rule_factors(np.array([[0.5, 0.6], [-0.1, 0.0]]), [0, 1])
-    with pytest.raises(ValueError, match="joint"):
+    with pytest.raises(ValueError, match="^joint must be"):
         chain_rule_factors(np.full((2, 2), 0.3), [0, 1])
-    with pytest.raises(ValueError, match="joint"):
+    with pytest.raises(ValueError, match="^joint must be"):
         chain_rule_factors(np.array(1.0), [0])
     with pytest.raises(ValueError, match="x must have shape"):
         chain_rule_factors(joint, [0, 1, 1])
@@ -371,11 +385,11 @@ def test_bad_inputs_raise_value_errors_naming_the_argument():
         bernoulli_log_prob(np.zeros((2, 0)), np.zeros((2, 0)))
     with pytest.raises(ValueError, match="x must be"):
         bernoulli_log_prob(np.array(1.0), np.array(0.5))
-    with pytest.raises(ValueError, match="p must"):
+    with pytest.raises(ValueError, match="^p must have the shape of x"):
         bernoulli_log_prob([0, 1], [0.5, 1.0])
-    with pytest.raises(ValueError, match="p must"):
+    with pytest.raises(ValueError, match="^p must have the shape of x"):
         bernoulli_log_prob([0, 1], [0.0, 0.5])
-    with pytest.raises(ValueError, match="p must"):
+    with pytest.raises(ValueError, match="^p must have the shape of x"):
         bernoulli_log_prob([0, 1], [0.5, 0.5, 0.5])
     with pytest.raises(ValueError, match="a0 must have shape"):
         fvsbn_conditionals([0, 1], [0.0], np.zeros((2, 2)))
@@ -403,25 +417,25 @@ def test_bad_inputs_raise_value_errors_naming_the_argument():
         nade_conditionals([0, 1, 1], W, c, V, b[:2])
     with pytest.raises(ValueError, match="n must be an integer >= 2"):
         made_masks(1, [np.array([1])])
-    with pytest.raises(ValueError, match="at least one hidden layer"):
+    with pytest.raises(ValueError, match="^hidden_degrees must list at least one"):
         made_masks(3, [])
     for bad in (np.array([0, 1]), np.array([1, 3]), np.array([[1]]), np.array([], int)):
-        with pytest.raises(ValueError, match="hidden_degrees must be"):
+        with pytest.raises(ValueError, match="^hidden_degrees must be 1-d with values in 1..2$"):
             made_masks(3, [bad])
     with pytest.raises(ValueError, match="n must be an integer >= 2"):
         made_hidden_degrees(1, [3], rng)
-    with pytest.raises(ValueError, match="hidden_sizes"):
+    with pytest.raises(ValueError, match="^hidden_sizes must be an integer >= 1"):
         made_hidden_degrees(3, [3, 0], rng)
     weights, biases, masks = random_made(rng, 3, [4])
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="^weights, biases and masks must have the same length"):
         made_conditionals(torch.zeros(3), weights[:1], biases[:1], masks[:1])
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="^weights, biases and masks must have the same length"):
         made_conditionals(torch.zeros(3), weights, biases[:1], masks)
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="^weights, biases and masks must have the same length"):
         made_conditionals(torch.zeros(3), weights, biases, masks[:1])
-    with pytest.raises(ValueError, match="shape of their masks"):
+    with pytest.raises(ValueError, match="^weights must have their masks' shapes"):
         made_conditionals(torch.zeros(3), [weights[0].T, weights[1]], biases, masks)
-    with pytest.raises(ValueError, match="shape of their masks"):
+    with pytest.raises(ValueError, match="^weights must have their masks' shapes"):
         made_conditionals(torch.zeros(3), weights, [biases[0][:2], biases[1]], masks)
     with pytest.raises(ValueError, match="n must be an integer >= 1"):
         ancestral_sample(lambda z: z, 0, 5, rng)

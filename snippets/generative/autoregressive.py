@@ -17,14 +17,15 @@ import torch
 
 
 def _check_binary(x, name: str = "x") -> np.ndarray:
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=float)  # floats: booleans would break 1 - x
     if x.ndim < 1 or x.shape[-1] < 1 or not np.all((x == 0) | (x == 1)):
         raise ValueError(f"{name} must be an array of 0/1 values with shape (..., n), n >= 1")
     return x
 
 
 def _check_shape(name: str, value, shape: tuple) -> np.ndarray:
-    value = np.asarray(value, dtype=float)
+    # dtype=None is equivalent: integer parameters give the same floats after the arithmetic
+    value = np.asarray(value, dtype=float)  # pragma: no mutate
     if value.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {value.shape}")
     return value
@@ -40,6 +41,18 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def _check_joint(joint, x) -> tuple[np.ndarray, np.ndarray]:
+    # dtype=None is equivalent: an integer table summing to 1 gives the same float ratios
+    joint = np.asarray(joint, dtype=float)  # pragma: no mutate
+    n = joint.ndim
+    if n < 1 or joint.shape != (2,) * n or np.any(joint < 0) or abs(joint.sum() - 1) > 1e-9:
+        raise ValueError("joint must be a nonnegative table of shape (2,)*n summing to 1")
+    x = _check_binary(x).astype(int)
+    if x.shape != (n,):
+        raise ValueError(f"x must have shape ({n},), got {x.shape}")
+    return joint, x
+
+
 # --8<-- [start:chain_rule_factors]
 def chain_rule_factors(joint: np.ndarray, x: np.ndarray) -> np.ndarray:
     """The factors p(x_i | x_<i) of p(x) = prod_i p(x_i | x_<i) (#eq-chain-rule).
@@ -49,16 +62,12 @@ def chain_rule_factors(joint: np.ndarray, x: np.ndarray) -> np.ndarray:
     Returns shape (n,): factor i - 1 is p(x_1..x_i) / p(x_1..x_{i-1}), the marginals
     obtained by summing the joint over the coordinates after i.
     """
-    joint = np.asarray(joint, dtype=float)
+    joint, x = _check_joint(joint, x)
     n = joint.ndim
-    if n < 1 or joint.shape != (2,) * n or np.any(joint < 0) or abs(joint.sum() - 1) > 1e-9:
-        raise ValueError("joint must be a nonnegative table of shape (2,)*n summing to 1")
-    x = _check_binary(x).astype(int)
-    if x.shape != (n,):
-        raise ValueError(f"x must have shape ({n},), got {x.shape}")
     factors = np.empty(n)
     previous = 1.0  # p(x_<1) = p(empty prefix) = 1
-    for i in range(1, n + 1):
+    # range(n + 1) is equivalent: i = 0 writes factors[-1] = 1 / 1, overwritten at i = n
+    for i in range(1, n + 1):  # pragma: no mutate
         # p(x_1..x_i): sum out the coordinates i+1..n, then index the prefix
         prefix = joint.sum(axis=tuple(range(i, n)))[tuple(x[:i])]
         if previous == 0:
@@ -73,11 +82,12 @@ def chain_rule_factors(joint: np.ndarray, x: np.ndarray) -> np.ndarray:
 def bernoulli_log_prob(x: np.ndarray, p: np.ndarray) -> np.ndarray:
     """log p(x) = sum_i [x_i log p_i + (1 - x_i) log(1 - p_i)] (#eq-chain-rule).
 
-    x: binary, shape (..., n); p: the conditionals p(x_i = 1 | x_<i), same shape, in (0, 1).
-    Returns shape (...,).
+    x: binary, shape (..., n); p: the conditionals p(x_i = 1 | x_<i), same shape,
+    values in (0, 1). Returns shape (...,).
     """
     x = _check_binary(x)
-    p = np.asarray(p, dtype=float)
+    # dtype=None is equivalent: p in (0, 1) is a float array already
+    p = np.asarray(p, dtype=float)  # pragma: no mutate
     if p.shape != x.shape or not np.all((p > 0) & (p < 1)):
         raise ValueError("p must have the shape of x and values in (0, 1)")
     # one Bernoulli factor per coordinate; their product is p(x) by the chain rule
@@ -89,8 +99,8 @@ def bernoulli_log_prob(x: np.ndarray, p: np.ndarray) -> np.ndarray:
 def fvsbn_conditionals(x: np.ndarray, a0: np.ndarray, A: np.ndarray) -> np.ndarray:
     """FVSBN: p(x_i = 1 | x_<i) = sigma(a_{i0} + sum_{j<i} a_{ij} x_j) (#eq-fvsbn).
 
-    x: binary, shape (..., n); a0: biases, shape (n,); A: weights, shape (n, n), of which
-    only the strictly lower triangle (j < i) is used. Returns shape (..., n).
+    x: binary, shape (..., n); a0: biases, shape (n,); A: weights, shape (n, n), of
+    which only the strictly lower triangle (j < i) is used. Returns shape (..., n).
     """
     x = _check_binary(x)
     n = x.shape[-1]
@@ -116,7 +126,8 @@ def fvsbn_num_params(n: int) -> int:
 def _check_nade(x, W, c, V, b):
     x = _check_binary(x)
     n = x.shape[-1]
-    W = np.asarray(W, dtype=float)
+    # dtype=None is equivalent: integer weights give the same floats after the arithmetic
+    W = np.asarray(W, dtype=float)  # pragma: no mutate
     if W.ndim != 2 or W.shape[1] != n or W.shape[0] < 1:
         raise ValueError(f"W must have shape (d, {n}) with d >= 1, got {W.shape}")
     d = W.shape[0]
@@ -150,8 +161,8 @@ def nade_conditionals(x: np.ndarray, W: np.ndarray, c: np.ndarray, V: np.ndarray
 def nade_num_params(n: int, d: int) -> tuple[int, int]:
     """NADE parameters (#eq-nade-params): (stored, used) = (2nd + n + d, 2nd + n).
 
-    Stored: W (d n) + c (d) + V (n d) + b (n). Used: the last column W[:, n] multiplies x_n,
-    which no conditional sees, so p(x) depends on 2nd + n - d + d = 2nd + n of them.
+    Stored: W (d n) + c (d) + V (n d) + b (n). Used: the last column W[:, n]
+    multiplies x_n, which no conditional sees, so p(x) depends on 2nd + n of them.
     """
     n = _check_count("n", n, 1)
     d = _check_count("d", d, 1)
@@ -165,8 +176,9 @@ def made_masks(n: int, hidden_degrees: Sequence[np.ndarray]) -> list[np.ndarray]
     """MADE masks from the degrees of the units (#eq-made-masks).
 
     Inputs have degrees 1..n, hidden unit k of layer l a degree m_l(k) in 1..n-1.
-    Hidden layer l: M[k, j] = 1 if m_l(k) >= m_{l-1}(j). Output layer: M[i, k] = 1 if the
-    output's degree i (1..n) is > m_L(k). Returns one 0/1 array of shape (out, in) a layer.
+    Hidden layer l: M[k, j] = 1 if m_l(k) >= m_{l-1}(j). Output layer: M[i, k] = 1
+    if the output's degree i (1..n) is > m_L(k). Returns 0/1 arrays (out, in), one
+    a layer.
     """
     n = _check_count("n", n, 2)
     if len(hidden_degrees) < 1:
@@ -176,12 +188,16 @@ def made_masks(n: int, hidden_degrees: Sequence[np.ndarray]) -> list[np.ndarray]
     for m in hidden_degrees:
         m = np.asarray(m)
         if m.ndim != 1 or m.size < 1 or np.any(m < 1) or np.any(m > n - 1):
-            raise ValueError(f"hidden_degrees must be 1-d arrays with values in 1..{n - 1}")
+            raise ValueError(f"hidden_degrees must be 1-d with values in 1..{n - 1}")
         # unit k may see unit j of the layer below when m(k) >= m(j)
-        masks.append((m[:, None] >= previous[None, :]).astype(float))
+        allowed = m[:, None] >= previous[None, :]
+        # astype(None) is equivalent: numpy reads None as float64
+        masks.append(allowed.astype(float))  # pragma: no mutate
         previous = m
     # output i (degree i) may see hidden unit k only when i > m_L(k): strictly
-    masks.append((np.arange(1, n + 1)[:, None] > previous[None, :]).astype(float))
+    allowed = np.arange(1, n + 1)[:, None] > previous[None, :]
+    # astype(None) is equivalent: numpy reads None as float64
+    masks.append(allowed.astype(float))  # pragma: no mutate
     return masks
 # --8<-- [end:made_masks]
 
@@ -189,9 +205,9 @@ def made_masks(n: int, hidden_degrees: Sequence[np.ndarray]) -> list[np.ndarray]
 # --8<-- [start:made_hidden_degrees]
 def made_hidden_degrees(n: int, hidden_sizes: Sequence[int],
                         rng: np.random.Generator) -> list[np.ndarray]:
-    """Degrees m_l(k) drawn uniformly from {min_k' m_{l-1}(k'), ..., n - 1} (#eq-made-masks).
+    """Degrees m_l(k) uniform on {min_k' m_{l-1}(k'), ..., n - 1} (#eq-made-masks).
 
-    Starting from the inputs' degrees 1..n (minimum 1); shape (hidden_sizes[l],) a layer.
+    The inputs' degrees are 1..n (minimum 1). Returns shape (hidden_sizes[l],) a layer.
     """
     n = _check_count("n", n, 2)
     sizes = [_check_count("hidden_sizes", h, 1) for h in hidden_sizes]
@@ -209,7 +225,8 @@ def made_hidden_degrees(n: int, hidden_sizes: Sequence[int],
 def made_conditionals(x: torch.Tensor, weights: Sequence[torch.Tensor],
                       biases: Sequence[torch.Tensor],
                       masks: Sequence[np.ndarray]) -> torch.Tensor:
-    """MADE: h_l = sigma((W_l * M_l) h_{l-1} + b_l), p = sigma((W_o * M_o) h_L + b_o) (#eq-made).
+    """MADE (#eq-made): h_l = sigma((W_l * M_l) h_{l-1} + b_l), h_0 = x, and
+    p = sigma((W_out * M_out) h_L + b_out).
 
     x: tensor of shape (..., n); weights[l]: (out, in); biases[l]: (out,); masks from
     made_masks, one a layer. * is the elementwise product. Returns p, shape (..., n).
@@ -218,7 +235,7 @@ def made_conditionals(x: torch.Tensor, weights: Sequence[torch.Tensor],
         raise ValueError("weights, biases and masks must have the same length >= 2")
     for W, bias, M in zip(weights, biases, masks):
         if tuple(W.shape) != np.shape(M) or tuple(bias.shape) != (W.shape[0],):
-            raise ValueError("weights must have the shape of their masks, biases (out,)")
+            raise ValueError("weights must have their masks' shapes, biases (out,)")
     h = x
     for W, bias, M in zip(weights, biases, masks):
         # the mask zeroes every connection that would let output i see x_j, j >= i
@@ -230,10 +247,10 @@ def made_conditionals(x: torch.Tensor, weights: Sequence[torch.Tensor],
 # --8<-- [start:ancestral_sample]
 def ancestral_sample(conditionals: Callable[[np.ndarray], np.ndarray], n: int,
                      num_samples: int, rng: np.random.Generator) -> np.ndarray:
-    """Ancestral sampling: x_1 ~ p(x_1), then x_i ~ p(x_i | x_<i) for i = 2..n (#eq-sampling).
+    """Ancestral sampling (#eq-sampling): x_1 ~ p(x_1), then x_i ~ p(x_i | x_<i).
 
-    conditionals(x) maps a binary array of shape (num_samples, n) to p(x_i = 1 | x_<i) of
-    the same shape, column i depending on columns < i only. Returns (num_samples, n).
+    conditionals(x) maps a binary array of shape (num_samples, n) to p(x_i = 1 | x_<i)
+    of the same shape, column i depending on columns < i only. Returns (num_samples, n).
     """
     n = _check_count("n", n, 1)
     num_samples = _check_count("num_samples", num_samples, 1)
@@ -241,15 +258,18 @@ def ancestral_sample(conditionals: Callable[[np.ndarray], np.ndarray], n: int,
     for i in range(n):
         # columns >= i are still 0, and column i of p does not read them
         p_i = conditionals(x)[:, i]
-        x[:, i] = rng.random(num_samples) < p_i
+        # <= is equivalent: it differs only when a uniform draw equals p_i exactly
+        x[:, i] = rng.random(num_samples) < p_i  # pragma: no mutate
     return x
 # --8<-- [end:ancestral_sample]
 
 
 def all_binary_vectors(n: int) -> np.ndarray:
-    """Every x in {0,1}^n once, shape (2^n, n), row r = the binary digits of r (x_1 first)."""
+    """Every x in {0,1}^n once, shape (2^n, n), row r = the binary digits of r."""
     n = _check_count("n", n, 1)
-    return ((np.arange(2**n)[:, None] >> np.arange(n - 1, -1, -1)) & 1).astype(float)
+    bits = (np.arange(2**n)[:, None] >> np.arange(n - 1, -1, -1)) & 1  # x_1 = top bit
+    # astype(None) is equivalent: numpy reads None as float64
+    return bits.astype(float)  # pragma: no mutate
 
 
 if __name__ == "__main__":
@@ -272,12 +292,12 @@ if __name__ == "__main__":
     # the example section: a NADE with n = 4, d = 3, and the masks of a small MADE
     rng = np.random.default_rng(1)
     n, d = 4, 3
-    W, c, V, b = (rng.normal(0, 1.5, (d, n)), rng.normal(0, 1, d), rng.normal(0, 1.5, (n, d)),
-                  rng.normal(0, 1, n))
+    W, c = rng.normal(0, 1.5, (d, n)), rng.normal(0, 1, d)
+    V, b = rng.normal(0, 1.5, (n, d)), rng.normal(0, 1, n)
     X = all_binary_vectors(n)
     px = np.exp(bernoulli_log_prob(X, nade_conditionals(X, W, c, V, b)))
-    print("NADE n = 4, d = 3: sum of p(x) over 16 vectors:", round(float(px.sum()), 12),
-          " largest p(x):", round(float(px.max()), 4), "at x =", X[px.argmax()].astype(int))
+    print("NADE n = 4, d = 3: sum of p(x) over 16 vectors:", round(float(px.sum()), 12))
+    print("largest p(x):", round(float(px.max()), 4), "at x =", X[px.argmax()].astype(int))
     S = ancestral_sample(lambda z: nade_conditionals(z, W, c, V, b), n, 20_000, rng)
     freq = np.bincount(S.astype(int) @ np.array([8, 4, 2, 1]), minlength=16) / 20_000
     se = np.sqrt(px * (1 - px) / 20_000)
