@@ -370,7 +370,31 @@ def test_probability_flow_with_the_exact_score_reproduces_the_data():
 # --8<-- [end:test_probability_flow]
 
 
+@pytest.mark.formula("eq-reverse-sde")
+def test_the_three_step_rules_by_hand():
+    # two steps of each scheme written out, t = 1 then t = 1/2 (dt = 1/2), VP-SDE
+    def beta(t):
+        return 0.1 + 19.9 * t
+
+    x = np.array([0.3, -1.2])
+    z = np.random.default_rng(8).standard_normal((2, 2))
+    fwd = euler_maruyama(x, vp_sde, 2, np.random.default_rng(8))
+    y1 = x - beta(0) / 2 * x * 0.5 + math.sqrt(beta(0)) * math.sqrt(0.5) * z[0]
+    y2 = y1 - beta(0.5) / 2 * y1 * 0.5 + math.sqrt(beta(0.5)) * math.sqrt(0.5) * z[1]
+    np.testing.assert_allclose(fwd, [x, y1, y2], rtol=1e-12)
+    rev = reverse_sde_sample(x, vp_sde, gauss_score, 2, np.random.default_rng(8))
+    ode = probability_flow_sample(x, vp_sde, gauss_score, 2)
+    r, o = x, x
+    for t, zk in ((1.0, z[0]), (0.5, z[1])):
+        r = (r - (-beta(t) / 2 * r - beta(t) * gauss_score(r, t)) * 0.5
+             + math.sqrt(beta(t) * 0.5) * zk)
+        o = o - (-beta(t) / 2 * o - beta(t) / 2 * gauss_score(o, t)) * 0.5
+    np.testing.assert_allclose(rev, r, rtol=1e-12)
+    np.testing.assert_allclose(ode, o, rtol=1e-12)
+
+
 def test_bad_inputs_name_the_argument():
+    assert mixture_marginal(0.0, 1.0, 0.1, [1.0, 0.0], [0.0, 1.0], [1.0, 1.0])[0] > 0
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="t must lie"):
         vp_marginal(1.5)

