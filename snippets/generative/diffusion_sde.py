@@ -1,7 +1,7 @@
 """Diffusion models as stochastic differential equations (score-based SDE framework).
 
-Page: generative/diffusion-sde (docs/generative/diffusion-sde.md); each function names the
-anchor of the equation it implements. Time runs over t in [0, 1]; data sit at t = 0 and
+Page: generative/diffusion-sde (docs/generative/diffusion-sde.md); each function names
+the anchor of the equation it implements. Time runs over t in [0, 1]; data sit at t = 0 and
 noise at t = 1. An SDE is a callable sde(x, t) -> (drift f_t(x), diffusion g_t), a score
 a callable score(x, t) -> grad_x log p_t(x); x is an array of independent 1-D samples
 (any shape), t a float.
@@ -57,7 +57,8 @@ def euler_maruyama(x0, sde, n_steps: int, rng: np.random.Generator) -> np.ndarra
 
 # --8<-- [start:linear_moments]
 # any default of about 1000 steps is equally accurate: no check can tell 1001 from 1000
-def linear_moments(f, g, m0: float, v0: float, t: float, n_steps: int = 1000):  # pragma: no mutate
+def linear_moments(f, g, m0: float, v0: float, t: float,
+                   n_steps: int = 1000):  # pragma: no mutate
     """Mean and variance of dx = f(t) x dt + g(t) dw, by RK4 on (#eq-linear-gaussian)
 
         dm/dt = f(t) m,    dv/dt = 2 f(t) v + g(t)^2,    m(0) = m0, v(0) = v0.
@@ -88,7 +89,7 @@ def linear_moments(f, g, m0: float, v0: float, t: float, n_steps: int = 1000):  
 
 # --8<-- [start:vp_marginal]
 def vp_beta(t, beta_min: float = 0.1, beta_max: float = 20.0):
-    """The linear noise schedule beta(t) = beta_min + t (beta_max - beta_min) (#eq-vp-sde)."""
+    """Noise schedule beta(t) = beta_min + t (beta_max - beta_min) (#eq-vp-sde)."""
     t = _check_time("t", t)
     _check_schedule("beta_min", beta_min, "beta_max", beta_max)
     return beta_min + t * (beta_max - beta_min)
@@ -118,7 +119,10 @@ def vp_marginal(t, beta_min: float = 0.1, beta_max: float = 20.0):
 
 # --8<-- [start:ve_marginal]
 def ve_sde(x, t, sigma_min: float = 0.01, sigma_max: float = 50.0):
-    """VE-SDE dx = sqrt(d sigma^2/dt) dw, sigma(t) = sigma_min (sigma_max/sigma_min)^t."""
+    """VE-SDE dx = sqrt(d sigma^2 / dt) dw, sigma(t) = sigma_min (sigma_max / sigma_min)^t.
+
+    Returns (drift, diffusion) = (0, sigma(t) sqrt(2 ln(sigma_max / sigma_min))).
+    """
     t = _check_time("t", t)
     _check_schedule("sigma_min", sigma_min, "sigma_max", sigma_max)
     sigma = sigma_min * (sigma_max / sigma_min) ** t
@@ -184,7 +188,7 @@ def dsm_loss(score, x0, t, z, beta_min: float = 0.1, beta_max: float = 20.0) -> 
     x0, t, z: arrays of one shape (one time and one noise per sample); t > 0.
     score(x, t) must accept arrays x and t of that shape.
     """
-    # dtype=None is equivalent: only the shapes are compared, the arithmetic makes floats
+    # dtype=None is equivalent: only shapes are compared, the arithmetic makes floats
     x0, z = np.asarray(x0, dtype=float), np.asarray(z, dtype=float)  # pragma: no mutate
     t = _check_time("t", t)
     if not (x0.shape == t.shape == z.shape):
@@ -199,27 +203,31 @@ def dsm_loss(score, x0, t, z, beta_min: float = 0.1, beta_max: float = 20.0) -> 
 
 # --8<-- [start:mixture_marginal]
 def mixture_marginal(x, mean_coef, std, weights, means, stds):
-    """Density and score at time t of data sum_k w_k N(mu_k, s_k^2) (#eq-mixture-score).
+    """Density and score at time t of data sum_k rho_k N(mu_k, tau_k^2)
+    (#eq-mixture-score).
 
-    Each component moves to N(mean_coef mu_k, mean_coef^2 s_k^2 + std^2), so
-    p_t(x) = sum_k w_k N_k(x) and grad log p_t(x) = sum_k r_k(x) (-(x - m_k) / v_k),
-    r_k = w_k N_k(x) / p_t(x) the posterior weight of component k. Returns (pdf, score).
+    Each component moves to N(m_k, v_k), m_k = mean_coef mu_k,
+    v_k = mean_coef^2 tau_k^2 + std^2, so p_t(x) = sum_k rho_k N_k(x) and
+    grad log p_t(x) = sum_k xi_k(x) (-(x - m_k) / v_k), xi_k = rho_k N_k(x) / p_t(x)
+    the posterior weight. Returns (pdf, score).
     """
     # dtype=None is equivalent: the arithmetic below makes floats of integer inputs
-    w = np.asarray(weights, dtype=float)  # pragma: no mutate
-    mu, s = np.asarray(means, dtype=float), np.asarray(stds, dtype=float)  # pragma: no mutate
-    if w.ndim != 1 or w.shape != mu.shape or w.shape != s.shape:
+    rho = np.asarray(weights, dtype=float)  # pragma: no mutate
+    mu = np.asarray(means, dtype=float)  # pragma: no mutate
+    tau = np.asarray(stds, dtype=float)  # pragma: no mutate
+    if rho.ndim != 1 or rho.shape != mu.shape or rho.shape != tau.shape:
         raise ValueError("weights, means and stds must be 1-D of one length")
-    if np.any(w < 0.0) or not math.isclose(w.sum(), 1.0):
-        raise ValueError(f"weights must be >= 0 and sum to 1, got {w}")
-    x = np.asarray(x, dtype=float)[..., None]
+    if np.any(rho < 0.0) or not math.isclose(rho.sum(), 1.0):
+        raise ValueError(f"weights must be >= 0 and sum to 1, got {rho}")
+    x = np.asarray(x, dtype=float)[..., None]  # samples along a new last axis k
     m = mean_coef * mu
-    v = mean_coef**2 * s**2 + std**2
+    v = mean_coef**2 * tau**2 + std**2
     log_nk = -0.5 * (x - m) ** 2 / v - 0.5 * np.log(2 * np.pi * v)
     top = log_nk.max(axis=-1, keepdims=True)  # for a stable log-sum-exp
-    wn = w * np.exp(log_nk - top)
-    pdf = wn.sum(axis=-1) * np.exp(top[..., 0])
-    score = (wn * (-(x - m) / v)).sum(axis=-1) / wn.sum(axis=-1)
+    weighted = rho * np.exp(log_nk - top)  # rho_k N_k(x), up to the factor exp(top)
+    pdf = weighted.sum(axis=-1) * np.exp(top[..., 0])
+    xi = weighted / weighted.sum(axis=-1, keepdims=True)
+    score = (xi * (-(x - m) / v)).sum(axis=-1)
     return pdf, score
 # --8<-- [end:mixture_marginal]
 
