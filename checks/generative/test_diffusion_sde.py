@@ -16,7 +16,7 @@ import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate, stats
+from scipy import integrate, special, stats
 
 from snippets.generative.diffusion_sde import (
     conditional_score,
@@ -393,7 +393,48 @@ def test_the_three_step_rules_by_hand():
     np.testing.assert_allclose(ode, o, rtol=1e-12)
 
 
+@pytest.mark.formula("eq-mixture-score")
+def test_mixture_score_far_in_the_tails():
+    # at x = 40 every density underflows; the score must still be the posterior-weighted
+    # component score, with the weights from scipy's softmax of the log terms
+    rho, mu, tau = np.array([0.3, 0.7]), np.array([-2.0, 1.5]), np.array([0.4, 0.6])
+    x = np.array([0.0, 40.0, -35.0])
+    a, s = vp_marginal(0.01)
+    m, v = a * mu, a * a * tau**2 + s * s
+    log_terms = np.log(rho) - 0.5 * (x[:, None] - m) ** 2 / v - 0.5 * np.log(2 * np.pi * v)
+    xi = special.softmax(log_terms, axis=1)
+    _, score = mixture_marginal(x, a, s, rho, mu, tau)
+    np.testing.assert_allclose(score, (xi * (-(x[:, None] - m) / v)).sum(1), rtol=1e-12)
+
+
+@pytest.mark.formula("eq-score-matching")
+def test_dsm_loss_by_hand_with_another_schedule():
+    x0, t, z = np.array([0.5, -1.0]), np.array([0.3, 0.8]), np.array([1.2, -0.4])
+    b = 1.0 * t + 0.5 * (5.0 - 1.0) * t**2
+    a, s = np.exp(-b / 2), np.sqrt(1 - np.exp(-b))
+    xt = a * x0 + s * z
+    expected = np.mean((s * (-xt) + z) ** 2)  # the score h(x, t) = -x
+    assert dsm_loss(lambda x, u: -x, x0, t, z, 1.0, 5.0) == pytest.approx(expected, rel=1e-12)
+
+
 def test_bad_inputs_name_the_argument():
+    for call in (lambda: vp_beta(2.0), lambda: ve_sde(0.0, 2.0), lambda: ve_marginal(2.0),
+                 lambda: dsm_loss(gauss_score, np.zeros(1), np.full(1, 2.0), np.zeros(1))):
+        with pytest.raises(ValueError, match="^t must lie"):
+            call()
+    for call in (lambda: ddpm_alpha_bar(100, 2.0, 1.0), lambda: vp_marginal(0.5, 2.0, 1.0)):
+        with pytest.raises(ValueError, match="^beta_max must be >= beta_min"):
+            call()
+    with pytest.raises(ValueError, match="^beta_min must be > 0"):
+        ddpm_alpha_bar(100, 0.0, 1.0)
+    with pytest.raises(ValueError, match="^sigma_max must be >= sigma_min"):
+        ve_sde(0.0, 0.5, 1.0, 0.5)
+    with pytest.raises(ValueError, match="^n_steps must be an integer >= 1"):
+        linear_moments(lambda s: 0.0, lambda s: 1.0, 0.0, 0.0, 0.5, 0)
+    with pytest.raises(ValueError, match="^weights, means and stds must be 1-D of one length$"):
+        mixture_marginal(0.0, 1.0, 0.1, [[0.5, 0.5]], [[0.0, 1.0]], [[1.0, 1.0]])
+    a_ve, _ = ve_marginal(np.array([0.1, 0.2]))
+    assert a_ve.shape == (2,) and a_ve.dtype == float
     assert mixture_marginal(0.0, 1.0, 0.1, [1.0, 0.0], [0.0, 1.0], [1.0, 1.0])[0] > 0
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="t must lie"):

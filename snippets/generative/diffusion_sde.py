@@ -45,7 +45,8 @@ def euler_maruyama(x0, sde, n_steps: int, rng: np.random.Generator) -> np.ndarra
     """
     n_steps = _check_steps("n_steps", n_steps, 1)
     dt = 1.0 / n_steps
-    x = np.asarray(x0, dtype=float)
+    # dtype=None is equivalent: the first step makes x float, np.stack upcasts row 0
+    x = np.asarray(x0, dtype=float)  # pragma: no mutate
     paths = [x]
     for k in range(n_steps):
         drift, diffusion = sde(x, k * dt)
@@ -119,7 +120,7 @@ def vp_marginal(t, beta_min: float = 0.1, beta_max: float = 20.0):
 
 # --8<-- [start:ve_marginal]
 def ve_sde(x, t, sigma_min: float = 0.01, sigma_max: float = 50.0):
-    """VE-SDE dx = sqrt(d sigma^2 / dt) dw, sigma(t) = sigma_min (sigma_max / sigma_min)^t.
+    """VE-SDE dx = sqrt(d sigma^2 / dt) dw, sigma(t) = sigma_min (sigma_max/sigma_min)^t.
 
     Returns (drift, diffusion) = (0, sigma(t) sqrt(2 ln(sigma_max / sigma_min))).
     """
@@ -219,7 +220,8 @@ def mixture_marginal(x, mean_coef, std, weights, means, stds):
         raise ValueError("weights, means and stds must be 1-D of one length")
     if np.any(rho < 0.0) or not math.isclose(rho.sum(), 1.0):
         raise ValueError(f"weights must be >= 0 and sum to 1, got {rho}")
-    x = np.asarray(x, dtype=float)[..., None]  # samples along a new last axis k
+    # samples along a new last axis k; dtype=None is equivalent, x - m makes floats
+    x = np.asarray(x, dtype=float)[..., None]  # pragma: no mutate
     m = mean_coef * mu
     v = mean_coef**2 * tau**2 + std**2
     log_nk = -0.5 * (x - m) ** 2 / v - 0.5 * np.log(2 * np.pi * v)
@@ -244,7 +246,8 @@ def reverse_sde_sample(x1, sde, score, n_steps: int,
     """
     n_steps = _check_steps("n_steps", n_steps, 1)
     dt = 1.0 / n_steps
-    x = np.asarray(x1, dtype=float)
+    # dtype=None is equivalent: the first step makes x float
+    x = np.asarray(x1, dtype=float)  # pragma: no mutate
     for k in range(n_steps, 0, -1):
         t = k * dt
         drift, diffusion = sde(x, t)
@@ -261,7 +264,8 @@ def probability_flow_sample(x1, sde, score, n_steps: int) -> np.ndarray:
     """
     n_steps = _check_steps("n_steps", n_steps, 1)
     dt = 1.0 / n_steps
-    x = np.asarray(x1, dtype=float)
+    # dtype=None is equivalent: the first step makes x float
+    x = np.asarray(x1, dtype=float)  # pragma: no mutate
     for k in range(n_steps, 0, -1):
         t = k * dt
         drift, diffusion = sde(x, t)
