@@ -113,8 +113,8 @@ def test_moment_odes_against_their_closed_form_solutions():
         assert m == pytest.approx(m0 * math.exp(-t * t / 2), abs=1e-10)
         assert v == pytest.approx(v0 * math.exp(-t * t) + tail, abs=1e-10)
     # the VP-SDE from a point: m = exp(-B/2) m0, v = 1 - exp(-B)
-    m, v = linear_moments(lambda s: -vp_beta(s) / 2, lambda s: math.sqrt(vp_beta(s)),
-                          m0, 0.0, 0.8)
+    m, v = linear_moments(lambda s: -(0.1 + 19.9 * s) / 2,
+                          lambda s: math.sqrt(0.1 + 19.9 * s), m0, 0.0, 0.8)
     assert m == pytest.approx(m0 * math.exp(-b_integral(0.8) / 2), abs=1e-10)
     assert v == pytest.approx(1 - math.exp(-b_integral(0.8)), abs=1e-10)
 # --8<-- [end:test_linear_gaussian]
@@ -137,7 +137,7 @@ def test_moment_odes_describe_the_simulated_sde():
 
 # --8<-- [start:test_vp_marginal]
 @pytest.mark.formula("eq-vp-sde")
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(t=st.floats(0.0, 1.0), lo=st.floats(0.01, 1.0), span=st.floats(0.0, 30.0))
 def test_vp_marginal_solves_the_moment_odes(t, lo, span):
     hi = lo + span
@@ -346,7 +346,7 @@ def test_reverse_sde_with_the_exact_score_reproduces_the_data():
     assert abs(mean - MU0) < 0.02 and abs(var - S0**2) < 0.02  # bias O(dt)
     moment_bounds(x, MU0, S0**2, mean - MU0, var - S0**2)
     # without the score term the chain only undoes the drift: far from the data
-    x_bad = reverse_sde_sample(x1, vp_sde, lambda y, t: 0.0 * y, n_steps, rng)
+    x_bad = reverse_sde_sample(x1[:1000], vp_sde, lambda y, t: 0.0 * y, n_steps, rng)
     assert x_bad.var() > 100
 # --8<-- [end:test_reverse_sde]
 
@@ -467,6 +467,12 @@ def test_bad_inputs_name_the_argument():
     with pytest.raises(ValueError, match="v0 must be >= 0"):
         linear_moments(lambda s: 0.0, lambda s: 1.0, 0.0, -1.0, 0.5)
     assert linear_moments(lambda s: 0.0, lambda s: 1.0, 0.0, 0.0, 0.5, 1) == (0.0, 0.5)
+    # the documented default is 1000 RK4 steps (bit for bit the same as asking for 1000)
+    f_sin, g_one = (lambda u: math.sin(5 * u)), (lambda u: 1.0 + u)
+    assert (linear_moments(f_sin, g_one, 1.0, 0.5, 0.9)
+            == linear_moments(f_sin, g_one, 1.0, 0.5, 0.9, 1000))
+    assert (linear_moments(f_sin, g_one, 1.0, 0.5, 0.9)
+            != linear_moments(f_sin, g_one, 1.0, 0.5, 0.9, 1001))
     with pytest.raises(ValueError, match="t must lie"):
         linear_moments(lambda s: 0.0, lambda s: 1.0, 0.0, 0.0, 2.0)
     with pytest.raises(ValueError, match="std must be > 0"):

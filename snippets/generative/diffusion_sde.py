@@ -57,9 +57,7 @@ def euler_maruyama(x0, sde, n_steps: int, rng: np.random.Generator) -> np.ndarra
 
 
 # --8<-- [start:linear_moments]
-# any default of about 1000 steps is equally accurate: no check can tell 1001 from 1000
-def linear_moments(f, g, m0: float, v0: float, t: float,
-                   n_steps: int = 1000):  # pragma: no mutate
+def linear_moments(f, g, m0: float, v0: float, t: float, n_steps: int = 1000):
     """Mean and variance of dx = f(t) x dt + g(t) dw, by RK4 on (#eq-linear-gaussian)
 
         dm/dt = f(t) m,    dv/dt = 2 f(t) v + g(t)^2,    m(0) = m0, v(0) = v0.
