@@ -370,6 +370,29 @@ def test_probability_flow_with_the_exact_score_reproduces_the_data():
 # --8<-- [end:test_probability_flow]
 
 
+@pytest.mark.formula("eq-probability-flow")
+@pytest.mark.parametrize("t0", [0.1, 0.3, 0.6])
+def test_probability_flow_keeps_the_marginal_at_every_time(t0):
+    # run the flow from t = 1 down to t0 only: on tau in [0, 1], t = t0 + tau (1 - t0), so
+    # drift and diffusion pick up the factors (1 - t0) and sqrt(1 - t0)
+    def sde(x, tau):
+        drift, diffusion = vp_sde(x, t0 + tau * (1 - t0))
+        return (1 - t0) * drift, math.sqrt(1 - t0) * diffusion
+
+    def score(x, tau):
+        return gauss_score(x, t0 + tau * (1 - t0))
+
+    m1, v1 = gauss_marginal(1.0)
+    mean_t0, var_t0 = gauss_marginal(t0)
+    # with the exact (affine) score the flow is affine, so two points give its exact image of
+    # p_1's mean and variance; Euler's error must shrink with the step count
+    errors = []
+    for n_steps in (100, 400):
+        lo, hi = probability_flow_sample(np.array([m1, m1 + math.sqrt(v1)]), sde, score, n_steps)
+        errors.append(max(abs(lo - mean_t0), abs((hi - lo) ** 2 - var_t0)))
+    assert errors[1] < 2e-2 and errors[1] < errors[0] / 3
+
+
 @pytest.mark.formula("eq-reverse-sde")
 def test_the_three_step_rules_by_hand():
     # two steps of each scheme written out, t = 1 then t = 1/2 (dt = 1/2), VP-SDE
