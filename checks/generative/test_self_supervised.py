@@ -132,6 +132,8 @@ def test_estimate_never_exceeds_log_n(C):
     assert infonce_bound(C) <= math.log(n) + 1e-12
     # a critic bounded by |f| <= 1 gives at most 2 nats, whatever N
     assert infonce_bound(np.clip(C, -1, 1)) <= 2 + 1e-12
+    for tau in (0.1, 0.5):  # cos / tau, as in NT-Xent: at most 2 / tau
+        assert infonce_bound(np.clip(C, -1, 1) / tau) <= 2 / tau + 1e-12
 
 
 # --8<-- [start:test_infonce_bound]
@@ -342,13 +344,13 @@ def test_bad_inputs_name_the_argument():
     with pytest.raises(ValueError, match="kind must"):
         critic_matrix(x, x, 0.5, "linear")
     p = np.array([0.5, 0.5])
-    with pytest.raises(ValueError, match="p must"):
+    with pytest.raises(ValueError, match="p_data must"):
         optimal_discriminator(np.array([0.5, 0.6]), p)
-    with pytest.raises(ValueError, match="p must"):
+    with pytest.raises(ValueError, match="p_data must"):
         optimal_discriminator(np.array([1.0, 0.0]), p)
-    with pytest.raises(ValueError, match="q must"):
+    with pytest.raises(ValueError, match="p_g must"):
         optimal_discriminator(p, np.array([0.2, 0.3, 0.5]))
-    with pytest.raises(ValueError, match="q must"):
+    with pytest.raises(ValueError, match="p_g must"):
         gan_value(p, np.array([0.6, 0.6]), p)
     for disc in ([0.0, 0.5], [0.5, 1.0], [0.5]):
         with pytest.raises(ValueError, match="disc must"):

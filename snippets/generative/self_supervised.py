@@ -53,9 +53,9 @@ def reconstruction_loss(x: np.ndarray, x_hat: np.ndarray) -> float:
 def linear_autoencoder(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The best linear autoencoder with a k-dimensional code (#eq-autoencoder).
 
-    Returns (mu, W): mu of shape (d,), W of shape (d, k) with orthonormal columns, the top k
-    right singular vectors of the centred data. Encoder h = W^T (x - mu), decoder
-    x_hat = mu + W h.
+    Returns (mu, U): mu of shape (d,), U of shape (d, k) with orthonormal columns, the top k
+    right singular vectors of the centred data. Encoder h = U^T (x - mu), decoder
+    x_hat = mu + U h.
     """
     x = _check_array("x", x, 2)
     k = _check_count("k", k, 1)
@@ -66,9 +66,9 @@ def linear_autoencoder(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return mu, vt[:k].T
 
 
-def autoencode(x: np.ndarray, mu: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Encode then decode: x_hat = mu + W W^T (x - mu), x of shape (n, d)."""
-    return mu + (x - mu) @ W @ W.T
+def autoencode(x: np.ndarray, mu: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """Encode then decode: x_hat = mu + U U^T (x - mu), x of shape (n, d)."""
+    return mu + (x - mu) @ U @ U.T
 # --8<-- [end:linear_autoencoder]
 
 
@@ -98,7 +98,7 @@ def masked_lm_loss(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray) ->
 
 # --8<-- [start:infonce_loss]
 def infonce_loss(scores: np.ndarray) -> np.ndarray:
-    """l = -log( exp(s_0) / sum_{k=0}^{K-1} exp(s_k) ) per row (#eq-infonce).
+    """l = -log( exp(f_0) / sum_{k=0}^{K-1} exp(f_k) ) per row (#eq-infonce).
 
     scores (..., K): column 0 scores the positive, columns 1..K-1 the negatives.
     Returns the loss of each row, shape (...,); the objective is its mean.
@@ -213,32 +213,33 @@ def critic_matrix(x: np.ndarray, y: np.ndarray, rho: float,
 
 
 # --8<-- [start:gan_value]
-def gan_value(p: np.ndarray, q: np.ndarray, disc: np.ndarray) -> float:
-    """V(D) = sum_x p(x) log D(x) + sum_x q(x) log(1 - D(x)) (#eq-gan-discriminator).
+def gan_value(p_data: np.ndarray, p_g: np.ndarray, disc: np.ndarray) -> float:
+    """V(D) = sum_x p_data(x) log D(x) + sum_x p_g(x) log(1 - D(x)) (#eq-gan-discriminator).
 
-    p: data distribution, q: generator's distribution, disc: D(x) in (0, 1); shape (m,).
+    p_data: data distribution, p_g: generator's distribution, disc: D(x) in (0, 1);
+    all of shape (m,), over the same m points.
     """
-    p, q = _check_distributions(p, q)
+    p_data, p_g = _check_distributions(p_data, p_g)
     disc = _check_array("disc", disc, 1)
-    if disc.shape != p.shape or np.any(disc <= 0) or np.any(disc >= 1):
-        raise ValueError(f"disc must lie in (0, 1) with shape {p.shape}")
-    return float(np.sum(p * np.log(disc)) + np.sum(q * np.log1p(-disc)))
+    if disc.shape != p_data.shape or np.any(disc <= 0) or np.any(disc >= 1):
+        raise ValueError(f"disc must lie in (0, 1) with shape {p_data.shape}")
+    return float(np.sum(p_data * np.log(disc)) + np.sum(p_g * np.log1p(-disc)))
 
 
-def optimal_discriminator(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """D*(x) = p(x) / (p(x) + q(x)), where p + q > 0 (#eq-gan-discriminator)."""
-    p, q = _check_distributions(p, q)
-    return p / (p + q)
+def optimal_discriminator(p_data: np.ndarray, p_g: np.ndarray) -> np.ndarray:
+    """D*(x) = p_data(x) / (p_data(x) + p_g(x)) (#eq-gan-discriminator)."""
+    p_data, p_g = _check_distributions(p_data, p_g)
+    return p_data / (p_data + p_g)
 # --8<-- [end:gan_value]
 
 
-def _check_distributions(p, q) -> tuple[np.ndarray, np.ndarray]:
-    p = _check_array("p", p, 1)
-    q = _check_array("q", q, 1)
-    for name, a in (("p", p), ("q", q)):
-        if a.shape != p.shape or np.any(a <= 0) or abs(a.sum() - 1) > 1e-9:
-            raise ValueError(f"{name} must be a positive distribution of shape {p.shape}")
-    return p, q
+def _check_distributions(p_data, p_g) -> tuple[np.ndarray, np.ndarray]:
+    p_data = _check_array("p_data", p_data, 1)
+    p_g = _check_array("p_g", p_g, 1)
+    for name, a in (("p_data", p_data), ("p_g", p_g)):
+        if a.shape != p_data.shape or np.any(a <= 0) or abs(a.sum() - 1) > 1e-9:
+            raise ValueError(f"{name} must be a positive distribution of shape {p_data.shape}")
+    return p_data, p_g
 
 
 if __name__ == "__main__":
@@ -258,6 +259,7 @@ if __name__ == "__main__":
         print(f"N = {n:2d}: log N = {np.log(n):.3f}; " + ", ".join(row))
     z1 = rng.standard_normal((4, 3))
     print(f"NT-Xent of 4 random pairs, tau = 0.5: {nt_xent_loss(z1, z1 + 0.1 * z1):.3f}")
-    p, q = np.array([0.5, 0.3, 0.2]), np.array([0.2, 0.3, 0.5])
-    print("D* =", np.round(optimal_discriminator(p, q), 3),
-          f"V(D*) = {gan_value(p, q, optimal_discriminator(p, q)):.4f}")
+    p_data, p_g = np.array([0.5, 0.3, 0.2]), np.array([0.2, 0.3, 0.5])
+    d_star = optimal_discriminator(p_data, p_g)
+    print("D* =", np.round(d_star, 3), f"V(D*) = {gan_value(p_data, p_g, d_star):.4f}",
+          f"-log 4 = {-np.log(4):.4f}")
