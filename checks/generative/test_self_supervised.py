@@ -151,6 +151,8 @@ def test_bound_holds_in_expectation_and_tightens_with_the_optimal_critic():
             assert est.mean() - 4 * se <= mi  # E[log N - L] <= I(X; Y)
             assert est.max() <= math.log(n) + 1e-12
             means[n, kind] = est.mean(), se
+            if kind == "optimal" and n == 64:  # in expectation only: single batches exceed I
+                assert (est > mi).mean() > 0.05
     (m4, s4), (m16, s16), (m64, s64) = (means[n, "optimal"] for n in (4, 16, 64))
     assert m16 - m4 > 4 * math.hypot(s4, s16)  # grows with N ...
     assert m64 - m16 > 4 * math.hypot(s16, s64)
