@@ -1,10 +1,10 @@
-"""Self-supervised objectives: reconstruction, masked prediction, contrastive and adversarial.
+"""Self-supervised objectives: reconstruction, masked prediction, contrastive, GAN.
 
-Page: generative/self-supervised (docs/generative/self-supervised.md); each function names
-the anchor of the equation it implements. Everything is NumPy, float64, natural logarithms.
+Page: generative/self-supervised (docs/generative/self-supervised.md); each function
+names the anchor of the equation it implements. NumPy, float64, natural logarithms.
 Shapes: data x of shape (n, d); logits of shape (..., V) over a vocabulary of V tokens;
-contrastive scores of shape (..., K) with the positive in column 0; a critic matrix of shape
-(..., N, N) with C[i, j] = f(x_i, y_j), the positive pairs on its diagonal.
+contrastive scores of shape (..., K) with the positive in column 0; a critic matrix of
+shape (..., N, N) with C[i, j] = f(x_i, y_j), the positive pairs on its diagonal.
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ def _check_count(name: str, n, minimum: int) -> int:
 
 
 def _logsumexp(a: np.ndarray) -> np.ndarray:
-    """log sum_j exp(a[..., j]), shifted by the row maximum so that exp never overflows."""
+    """log sum_j exp(a[..., j]), shifted by the row maximum: exp never overflows."""
     m = a.max(axis=-1, keepdims=True)
     return m[..., 0] + np.log(np.exp(a - m).sum(axis=-1))
 
 
 # --8<-- [start:reconstruction_loss]
 def reconstruction_loss(x: np.ndarray, x_hat: np.ndarray) -> float:
-    """L_AE = (1/n) sum_i ||x_i - x_hat_i||^2 (#eq-autoencoder); x, x_hat of shape (n, d)."""
+    """L_AE = (1/n) sum_i ||x_i - x_hat_i||^2 (#eq-autoencoder); x, x_hat: (n, d)."""
     x = _check_array("x", x, 2)
     x_hat = _check_array("x_hat", x_hat, 2)
     if x.shape != x_hat.shape:
@@ -53,8 +53,8 @@ def reconstruction_loss(x: np.ndarray, x_hat: np.ndarray) -> float:
 def linear_autoencoder(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The best linear autoencoder with a k-dimensional code (#eq-autoencoder).
 
-    Returns (mu, U): mu of shape (d,), U of shape (d, k) with orthonormal columns, the top k
-    right singular vectors of the centred data. Encoder h = U^T (x - mu), decoder
+    Returns (mu, U): mu of shape (d,), U of shape (d, k) with orthonormal columns, the
+    top k right singular vectors of the centred data. Encoder h = U^T (x - mu), decoder
     x_hat = mu + U h.
     """
     x = _check_array("x", x, 2)
@@ -76,14 +76,15 @@ def autoencode(x: np.ndarray, mu: np.ndarray, U: np.ndarray) -> np.ndarray:
 def masked_lm_loss(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> float:
     """L_MLM = -(1/|M|) sum_{t in M} log softmax(logits_t)[x_t] (#eq-masked-lm).
 
-    logits (T, V); targets (T,) token ids; mask (T,) of 0/1, 1 where the token was hidden.
+    logits (T, V); targets (T,) token ids; mask (T,) of 0/1, 1 where a token was hidden.
     Only masked positions count; the mean is over them.
     """
     logits = _check_array("logits", logits, 2)
     targets = np.asarray(targets)
     mask = np.asarray(mask, dtype=float)
     if mask.shape != logits.shape[:-1] or not np.all((mask == 0) | (mask == 1)):
-        raise ValueError(f"mask must be 0/1 of shape {logits.shape[:-1]}, got {mask.shape}")
+        raise ValueError(f"mask must be 0/1 of shape {logits.shape[:-1]}, "
+                         f"got {mask.shape}")
     if mask.sum() == 0:
         raise ValueError("mask must hide at least one position")
     if (targets.shape != mask.shape or not np.issubdtype(targets.dtype, np.integer)
@@ -110,7 +111,7 @@ def infonce_loss(scores: np.ndarray) -> np.ndarray:
 
 # --8<-- [start:infonce_bound]
 def in_batch_scores(critic: np.ndarray) -> np.ndarray:
-    """Rows of an (..., N, N) critic matrix rearranged so the positive C[i, i] is column 0.
+    """Rows of an (..., N, N) critic matrix, rearranged: the positive C[i, i] first.
 
     Row i becomes (C[i, i], C[i, i+1], ..., C[i, i-1]) (indices mod N): the other N - 1
     y_j of the batch are the negatives of x_i.
@@ -118,7 +119,8 @@ def in_batch_scores(critic: np.ndarray) -> np.ndarray:
     critic = _check_array("critic", critic, 2)
     n = critic.shape[-1]
     if critic.shape[-2] != n:
-        raise ValueError(f"critic must be square in its last two axes, got {critic.shape}")
+        raise ValueError(f"critic must be square in its last two axes, "
+                         f"got {critic.shape}")
     cols = (np.arange(n)[:, None] + np.arange(n)[None, :]) % n
     return np.take_along_axis(critic, np.broadcast_to(cols, critic.shape), axis=-1)
 
@@ -139,14 +141,15 @@ def nt_xent_loss(z1: np.ndarray, z2: np.ndarray, temperature: float = 0.5) -> fl
     """SimCLR's NT-Xent over 2N views (#eq-nt-xent).
 
     z1, z2 (N, D): two augmented views of N examples; view i of z1 and view i of z2 are
-    a positive pair. With u the 2N views normalised to unit length, s_ab = u_a . u_b / tau,
-    l_a = -log( exp(s_{a,p(a)}) / sum_{b != a} exp(s_ab) ), and the loss is the mean of l_a
-    over all 2N anchors a, p(a) = a + N mod 2N.
+    a positive pair. With u the 2N views normalised to unit length,
+    s_ab = u_a . u_b / tau and l_a = -log( exp(s_{a,p(a)}) / sum_{b != a} exp(s_ab) );
+    the loss is the mean of l_a over all 2N anchors a, p(a) = a + N mod 2N.
     """
     z1 = _check_array("z1", z1, 2)
     z2 = _check_array("z2", z2, 2)
     if z1.shape != z2.shape or z1.ndim != 2:
-        raise ValueError(f"z2 must have the shape (N, D) of z1 {z1.shape}, got {z2.shape}")
+        raise ValueError(f"z2 must have the shape (N, D) of z1 {z1.shape}, "
+                         f"got {z2.shape}")
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0, got {temperature!r}")
     n = z1.shape[0]
@@ -186,7 +189,7 @@ def critic_matrix(x: np.ndarray, y: np.ndarray, rho: float,
     """C[..., i, j] = f(x_i, y_j) for x, y of shape (..., N, d).
 
     kind "optimal": f = log p(y|x) - log p(y), the log density ratio;
-    "bilinear": f = rho x.y / (1 - rho^2), the optimal critic without its terms in ||y||^2;
+    "bilinear": f = rho x.y / (1 - rho^2), the optimal critic without its ||y||^2 term;
     "cosine": f = cos(x, y), a critic bounded by 1 in absolute value.
     """
     rho = _check_rho(rho)
@@ -204,7 +207,8 @@ def critic_matrix(x: np.ndarray, y: np.ndarray, rho: float,
     if kind == "bilinear":
         return bilinear
     if kind != "optimal":
-        raise ValueError(f"kind must be 'optimal', 'bilinear' or 'cosine', got {kind!r}")
+        raise ValueError(f"kind must be 'optimal', 'bilinear' or 'cosine', "
+                         f"got {kind!r}")
     xx = np.sum(x**2, axis=-1)[..., :, None]
     yy = np.sum(y**2, axis=-1)[..., None, :]
     # -||y - rho x||^2 / (2c) - (d/2) log c + ||y||^2 / 2, expanded
@@ -214,7 +218,8 @@ def critic_matrix(x: np.ndarray, y: np.ndarray, rho: float,
 
 # --8<-- [start:gan_value]
 def gan_value(p_data: np.ndarray, p_g: np.ndarray, disc: np.ndarray) -> float:
-    """V(D) = sum_x p_data(x) log D(x) + sum_x p_g(x) log(1 - D(x)) (#eq-gan-discriminator).
+    """V(D) = sum_x p_data(x) log D(x) + sum_x p_g(x) log(1 - D(x))
+    (#eq-gan-discriminator).
 
     p_data: data distribution, p_g: generator's distribution, disc: D(x) in (0, 1);
     all of shape (m,), over the same m points.
@@ -238,7 +243,8 @@ def _check_distributions(p_data, p_g) -> tuple[np.ndarray, np.ndarray]:
     p_g = _check_array("p_g", p_g, 1)
     for name, a in (("p_data", p_data), ("p_g", p_g)):
         if a.shape != p_data.shape or np.any(a <= 0) or abs(a.sum() - 1) > 1e-9:
-            raise ValueError(f"{name} must be a positive distribution of shape {p_data.shape}")
+            raise ValueError(f"{name} must be a positive distribution "
+                             f"of shape {p_data.shape}")
     return p_data, p_g
 
 
@@ -247,7 +253,8 @@ if __name__ == "__main__":
     toy = np.array([[3.0, 1.0, 0.0, 0.0], [1.0, 2.0, 0.0, 1.0],
                     [0.0, 0.0, 2.0, 0.0], [0.0, 1.0, 0.0, 3.0]])
     loss = infonce_loss(in_batch_scores(toy))
-    print("toy InfoNCE losses:", np.round(loss, 3), "mean", round(float(loss.mean()), 3))
+    print("toy InfoNCE losses:", np.round(loss, 3),
+          "mean", round(float(loss.mean()), 3))
     print(f"toy estimate log 4 - L = {infonce_bound(toy):.3f}, log 4 = {np.log(4):.3f}")
     rng = np.random.default_rng(0)
     rho, d = 0.8, 2
@@ -258,7 +265,8 @@ if __name__ == "__main__":
                for k in ("optimal", "bilinear", "cosine")]
         print(f"N = {n:2d}: log N = {np.log(n):.3f}; " + ", ".join(row))
     z1 = rng.standard_normal((4, 3))
-    print(f"NT-Xent of 4 random pairs, tau = 0.5: {nt_xent_loss(z1, z1 + 0.1 * z1):.3f}")
+    z2 = z1 + 0.3 * rng.standard_normal((4, 3))  # a second, noisy view
+    print(f"NT-Xent of 4 pairs of views, tau = 0.5: {nt_xent_loss(z1, z2):.3f}")
     p_data, p_g = np.array([0.5, 0.3, 0.2]), np.array([0.2, 0.3, 0.5])
     d_star = optimal_discriminator(p_data, p_g)
     print("D* =", np.round(d_star, 3), f"V(D*) = {gan_value(p_data, p_g, d_star):.4f}",
