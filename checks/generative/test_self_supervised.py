@@ -269,6 +269,7 @@ def test_optimal_discriminator_maximises_v_and_gives_jensen_shannon():
         m = (p + q) / 2
         js = 0.5 * np.sum(p * np.log(p / m)) + 0.5 * np.sum(q * np.log(q / m))
         assert best == pytest.approx(2 * js - math.log(4), rel=1e-12)
+        assert best > -math.log(4)  # JS > 0 when p_g differs from p_data
         for _ in range(50):  # any other discriminator does worse
             other = np.clip(d_star + rng.normal(0, 0.05, 6), 1e-6, 1 - 1e-6)
             assert gan_value(p, q, other) < best
