@@ -81,8 +81,8 @@ def autoencode(x: np.ndarray, mu: np.ndarray, U: np.ndarray) -> np.ndarray:
 def masked_lm_loss(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> float:
     """L_MLM = -(1/|M|) sum_{t in M} log softmax(logits_t)[x_t] (#eq-masked-lm).
 
-    logits (T, V); targets (T,) token ids; mask (T,) of 0/1, 1 where a token was hidden.
-    Only masked positions count; the mean is over them.
+    logits (..., T, V); targets (..., T) token ids; mask (..., T) of 0/1, 1 where a
+    token was hidden. Only masked positions count; the mean is over all of them.
     """
     logits = _check_array("logits", logits, 2)
     targets = np.asarray(targets)
