@@ -328,6 +328,13 @@ def test_bad_inputs_name_the_argument():
         masked_lm_loss(np.ones(3), np.array([0, 1, 2]), np.array([1, 0, 1]))
     with pytest.raises(ValueError, match="mask must"):
         masked_lm_loss(logits, np.array([0, 1, 2]), np.array([1, 0, 2]))
+    lb = np.zeros((1, 3, 5))  # a batch of one sequence: V = 5 is the last axis
+    assert masked_lm_loss(lb, np.array([[4, 3, 0]]), np.ones((1, 3))) == pytest.approx(
+        math.log(5))
+    with pytest.raises(ValueError, match=r"^mask must be 0/1 of shape \(1, 3\)"):
+        masked_lm_loss(lb, np.array([[4, 3, 0]]), np.ones(3))
+    with pytest.raises(ValueError, match=r"^targets must be token ids in \[0, 5\)"):
+        masked_lm_loss(lb, np.array([[5, 3, 0]]), np.ones((1, 3)))
     with pytest.raises(ValueError, match="^mask must hide at least one position$"):
         masked_lm_loss(logits, np.array([0, 1, 2]), np.array([0, 0, 0]))
     for bad in ([0, 1, 4], [0, -1, 2], [0.0, 1.0, 2.0], [0, 1]):
