@@ -270,6 +270,14 @@ def test_nt_xent_default_temperature_and_scale_invariance():
     rng = np.random.default_rng(9)
     z1, z2 = rng.standard_normal((2, 4, 3))
     assert nt_xent_loss(z1, z2) == pytest.approx(explicit_nt_xent(z1, z2, 0.5), rel=1e-12)
+    # keeping the anchor itself in the denominator (cos = 1) makes every l_a larger
+    u = np.concatenate([z1, z2])
+    u = u / np.linalg.norm(u, axis=1, keepdims=True)
+    s_all = u @ u.T / 0.5
+    partner = [(a + 4) % 8 for a in range(8)]
+    with_self = np.mean([np.log(np.exp(s_all[a]).sum()) - s_all[a, partner[a]]
+                         for a in range(8)])
+    assert with_self > nt_xent_loss(z1, z2) + 0.1
     # cosine similarity: rescaling a view changes nothing
     assert nt_xent_loss(5 * z1, z2, 0.2) == pytest.approx(nt_xent_loss(z1, z2, 0.2), rel=1e-12)
     # two identical views of orthogonal examples: 2N - 2 = 4 negatives at cos 0
