@@ -63,6 +63,7 @@ def test_zero_terms_and_infinite_kl_follow_the_conventions():
         0.5 * math.log(2) + 0.5 * math.log(2 / 3), rel=1e-12)
     assert kl_divergence([0.5, 0.5, 0.0], [1.0, 0.0, 0.0]) == math.inf
     assert kl_divergence([1.0, 0.0], [0.5, 0.5]) == pytest.approx(math.log(2), rel=1e-12)
+    assert kl_divergence([1.0, 0.0], [1.0, 0.0]) == 0.0  # q = 1 on the support is fine
 
 
 # --8<-- [start:test_gibbs]
@@ -84,6 +85,10 @@ def test_entropy_and_cross_entropy_against_scipy_and_by_hand():
     assert entropy(p) == pytest.approx(stats.entropy(p), rel=1e-12)
     assert cross_entropy(p, q) == pytest.approx(math.log(4), rel=1e-12)
     assert cross_entropy([0.5, 0.5], [1.0, 0.0]) == math.inf
+    assert cross_entropy([1.0, 0.0], [1.0, 0.0]) == 0.0
+    # q(x) = 0 off the support of p costs nothing
+    assert cross_entropy([0.5, 0.5, 0.0], [0.25, 0.75, 0.0]) == pytest.approx(
+        -0.5 * math.log(0.25) - 0.5 * math.log(0.75), rel=1e-12)
     # the equality case needs p = q exactly: a tiny move gives a tiny but positive KL
     r = p + np.array([1e-3, -1e-3, 0, 0])
     assert 0 < kl_divergence(r, p) < 1e-5
@@ -145,6 +150,8 @@ def test_mle_equals_the_limit_of_gradient_ascent_with_autograd():
     q = torch.softmax(logits, 0).detach().numpy()
     np.testing.assert_allclose(categorical_mle(data, 4), q, atol=1e-8)
     assert categorical_mle(data, 4).sum() == pytest.approx(1.0, abs=1e-15)
+    # an outcome never seen gets probability 0, also when it is the last one
+    np.testing.assert_array_equal(categorical_mle(np.array([0, 0, 1]), 3), [2 / 3, 1 / 3, 0])
 
 
 # --8<-- [start:test_monte_carlo]
@@ -212,12 +219,27 @@ class _Uniforms:
         return (np.arange(n) + 0.5) / n
 
 
+class _Fixed:
+    """A stand-in generator whose random(n) returns the given values."""
+
+    def __init__(self, *u):
+        self.u = np.array(u)
+
+    def random(self, n):
+        return self.u[:n]
+
+
 @pytest.mark.formula("eq-sampling")
 def test_inverse_cdf_maps_equal_cells_of_u_to_the_probabilities():
     q, M = np.array([0.125, 0.5, 0.0, 0.375]), 800  # outcome 2 has probability 0
     draws = sample_categorical(q, M, _Uniforms())
     np.testing.assert_array_equal(np.bincount(draws, minlength=4), q * M)
     assert np.all(np.diff(draws) >= 0)  # u increasing gives outcomes increasing
+    # u = 0 must not pick an outcome of probability 0 (F(x) > u, strictly)
+    assert sample_categorical([0.0, 0.5, 0.5], 2, _Fixed(0.0, 0.5)).tolist() == [1, 2]
+    # q within rounding of summing to 1: u just below 1 still gives the last outcome
+    q = np.array([0.5, 0.5 - 5e-10])
+    assert sample_categorical(q, 1, _Fixed(1 - 1e-12)).tolist() == [1]
 
 
 # --8<-- [start:test_forward_kl]
@@ -278,8 +300,23 @@ def test_gaussian_kls_against_scipy_quad_and_the_gaussian_closed_form():
     # one component: KL(N(m0,s0^2) || N(mu,sigma^2)) = log(sigma/s0) + (s0^2+(m0-mu)^2)/(2 sigma^2) - 1/2
     closed = math.log(1.3 / 0.5) + (0.25 + 1.7**2) / (2 * 1.69) - 0.5
     closed_rev = math.log(0.5 / 1.3) + (1.69 + 1.7**2) / (2 * 0.25) - 0.5
-    got = gaussian_kls(0.7, 1.3, [1.0], [-1.0], [0.5], np.linspace(-12, 12, 4001))
+    got = gaussian_kls(4.7, 1.3, [1.0], [3.0], [0.5], np.linspace(-6, 16, 4001))  # asymmetric
     assert got == pytest.approx((closed, closed_rev), abs=1e-8)
+
+
+@pytest.mark.formula("eq-reverse-kl")
+def test_along_mu_forward_kl_has_one_minimum_and_reverse_kl_two():
+    # the figure's right panel: sigma fixed at 0.6, mu on a grid of step 0.05
+    c, m, s = TOY_MIXTURE
+    grid = np.linspace(-8, 8, 801)
+    mus = np.linspace(-3.5, 3.5, 141)
+    fwd, rev = np.array([gaussian_kls(mu, 0.6, c, m, s, grid) for mu in mus]).T
+
+    def local_minima(v):
+        return mus[1:-1][(v[1:-1] < v[:-2]) & (v[1:-1] < v[2:])]
+
+    assert len(local_minima(fwd)) == 1
+    np.testing.assert_allclose(local_minima(rev), [-2.0, 2.0], atol=0.051)
 
 
 def test_bad_inputs_name_the_argument():

@@ -24,10 +24,10 @@ def _box(ax, xy, text, colour):
             bbox={"boxstyle": "round,pad=0.5", "fc": colour, "ec": "0.3"})
 
 
-def _arrow(ax, start, end, label=""):
+def _arrow(ax, start, end, label="", dx=0.0, dy=0.06):
     ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": "0.3"})
     if label:
-        ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 0.06, label, ha="center",
+        ax.text((start[0] + end[0]) / 2 + dx, (start[1] + end[1]) / 2 + dy, label, ha="center",
                 fontsize=8, color="0.25")
 
 
@@ -42,16 +42,16 @@ def _concept_figure():
     _box(ax, (0.55, 0.35), "$\\max_\\theta \\frac{1}{N}\\sum_i \\log p_\\theta(x_i)$\n"
          "$\\Leftrightarrow \\min_\\theta KL(\\hat p_{data} \\Vert p_\\theta)$", "#d9ead3")
     _box(ax, (0.55, 0.8), "model $p_\\theta$", "#cfe2f3")
-    _arrow(ax, (0.12, 0.7), (0.12, 0.47), "i.i.d. draws")
+    _arrow(ax, (0.12, 0.7), (0.12, 0.47), "i.i.d. draws", dx=0.1, dy=0.0)
     _arrow(ax, (0.22, 0.35), (0.36, 0.35))
-    _arrow(ax, (0.55, 0.46), (0.55, 0.7), "fit $\\theta$")
+    _arrow(ax, (0.55, 0.46), (0.55, 0.7), "fit $\\theta$", dx=0.06, dy=0.0)
     _arrow(ax, (0.5, 0.8), (0.24, 0.8), "close in $d$ ?")
-    for y, text in ((0.88, "density: $p_\\theta(x)$"), (0.62, "sampling: $x \\sim p_\\theta$"),
-                    (0.36, "representation: features")):
-        _box(ax, (0.9, y), text, "white")
-        ax.annotate("", xy=(0.79, y), xytext=(0.64, 0.8),
+    for y, text in ((0.9, "density: $p_\\theta(x)$"), (0.66, "sampling: $x \\sim p_\\theta$"),
+                    (0.42, "representation:\nfeatures")):
+        _box(ax, (0.88, y), text, "white")
+        ax.annotate("", xy=(0.76, y), xytext=(0.64, 0.8),
                     arrowprops={"arrowstyle": "->", "color": "0.5"})
-    ax2 = fig.add_axes([0.68, 0.18, 0.3, 0.64])
+    ax2 = fig.add_axes([0.68, 0.36, 0.3, 0.54])
     p_hat = empirical_distribution(TOY_DATA, 3)
     candidates = {"uniform": np.full(3, 1 / 3), "(0.6,0.2,0.2)": np.array([0.6, 0.2, 0.2]),
                   "$\\hat p_{data}$": p_hat}
@@ -61,8 +61,8 @@ def _concept_figure():
                       f"KL = {kl_divergence(p_hat, q):.3f}")
     ax2.set_xticks(range(3))
     ax2.set_xlabel("outcome x")
-    ax2.set_ylim(0, 0.95)
-    ax2.legend(fontsize=6.5, loc="upper right")
+    ax2.set_ylim(0, 0.7)
+    ax2.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.25))
     ax2.set_title("toy: 10 draws, three models", fontsize=9)
     return fig
 

@@ -1,4 +1,4 @@
-"""Generative models as distribution fitting: KL divergence, maximum likelihood, Monte Carlo.
+"""Generative models as fitting a distribution: KL, maximum likelihood, sampling.
 
 Page: generative/generative-models (docs/generative/generative-models.md); each function
 names the anchor of the equation it implements. Discrete distributions are 1-D arrays of
@@ -11,8 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 
+# Each `np.asarray(..., dtype=float)` below is marked: with dtype=None an integer input
+# stays integer, and the arithmetic after it gives the same floats.
+
+
 def _check_distribution(name: str, p) -> np.ndarray:
-    p = np.asarray(p, dtype=float)
+    p = np.asarray(p, dtype=float)  # pragma: no mutate
     if p.ndim != 1 or p.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D array, got shape {p.shape}")
     if not np.all(np.isfinite(p)) or np.any(p < 0):
@@ -25,7 +29,7 @@ def _check_distribution(name: str, p) -> np.ndarray:
 def _check_pair(p, q) -> tuple[np.ndarray, np.ndarray]:
     p, q = _check_distribution("p", p), _check_distribution("q", q)
     if p.shape != q.shape:
-        raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
+        raise ValueError(f"p and q must have the same shape, got {p.shape}, {q.shape}")
     return p, q
 
 
@@ -34,29 +38,30 @@ def _check_data(data, k: int) -> np.ndarray:
         raise ValueError(f"k must be an integer >= 1, got {k!r}")
     data = np.asarray(data)
     if data.ndim != 1 or data.size == 0 or not np.issubdtype(data.dtype, np.integer):
-        raise ValueError(f"data must be a non-empty 1-D integer array, got {data!r}")
+        raise ValueError(f"data must be a non-empty 1-D integer array, got {data}")
     if data.min() < 0 or data.max() >= k:
         raise ValueError(f"data must hold outcomes in 0..{k - 1}, got {data!r}")
     return data
 
 
 def _check_probs(q) -> np.ndarray:
-    q = np.asarray(q, dtype=float)
+    q = np.asarray(q, dtype=float)  # pragma: no mutate
     if q.ndim != 1 or q.size == 0 or np.any(q <= 0) or np.any(q >= 1):
-        raise ValueError(f"q must be a non-empty 1-D array with entries in (0, 1), got {q}")
+        raise ValueError(f"q must be a non-empty 1-D array with entries in (0, 1): {q}")
     return q
 
 
 def _check_binary(x, n: int) -> np.ndarray:
     x = np.asarray(x)
     if x.ndim != 2 or x.shape[1] != n or not np.all((x == 0) | (x == 1)):
-        raise ValueError(f"x must be an (N, {n}) array of zeros and ones, got shape {x.shape}")
+        raise ValueError(f"x must be an (N, {n}) array of zeros and ones: {x.shape}")
     return x
 
 
 def _check_mixture(weights, means, stds) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     weights = _check_distribution("weights", weights)
-    means, stds = np.asarray(means, dtype=float), np.asarray(stds, dtype=float)
+    means = np.asarray(means, dtype=float)  # pragma: no mutate
+    stds = np.asarray(stds, dtype=float)  # pragma: no mutate
     if means.shape != weights.shape or stds.shape != weights.shape:
         raise ValueError("means and stds must have the shape of weights, "
                          f"got {means.shape}, {stds.shape} and {weights.shape}")
@@ -69,13 +74,14 @@ def _check_mixture(weights, means, stds) -> tuple[np.ndarray, np.ndarray, np.nda
 def kl_divergence(p, q) -> float:
     """KL(p || q) = sum_x p(x) log(p(x) / q(x)) (#eq-kl).
 
-    p, q: (K,) distributions. Terms with p(x) = 0 are 0 (the limit of t log t); the result
-    is +inf when q(x) = 0 somewhere p(x) > 0.
+    p, q: (K,) distributions. Terms with p(x) = 0 are 0 (the limit of t log t); the
+    result is +inf when q(x) = 0 somewhere p(x) > 0.
     """
     p, q = _check_pair(p, q)
     on = p > 0  # the support of p: only these terms count
     if np.any(q[on] == 0):
-        return float("inf")
+        # float() reads "inf" in any case: "INF" is the same value
+        return float("inf")  # pragma: no mutate
     return float(np.sum(p[on] * np.log(p[on] / q[on])))
 # --8<-- [end:kl_divergence]
 
@@ -89,18 +95,25 @@ def entropy(p) -> float:
 
 
 def cross_entropy(p, q) -> float:
-    """H(p, q) = -sum_x p(x) log q(x) >= H(p) (Gibbs' inequality, #eq-gibbs); p, q: (K,)."""
+    """H(p, q) = -sum_x p(x) log q(x) >= H(p) (Gibbs' inequality, #eq-gibbs).
+
+    p, q: (K,); +inf when q(x) = 0 somewhere p(x) > 0.
+    """
     p, q = _check_pair(p, q)
     on = p > 0
     if np.any(q[on] == 0):
-        return float("inf")
+        # float() reads "inf" in any case: "INF" is the same value
+        return float("inf")  # pragma: no mutate
     return float(-np.sum(p[on] * np.log(q[on])))
 # --8<-- [end:cross_entropy]
 
 
 # --8<-- [start:empirical_distribution]
 def empirical_distribution(data, k: int) -> np.ndarray:
-    """p_hat(x) = (1/N) #{i : x_i = x}, x = 0..k-1 (#eq-empirical-loglik); data: (N,)."""
+    """p_hat(x) = (1/N) #{i : x_i = x}, x = 0..k-1 (#eq-empirical-loglik).
+
+    data: (N,) outcomes in 0..k-1; returns (k,).
+    """
     data = _check_data(data, k)
     return np.bincount(data, minlength=k) / data.size
 
@@ -135,9 +148,9 @@ def monte_carlo_mean(values) -> tuple[float, float]:
     values: (N,) with N >= 2, the f(x_i) of independent draws x_i ~ p. s is the sample
     standard deviation with the 1/(N-1) normalisation, so s^2 is unbiased for Var f(x).
     """
-    values = np.asarray(values, dtype=float)
+    values = np.asarray(values, dtype=float)  # pragma: no mutate
     if values.ndim != 1 or values.size < 2 or not np.all(np.isfinite(values)):
-        raise ValueError(f"values must be a 1-D finite array of >= 2 draws, got {values!r}")
+        raise ValueError(f"values must be a 1-D finite array of >= 2 draws, {values}")
     n = values.size
     return float(values.mean()), float(values.std(ddof=1) / np.sqrt(n))
 # --8<-- [end:monte_carlo_mean]
@@ -158,9 +171,9 @@ def bernoulli_log_prob(x, q) -> np.ndarray:
 
 # --8<-- [start:sample_categorical]
 def sample_categorical(q, n: int, rng: np.random.Generator) -> np.ndarray:
-    """n draws x = min{x : F(x) > u}, u ~ U[0, 1), F(x) = sum_{y<=x} q(y) (#eq-sampling).
+    """n draws x = min{x : F(x) > u}, u ~ U[0, 1) (inverse CDF, #eq-sampling).
 
-    q: (K,) distribution. Returns (n,) outcomes in 0..K-1 (inverse-CDF sampling).
+    q: (K,) distribution, F(x) = sum_{y <= x} q(y). Returns (n,) outcomes in 0..K-1.
     """
     q = _check_distribution("q", q)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
@@ -173,10 +186,12 @@ def sample_categorical(q, n: int, rng: np.random.Generator) -> np.ndarray:
 
 # --8<-- [start:forward_kl_fit]
 def mixture_moments(weights, means, stds) -> tuple[float, float]:
-    """argmin_(mu, sigma) KL(p || N(mu, sigma^2)) for a Gaussian mixture p (#eq-forward-kl).
+    """argmin_(mu, sigma) KL(p || N(mu, sigma^2)), p a mixture of J Gaussians.
+
+    #eq-forward-kl.
 
     Moment matching: mu = sum_j c_j m_j, sigma^2 = sum_j c_j (s_j^2 + m_j^2) - mu^2,
-    with weights c, means m, standard deviations s, all of shape (J,). Returns (mu, sigma).
+    weights c, means m, standard deviations s, each of shape (J,). Returns (mu, sigma).
     """
     c, m, s = _check_mixture(weights, means, stds)
     mu = float(np.sum(c * m))
@@ -189,19 +204,26 @@ def _normal_log_pdf(x, mu, sigma):
     return -0.5 * ((x - mu) / sigma) ** 2 - np.log(sigma * np.sqrt(2 * np.pi))
 
 
+def _check_grid(sigma, grid) -> np.ndarray:
+    if not sigma > 0:
+        raise ValueError(f"sigma must be positive, got {sigma!r}")
+    grid = np.asarray(grid, dtype=float)  # pragma: no mutate
+    if grid.ndim != 1 or grid.size < 3 or np.any(np.diff(grid) <= 0):
+        raise ValueError("grid must be a 1-D increasing array of >= 3 points")
+    return grid
+
+
 # --8<-- [start:gaussian_kls]
 def gaussian_kls(mu, sigma, weights, means, stds, grid) -> tuple[float, float]:
-    """(KL(p || q), KL(q || p)) for q = N(mu, sigma^2), p a Gaussian mixture (#eq-reverse-kl).
+    """(KL(p || q), KL(q || p)), q = N(mu, sigma^2), p a Gaussian mixture.
+
+    #eq-reverse-kl.
 
     Both integrals by the trapezoid rule on grid: (G,) increasing points that cover both
     densities (their mass outside the grid is neglected).
     """
     c, m, s = _check_mixture(weights, means, stds)
-    if not sigma > 0:
-        raise ValueError(f"sigma must be positive, got {sigma!r}")
-    grid = np.asarray(grid, dtype=float)
-    if grid.ndim != 1 or grid.size < 3 or np.any(np.diff(grid) <= 0):
-        raise ValueError("grid must be a 1-D increasing array of >= 3 points")
+    grid = _check_grid(sigma, grid)
     terms = np.log(c) + _normal_log_pdf(grid[:, None], m, s)  # log c_j N(x; m_j, s_j^2)
     top = terms.max(axis=1)
     log_p = top + np.log(np.exp(terms - top[:, None]).sum(axis=1))  # log-sum-exp
@@ -214,13 +236,16 @@ def gaussian_kls(mu, sigma, weights, means, stds, grid) -> tuple[float, float]:
 
 # --8<-- [start:reverse_kl_fit]
 def reverse_kl_fit(weights, means, stds, mus, sigmas, grid) -> tuple[float, float]:
-    """argmin over the candidates (mu, sigma) in mus x sigmas of KL(q || p) (#eq-reverse-kl).
+    """argmin of KL(q || p) over the candidates (mu, sigma) in mus x sigmas.
+
+    #eq-reverse-kl.
 
     Brute force over the (M,) and (S,) candidate arrays; returns the best (mu, sigma).
     """
-    mus, sigmas = np.asarray(mus, dtype=float), np.asarray(sigmas, dtype=float)
-    table = np.array([[gaussian_kls(mu, sg, weights, means, stds, grid)[1]
-                       for sg in sigmas] for mu in mus])
+    mus = np.asarray(mus, dtype=float)  # pragma: no mutate
+    sigmas = np.asarray(sigmas, dtype=float)  # pragma: no mutate
+    table = np.array([[gaussian_kls(mu, sd, weights, means, stds, grid)[1]
+                       for sd in sigmas] for mu in mus])
     i, j = np.unravel_index(np.argmin(table), table.shape)
     return float(mus[i]), float(sigmas[j])
 # --8<-- [end:reverse_kl_fit]
@@ -245,12 +270,14 @@ if __name__ == "__main__":
     draws = sample_categorical(p_hat, 10_000, np.random.default_rng(0))
     print("frequencies of 10,000 draws:", empirical_distribution(draws, 3))
     mean, se = monte_carlo_mean(np.log(p_hat[draws]))
-    print(f"MC estimate of E[log p_hat(x)]: {mean:.4f} +- {se:.4f} (exact {-entropy(p_hat):.4f})")
+    exact = -entropy(p_hat)
+    print(f"MC estimate of E[log p_hat(x)]: {mean:.4f} +- {se:.4f} (exact {exact:.4f})")
     grid = np.linspace(-8, 8, 801)
     mu_f, sigma_f = mixture_moments(*TOY_MIXTURE)
     mu_r, sigma_r = reverse_kl_fit(*TOY_MIXTURE, np.linspace(-3, 3, 13),
                                    np.linspace(0.3, 1.2, 10), grid)
-    for name, (mu, sigma) in (("forward", (mu_f, sigma_f)), ("reverse", (mu_r, sigma_r))):
+    fits = (("forward", (mu_f, sigma_f)), ("reverse", (mu_r, sigma_r)))
+    for name, (mu, sigma) in fits:
         fwd, rev = gaussian_kls(mu, sigma, *TOY_MIXTURE, grid)
         print(f"{name} KL fit: mu = {mu:.2f}, sigma = {sigma:.2f}; "
               f"KL(p||q) = {fwd:.3f}, KL(q||p) = {rev:.3f}")
