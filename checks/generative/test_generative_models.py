@@ -156,20 +156,23 @@ def test_mle_equals_the_limit_of_gradient_ascent_with_autograd():
 
 # --8<-- [start:test_monte_carlo]
 @pytest.mark.formula("eq-monte-carlo")
-def test_estimator_and_its_variance_are_unbiased_by_exact_enumeration():
-    # every data set of N = 4 draws from p over 3 outcomes, with its exact probability
+@pytest.mark.parametrize("N", [2, 3, 5])
+def test_estimator_and_its_variance_are_unbiased_by_exact_enumeration(N):
+    # every data set of N draws from p over 3 outcomes, with its exact probability
     p = [Fraction(1, 2), Fraction(3, 10), Fraction(1, 5)]
-    f = np.log([0.5, 0.3, 0.2])  # f(x) = log q(x) for a model q
-    mean_of_means = mean_of_vars = 0.0
-    for xs in itertools.product(range(3), repeat=4):
+    f = np.log([0.6, 0.3, 0.1])  # f(x) = log q(x) for a model q
+    e_mean = e_mean_sq = e_var = 0.0
+    for xs in itertools.product(range(3), repeat=N):
         weight = float(math.prod(p[x] for x in xs))
         m, se = monte_carlo_mean(f[list(xs)])
-        mean_of_means += weight * m
-        mean_of_vars += weight * (se**2 * 4)  # s^2 = N * SE^2
+        e_mean += weight * m
+        e_mean_sq += weight * m**2
+        e_var += weight * (se**2 * N)  # s^2 = N * SE^2
     exact_mean = sum(float(pi) * fi for pi, fi in zip(p, f))
     exact_var = sum(float(pi) * (fi - exact_mean) ** 2 for pi, fi in zip(p, f))
-    assert mean_of_means == pytest.approx(exact_mean, rel=1e-12)
-    assert mean_of_vars == pytest.approx(exact_var, rel=1e-12)
+    assert e_mean == pytest.approx(exact_mean, rel=1e-12)  # unbiased
+    assert e_mean_sq - e_mean**2 == pytest.approx(exact_var / N, rel=1e-10)  # Var/N
+    assert e_var == pytest.approx(exact_var, rel=1e-12)  # the 1/(N-1) variance: unbiased
 # --8<-- [end:test_monte_carlo]
 
 
