@@ -351,6 +351,11 @@ def test_bad_inputs_name_the_argument():
     with pytest.raises(ValueError, match=r"data must hold outcomes in 0..1"):
         log_likelihood([0.5, 0.5], np.array([-1, 0]))
     assert log_likelihood([0.5, 0.5], np.array([1])) == pytest.approx(math.log(0.5))
+    with pytest.raises(ValueError, match="^q must sum to 1"):
+        log_likelihood([0.5, 0.6], np.array([1]))
+    with pytest.raises(ValueError, match="^q must sum to 1"):
+        sample_categorical([0.5, 0.6], 1, np.random.default_rng(0))
+    np.testing.assert_array_equal(empirical_distribution(np.array([0, 0]), 1), [1.0])
     with pytest.raises(ValueError, match="values must be a 1-D finite array"):
         monte_carlo_mean([1.0])
     with pytest.raises(ValueError, match="values must be a 1-D finite array"):
@@ -382,7 +387,7 @@ def test_bad_inputs_name_the_argument():
     assert sample_categorical([1.0], 1, rng).tolist() == [0]
     with pytest.raises(ValueError, match="weights must sum to 1"):
         mixture_moments([0.5, 0.6], [0.0, 1.0], [1.0, 1.0])
-    with pytest.raises(ValueError, match="means and stds must have the shape of weights"):
+    with pytest.raises(ValueError, match="^means and stds must have the shape of weights"):
         mixture_moments([0.5, 0.5], [0.0], [1.0, 1.0])
     with pytest.raises(ValueError, match="means and stds must have the shape of weights"):
         mixture_moments([0.5, 0.5], [0.0, 1.0], [1.0])
@@ -393,8 +398,10 @@ def test_bad_inputs_name_the_argument():
         gaussian_kls(0.0, 0.0, [1.0], [0.0], [1.0], grid)
     with pytest.raises(ValueError, match="sigma must be positive"):
         gaussian_kls(0.0, np.nan, [1.0], [0.0], [1.0], grid)
-    with pytest.raises(ValueError, match="grid must be a 1-D increasing array of >= 3"):
+    with pytest.raises(ValueError, match="^grid must be a 1-D increasing array of >= 3"):
         gaussian_kls(0.0, 1.0, [1.0], [0.0], [1.0], grid[::-1])
+    with pytest.raises(ValueError, match="^grid must be a 1-D increasing array"):
+        gaussian_kls(0.0, 1.0, [1.0], [0.0], [1.0], [0.0, 0.0, 1.0])  # a repeated point
     with pytest.raises(ValueError, match="grid must be a 1-D increasing array of >= 3"):
         gaussian_kls(0.0, 1.0, [1.0], [0.0], [1.0], grid[:2])
     with pytest.raises(ValueError, match="grid must be a 1-D increasing array of >= 3"):
