@@ -46,10 +46,25 @@ def formulas(html_text: str):
         yield match["tag"] == "div", tex_of(match["tag"], match["body"])
 
 
+# KaTeX accepts these but its fonts have no glyph for them, so the reader sees a plain
+# character: its double-struck alphabet is the capitals and k (\\mathbb{1} shows as "1";
+# write an indicator as \\mathbb{I}).
+NO_GLYPH = re.compile(r"\\mathbb\s*(?:\{\s*)?(?P<char>[^A-Zk\s{}\\])")
+
+
+class Unrenderable(ValueError):
+    """A formula KaTeX accepts but renders wrongly (NO_GLYPH)."""
+
+
 @functools.lru_cache(maxsize=None)
 def render(tex: str, display: bool) -> str:
-    """KaTeX's HTML+MathML for one formula; raises pykatex.ParseError when KaTeX rejects it.
+    """KaTeX's HTML+MathML for one formula; raises pykatex.ParseError when KaTeX rejects it,
+    Unrenderable when KaTeX would show a character without its glyph.
     Cached: the same inline formulas (\\(\\pi\\), \\(\\gamma\\)…) recur on every page."""
+    missing = NO_GLYPH.search(tex)
+    if missing:
+        raise Unrenderable(f"KaTeX has no double-struck glyph for {missing['char']!r} "
+                           "(its \\mathbb has the capitals and k; an indicator is \\mathbb{I})")
     return pykatex.renderToString(tex, displayMode=display, **OPTIONS)
 
 
@@ -57,7 +72,7 @@ def check(tex: str, display: bool) -> str | None:
     """None when KaTeX accepts the formula, else KaTeX's message."""
     try:
         render(tex, display)
-    except pykatex.ParseError as error:
+    except (pykatex.ParseError, Unrenderable) as error:
         return str(error)
     return None
 
@@ -71,7 +86,7 @@ def render_page(html_text: str, where: str = "a page") -> tuple[str, list[str]]:
         tex = tex_of(tag, match["body"])
         try:
             rendered = render(tex, display)
-        except pykatex.ParseError as error:
+        except (pykatex.ParseError, Unrenderable) as error:
             errors.append(f"KaTeX cannot render a formula in {where}: {error}\n    {tex}")
             rendered = f'<span class="katex-error">{html.escape(tex)}</span>'
         return f'<{tag} class="arithmatex">{rendered}</{tag}>'
