@@ -21,6 +21,12 @@ OUTPUT_BLOCK = re.compile(r'^(?P<indent>[ \t]*)```text\s+title="输出[^"]*"\s*\
                           re.MULTILINE | re.DOTALL)
 
 
+# numpy's documented defaults (np.get_printoptions() of a fresh interpreter)
+NUMPY_DEFAULTS = dict(edgeitems=3, threshold=1000, floatmode="maxprec", precision=8,
+                      suppress=False, linewidth=75, nanstr="nan", infstr="inf", sign="-",
+                      formatter=None, legacy=False)
+
+
 def output_blocks(text: str) -> list[list[str]]:
     """The lines of each 输出 block of a page (indentation of the block removed)."""
     blocks = []
@@ -37,10 +43,19 @@ def pages_with_outputs() -> list[str]:
 
 
 def printed(path: str) -> set[str]:
-    """The lines a snippet module prints when run as a script."""
+    """The lines a snippet module prints when run as a script, as in a fresh interpreter:
+    NumPy's and torch's print options are their defaults while it runs and are restored
+    after it (a `__main__` block may set them for itself)."""
+    import numpy as np
+    import torch
+
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        runpy.run_path(str(ROOT / path), run_name="__main__")
+    with contextlib.redirect_stdout(out), np.printoptions(**NUMPY_DEFAULTS):
+        torch.set_printoptions(profile="default")
+        try:
+            runpy.run_path(str(ROOT / path), run_name="__main__")
+        finally:
+            torch.set_printoptions(profile="default")
     return {line.rstrip() for line in out.getvalue().splitlines()}
 
 
