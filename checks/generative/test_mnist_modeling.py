@@ -1,0 +1,462 @@
+"""Checks of generative/mnist-modeling: every key equation against something independent.
+
+Independent references used here: explicit enumeration of all 2^n binary images (n <= 9,
+a 3x3 crop of the digits), joint tables built at random and their marginals summed by
+hand, counts made with Python loops, the data file read with the csv module and its published class sizes,
+central finite differences, scipy's L-BFGS, and Monte Carlo with standard-error bounds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from snippets.generative.mnist_modeling import (
+    all_binary_images,
+    bayes_net_log_prob,
+    bayes_net_parameter_count,
+    chain_rule_conditionals,
+    conditional_log_likelihood,
+    fit_logistic_regression,
+    fit_naive_bayes,
+    full_joint_parameter_count,
+    load_binary_digits,
+    log_softmax,
+    logistic_loss_and_grad,
+    naive_bayes_log_joint,
+    naive_bayes_log_marginal,
+    naive_bayes_parameter_count,
+    naive_bayes_posterior,
+    naive_bayes_to_softmax,
+    sample_naive_bayes,
+    train_test_split,
+)
+
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
+CROP = [27, 28, 29, 35, 36, 37, 43, 44, 45]  # the 3x3 block at rows 3..5, columns 3..5
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_binary_digits()
+    train, test = train_test_split(len(y), 597, np.random.default_rng(0))
+    return X, y, train, test
+
+
+@pytest.fixture(scope="module")
+def logistic(digits):
+    X, y, train, _ = digits
+    return fit_logistic_regression(X[train], y[train])
+
+
+@pytest.fixture(scope="module")
+def crop_model(digits):
+    X, y, train, _ = digits
+    return fit_naive_bayes(X[train][:, CROP], y[train], 10, alpha=1.0)
+
+
+def random_joint(rng, n):
+    p = rng.random((2,) * n) + 0.01
+    return p / p.sum()
+
+
+# --8<-- [start:test_loader]
+def test_loader_matches_the_file_read_with_csv_and_the_published_class_counts():
+    import csv
+    import gzip
+    import importlib.util
+    import os
+
+    root = importlib.util.find_spec("sklearn").submodule_search_locations[0]
+    with gzip.open(os.path.join(root, "datasets", "data", "digits.csv.gz"), "rt") as f:
+        rows = [[float(v) for v in row] for row in csv.reader(f)]
+    X, y = load_binary_digits()
+    assert X.shape == (1797, 64) and len(rows) == 1797
+    for m in (0, 1, 900, 1796):
+        assert list(X[m]) == [int(v >= 8) for v in rows[m][:64]]
+        assert y[m] == int(rows[m][64])
+    X4, _ = load_binary_digits(4)
+    assert list(X4[5]) == [int(v >= 4) for v in rows[5][:64]]
+    # class sizes of scikit-learn's digits (its documentation: 1797 images, ~180 per class)
+    assert np.bincount(y).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+# --8<-- [end:test_loader]
+
+
+def test_split_is_a_partition():
+    train, test = train_test_split(20, 5, np.random.default_rng(1))
+    assert len(test) == 5 and len(train) == 15
+    np.testing.assert_array_equal(np.sort(np.concatenate([train, test])), np.arange(20))
+
+
+# --8<-- [start:test_full_joint]
+@pytest.mark.formula("eq-full-joint")
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 9])
+def test_full_joint_count_equals_configurations_minus_one(n):
+    # list the configurations; all but one probability can be chosen freely
+    n_configurations = sum(1 for _ in itertools.product((0, 1), repeat=n))
+    assert full_joint_parameter_count(n) == n_configurations - 1
+    # the chain rule with full tables needs 1 + 2 + ... + 2^(n-1) numbers: the same count
+    assert full_joint_parameter_count(n) == sum(2**i for i in range(n))
+# --8<-- [end:test_full_joint]
+
+
+@pytest.mark.formula("eq-full-joint")
+def test_full_joint_count_of_the_digits():
+    assert full_joint_parameter_count(64) == 18_446_744_073_709_551_615
+
+
+# --8<-- [start:test_chain_rule]
+@pytest.mark.formula("eq-chain-rule")
+@given(seed=seeds, n=st.integers(1, 6))
+@settings(max_examples=30, deadline=None)
+def test_chain_rule_rebuilds_a_random_joint_table(seed, n):
+    joint = random_joint(np.random.default_rng(seed), n)
+    conditionals = chain_rule_conditionals(joint)
+    for x in itertools.product((0, 1), repeat=n):
+        product = 1.0
+        for i in range(n):
+            # p(x_{i+1} = 1 | x_1..x_i) by summing the table by hand
+            rest = joint[x[:i]]
+            q = rest[1].sum() / rest.sum()
+            assert conditionals[i][x[:i]] == pytest.approx(q, rel=1e-12)
+            product *= q if x[i] == 1 else 1 - q
+        assert product == pytest.approx(joint[x], rel=1e-10)
+# --8<-- [end:test_chain_rule]
+
+
+@pytest.mark.formula("eq-chain-rule")
+def test_chain_rule_through_the_network_with_full_parents():
+    joint = random_joint(np.random.default_rng(3), 4)
+    parents = [tuple(range(i)) for i in range(4)]
+    images = all_binary_images(4)
+    log_p = bayes_net_log_prob(images, parents, chain_rule_conditionals(joint))
+    np.testing.assert_allclose(np.exp(log_p), [joint[tuple(x)] for x in images], rtol=1e-12)
+
+
+def test_chain_rule_zero_prefix_gets_one_half():
+    joint = np.zeros((2, 2))
+    joint[0, 0], joint[0, 1] = 0.25, 0.75  # p(x_1 = 1) = 0
+    c = chain_rule_conditionals(joint)
+    assert c[0] == 0.0
+    np.testing.assert_allclose(c[1], [0.75, 0.5])
+
+
+# --8<-- [start:test_bayes_net]
+@pytest.mark.formula("eq-bayes-net")
+@given(seed=seeds)
+@settings(max_examples=20, deadline=None)
+def test_bayes_net_sums_to_one_and_counts_its_tables(seed):
+    rng = np.random.default_rng(seed)
+    n = 6
+    parents = [tuple(j for j in range(i) if rng.random() < 0.5) for i in range(n)]
+    cpts = [rng.uniform(0.05, 0.95, size=(2,) * len(pa)) for pa in parents]
+    p = np.exp(bayes_net_log_prob(all_binary_images(n), parents, cpts))
+    assert p.sum() == pytest.approx(1.0, abs=1e-12)
+    # one free number per node and per configuration of its parents, counted by listing them
+    listed = sum(1 for pa in parents for _ in itertools.product((0, 1), repeat=len(pa)))
+    assert bayes_net_parameter_count(parents) == listed
+    # and each factor is what it claims: p(x_i = 1 | x_pa) from the enumerated joint
+    images = all_binary_images(n)
+    i = n - 1
+    for config in itertools.product((0, 1), repeat=len(parents[i])):
+        rows = np.all(images[:, list(parents[i])] == config, axis=1)
+        q = p[rows & (images[:, i] == 1)].sum() / p[rows].sum()
+        assert q == pytest.approx(cpts[i][config], rel=1e-10)
+# --8<-- [end:test_bayes_net]
+
+
+@pytest.mark.formula("eq-bayes-net")
+def test_network_counts_at_the_two_extremes():
+    assert bayes_net_parameter_count([()] * 64) == 64  # independent pixels
+    assert bayes_net_parameter_count([tuple(range(i)) for i in range(10)]) == 2**10 - 1
+
+
+# --8<-- [start:test_naive_bayes]
+@pytest.mark.formula("eq-naive-bayes")
+def test_naive_bayes_joint_on_a_3x3_crop_sums_to_one_over_all_512_images(crop_model):
+    prior, theta = crop_model
+    images = all_binary_images(9)  # every 3x3 binary image
+    joint = np.exp(naive_bayes_log_joint(images, prior, theta))  # (512, 10)
+    assert joint.sum() == pytest.approx(1.0, abs=1e-12)
+    # summing out x leaves the prior; each factor is an explicit product of Bernoullis
+    np.testing.assert_allclose(joint.sum(axis=0), prior, rtol=1e-12)
+    x, k = images[300], 4
+    explicit = prior[k] * math.prod(theta[k, i] if x[i] else 1 - theta[k, i] for i in range(9))
+    assert joint[300, k] == pytest.approx(explicit, rel=1e-12)
+# --8<-- [end:test_naive_bayes]
+
+
+@pytest.mark.formula("eq-naive-bayes")
+def test_pixels_independent_given_the_class_but_not_marginally(crop_model):
+    prior, theta = crop_model
+    images = all_binary_images(9)
+    joint = np.exp(naive_bayes_log_joint(images, prior, theta))
+    a, c = images[:, 0] == 1, images[:, 8] == 1  # two corners of the crop
+    for k in range(10):
+        given_k = joint[:, k] / joint[:, k].sum()
+        assert given_k[a & c].sum() == pytest.approx(given_k[a].sum() * given_k[c].sum(),
+                                                     rel=1e-12)
+    p_x = joint.sum(axis=1)
+    gap = p_x[a & c].sum() - p_x[a].sum() * p_x[c].sum()
+    assert abs(gap) > 1e-3  # the class couples them once it is summed out
+
+
+@pytest.mark.formula("eq-naive-bayes")
+def test_naive_bayes_parameter_count_against_the_network_count():
+    # binary y as node 0, every pixel with parent y: the network count is 1 + 2n
+    for n in (1, 9, 64):
+        parents = [()] + [(0,)] * n
+        assert naive_bayes_parameter_count(n, 2) == bayes_net_parameter_count(parents)
+    assert naive_bayes_parameter_count(64, 10) == 9 + 640
+
+
+# --8<-- [start:test_nb_estimate]
+@pytest.mark.formula("eq-nb-estimate")
+@pytest.mark.parametrize("alpha", [0.0, 1.0, 0.5])
+def test_estimates_equal_counts_made_with_loops(digits, alpha):
+    X, y, train, _ = digits
+    Xt, yt = X[train][:300], y[train][:300]
+    prior, theta = fit_naive_bayes(Xt, yt, 10, alpha)
+    for k in range(10):
+        members = [m for m in range(len(yt)) if yt[m] == k]
+        assert prior[k] == len(members) / len(yt)
+        for i in (0, 20, 63):
+            ones = sum(int(Xt[m, i]) for m in members)
+            assert theta[k, i] == pytest.approx((ones + alpha) / (len(members) + 2 * alpha),
+                                                rel=1e-14)
+# --8<-- [end:test_nb_estimate]
+
+
+# --8<-- [start:test_nb_posterior]
+@pytest.mark.formula("eq-nb-posterior")
+def test_posterior_equals_softmax_with_the_derived_weights(digits):
+    X, y, train, test = digits
+    prior, theta = fit_naive_bayes(X[train], y[train], 10, alpha=1.0)
+    W, b = naive_bayes_to_softmax(prior, theta)
+    Z = X[test] @ W.T + b
+    softmax = np.exp(Z - Z.max(axis=1, keepdims=True))
+    softmax /= softmax.sum(axis=1, keepdims=True)
+    # Bayes' rule with the products written out, image by image
+    for m in range(0, len(test), 50):
+        x = X[test[m]]
+        joint = [prior[k] * np.prod(np.where(x == 1, theta[k], 1 - theta[k])) for k in range(10)]
+        np.testing.assert_allclose(softmax[m], np.array(joint) / sum(joint), rtol=1e-10)
+    np.testing.assert_allclose(softmax, naive_bayes_posterior(X[test], prior, theta),
+                               rtol=1e-10, atol=1e-300)
+# --8<-- [end:test_nb_posterior]
+
+
+@pytest.mark.formula("eq-nb-posterior")
+@given(seed=seeds)
+@settings(max_examples=30, deadline=None)
+def test_two_classes_give_a_sigmoid_of_the_weight_difference(seed):
+    rng = np.random.default_rng(seed)
+    n = 7
+    prior = np.array([0.3, 0.7]) if seed % 2 else np.array([0.6, 0.4])
+    theta = rng.uniform(0.02, 0.98, size=(2, n))
+    W, b = naive_bayes_to_softmax(prior, theta)
+    x = rng.integers(0, 2, size=(5, n))
+    logit = x @ (W[1] - W[0]) + (b[1] - b[0])
+    # sigma(logit) from the log-odds written per pixel: log(p1/p0) = sum of ratios
+    log_odds = np.log(prior[1] / prior[0]) + np.sum(
+        np.where(x == 1, np.log(theta[1] / theta[0]), np.log((1 - theta[1]) / (1 - theta[0]))),
+        axis=1)
+    np.testing.assert_allclose(logit, log_odds, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(naive_bayes_posterior(x, prior, theta)[:, 1],
+                               1 / (1 + np.exp(-log_odds)), rtol=1e-10)
+
+
+# --8<-- [start:test_logistic]
+@pytest.mark.formula("eq-logistic")
+@given(seed=seeds, l2=st.sampled_from([0.0, 0.1]))
+@settings(max_examples=15, deadline=None)
+def test_gradient_equals_central_finite_differences(seed, l2):
+    rng = np.random.default_rng(seed)
+    K, n, N = 3, 5, 8
+    W, b = rng.normal(size=(K, n)), rng.normal(size=K)
+    X, y = rng.integers(0, 2, size=(N, n)), rng.integers(0, K, size=N)
+    loss, dW, db = logistic_loss_and_grad(W, b, X, y, l2)
+    # the loss itself, written as a sum of -log of normalised exponentials
+    explicit = -np.mean([np.log(np.exp(W[y[m]] @ X[m] + b[y[m]])
+                                / np.sum(np.exp(W @ X[m] + b))) for m in range(N)])
+    assert loss == pytest.approx(explicit + 0.5 * l2 * np.sum(W**2), rel=1e-12)
+    h = 1e-6  # central differences: error O(h^2) ~ 1e-12, rounding ~ 1e-16/h = 1e-10
+    for idx in [(0, 0), (1, 3), (2, 4)]:
+        E = np.zeros_like(W)
+        E[idx] = h
+        fd = (logistic_loss_and_grad(W + E, b, X, y, l2)[0]
+              - logistic_loss_and_grad(W - E, b, X, y, l2)[0]) / (2 * h)
+        assert dW[idx] == pytest.approx(fd, abs=1e-8)
+    for k in range(K):
+        e = np.eye(K)[k] * h
+        fd = (logistic_loss_and_grad(W, b + e, X, y, l2)[0]
+              - logistic_loss_and_grad(W, b - e, X, y, l2)[0]) / (2 * h)
+        assert db[k] == pytest.approx(fd, abs=1e-8)
+# --8<-- [end:test_logistic]
+
+
+@pytest.mark.formula("eq-logistic")
+def test_gradient_descent_reaches_the_lbfgs_minimum():
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(5)
+    K, n, N, l2 = 3, 6, 60, 0.05
+    X, y = rng.integers(0, 2, size=(N, n)), rng.integers(0, K, size=N)
+
+    def f(v):
+        loss, dW, db = logistic_loss_and_grad(v[:K * n].reshape(K, n), v[K * n:], X, y, l2)
+        return loss, np.concatenate([dW.ravel(), db])
+
+    best = minimize(f, np.zeros(K * (n + 1)), jac=True, method="L-BFGS-B",
+                    options={"gtol": 1e-12, "ftol": 1e-15})
+    W, b = fit_logistic_regression(X, y, K, l2=l2, n_steps=2000, lr=1.0)
+    assert f(np.concatenate([W.ravel(), b]))[0] == pytest.approx(best.fun, abs=1e-9)
+    W1, b1 = fit_logistic_regression(X, y, K, l2=l2, n_steps=1, lr=0.5)
+    _, dW0, db0 = logistic_loss_and_grad(np.zeros((K, n)), np.zeros(K), X, y, l2)
+    np.testing.assert_allclose(W1, -0.5 * dW0, rtol=1e-12)
+    np.testing.assert_allclose(b1, -0.5 * db0, rtol=1e-12)
+
+
+def test_default_fit_on_the_digits_is_near_stationary(digits, logistic):
+    X, y, train, _ = digits
+    W, b = logistic
+    _, dW, db = logistic_loss_and_grad(W, b, X[train], y[train], 1e-3)
+    assert np.abs(dW).max() < 2e-3 and np.abs(db).max() < 2e-3
+
+
+# --8<-- [start:test_conditional]
+@pytest.mark.formula("eq-conditional")
+def test_joint_likelihood_splits_into_conditional_plus_marginal(crop_model, digits):
+    X, y, _, test = digits
+    prior, theta = crop_model
+    Xc = X[test][:, CROP]
+    log_joint = naive_bayes_log_joint(Xc, prior, theta)
+    # p(x) by enumeration: look each image up in the table of all 512 images
+    table = np.exp(naive_bayes_log_joint(all_binary_images(9), prior, theta)).sum(axis=1)
+    index = Xc @ (2 ** np.arange(8, -1, -1))
+    log_px = np.log(table[index])
+    np.testing.assert_allclose(naive_bayes_log_marginal(Xc, prior, theta), log_px, rtol=1e-12)
+    joint_term = log_joint[np.arange(len(test)), y[test]].mean()
+    assert joint_term == pytest.approx(conditional_log_likelihood(log_joint, y[test])
+                                       + log_px.mean(), rel=1e-12)
+# --8<-- [end:test_conditional]
+
+
+# --8<-- [start:test_discriminative_wins]
+@pytest.mark.formula("eq-conditional")
+def test_logistic_fit_beats_the_naive_bayes_weights_on_its_own_objective(digits, logistic):
+    X, y, train, _ = digits
+    Xt, yt = X[train], y[train]
+    prior, theta = fit_naive_bayes(Xt, yt, 10, alpha=1.0)
+    W_nb, b_nb = naive_bayes_to_softmax(prior, theta)
+    W_lr, b_lr = logistic
+    l2 = 1e-3
+    penalised_nb = logistic_loss_and_grad(W_nb, b_nb, Xt, yt, l2)[0]
+    penalised_lr = logistic_loss_and_grad(W_lr, b_lr, Xt, yt, l2)[0]
+    assert penalised_lr < penalised_nb
+    # and naive Bayes' weights are the better fit of log p(x, y): the likelihood it maximises
+    joint_nb = naive_bayes_log_joint(Xt, prior, theta)[np.arange(len(yt)), yt].mean()
+    prior2, theta2 = fit_naive_bayes(Xt, yt, 10, alpha=0.0)
+    theta2 = np.clip(theta2, 1e-12, 1 - 1e-12)
+    joint_ml = naive_bayes_log_joint(Xt, prior2, theta2)[np.arange(len(yt)), yt].mean()
+    assert joint_ml >= joint_nb
+# --8<-- [end:test_discriminative_wins]
+
+
+# --8<-- [start:test_sampling]
+def test_sample_frequencies_match_the_model_within_four_standard_errors(crop_model):
+    prior, theta = crop_model
+    M = 20_000  # samples
+    X, y = sample_naive_bayes(prior, theta, M, np.random.default_rng(0))
+    freq_y = np.bincount(y, minlength=10) / M
+    assert np.all(np.abs(freq_y - prior) <= 4 * np.sqrt(prior * (1 - prior) / M))
+    # p(x_i = 1) = sum_k pi_k theta_ki for each pixel
+    p1 = prior @ theta
+    assert np.all(np.abs(X.mean(axis=0) - p1) <= 4 * np.sqrt(p1 * (1 - p1) / M))
+    # given the class, the pixel frequencies are theta
+    k = 3
+    Nk = np.sum(y == k)
+    se = np.sqrt(theta[k] * (1 - theta[k]) / Nk)
+    assert np.all(np.abs(X[y == k].mean(axis=0) - theta[k]) <= 4 * se)
+# --8<-- [end:test_sampling]
+
+
+def test_log_softmax_is_shift_invariant_and_normalised():
+    Z = np.array([[1000.0, 1001.0, 999.0], [0.0, 0.0, 0.0]])
+    L = log_softmax(Z)
+    np.testing.assert_allclose(np.exp(L).sum(axis=1), 1.0, rtol=1e-14)
+    np.testing.assert_allclose(L[0], np.log(np.exp([1.0, 2.0, 0.0]) / np.exp([1, 2, 0]).sum()),
+                               rtol=1e-12)
+
+
+def test_all_binary_images_lists_each_once():
+    imgs = all_binary_images(3)
+    assert imgs.shape == (8, 3)
+    assert len({tuple(r) for r in imgs}) == 8
+    np.testing.assert_array_equal(imgs[5], [1, 0, 1])
+
+
+# ---- bad input ----
+GOOD_PRIOR, GOOD_THETA = np.array([0.5, 0.5]), np.full((2, 3), 0.4)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: load_binary_digits(0), "threshold"),
+    (lambda: load_binary_digits(17), "threshold"),
+    (lambda: train_test_split(10, 10, np.random.default_rng(0)), "n_test"),
+    (lambda: train_test_split(1, 1, np.random.default_rng(0)), "n_rows"),
+    (lambda: full_joint_parameter_count(0), "n must"),
+    (lambda: full_joint_parameter_count(True), "n must"),
+    (lambda: chain_rule_conditionals(np.full((2, 3), 1 / 6)), "joint"),
+    (lambda: chain_rule_conditionals(np.full((2, 2), 0.5)), "joint"),
+    (lambda: chain_rule_conditionals(np.array([1.5, -0.5])), "joint"),
+    (lambda: bayes_net_log_prob(np.zeros((1, 2)), [()], [np.array(0.5)]), "parents and cpts"),
+    (lambda: bayes_net_log_prob(np.zeros((1, 2)), [(), (1,)], [np.array(0.5)] * 2),
+     r"parents\[1\]"),
+    (lambda: bayes_net_log_prob(np.zeros((1, 2)), [(), (0,)], [np.array(0.5)] * 2),
+     r"cpts\[1\]"),
+    (lambda: bayes_net_log_prob(np.full((1, 2), 2), [(), ()], [0.5, 0.5]), "X must"),
+    (lambda: bayes_net_parameter_count([]), "parents"),
+    (lambda: naive_bayes_parameter_count(3, 1), "n_classes"),
+    (lambda: naive_bayes_parameter_count(0, 2), "n must"),
+    (lambda: naive_bayes_log_joint(np.zeros((1, 4)), GOOD_PRIOR, GOOD_THETA), "columns"),
+    (lambda: naive_bayes_log_joint(np.zeros((1, 3)), [0.5, 0.6], GOOD_THETA), "prior"),
+    (lambda: naive_bayes_log_joint(np.zeros((1, 3)), [1.0, 0.0], GOOD_THETA), "prior"),
+    (lambda: naive_bayes_log_joint(np.zeros((1, 3)), GOOD_PRIOR, np.full((3, 3), 0.4)),
+     "theta must have"),
+    (lambda: naive_bayes_log_joint(np.zeros((1, 3)), GOOD_PRIOR, np.full((2, 3), 1.0)),
+     "strictly"),
+    (lambda: naive_bayes_log_joint(np.zeros((1, 3)), GOOD_PRIOR, np.full((2, 3), 0.0)),
+     "strictly"),
+    (lambda: naive_bayes_to_softmax(np.ones((2, 1)) / 2, GOOD_THETA), "prior"),
+    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 2], 2), "y must"),
+    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 0.5], 2), "y must"),
+    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, -1], 2), "y must"),
+    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 0, 1], 2), "y must"),
+    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 0], 2), "every class"),
+    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 1], 2, alpha=-1.0), "alpha"),
+    (lambda: fit_naive_bayes(np.zeros(3), [0, 1], 2), "X must"),
+    (lambda: logistic_loss_and_grad(np.zeros((2, 4)), np.zeros(2), np.zeros((1, 3)), [0]),
+     "W must"),
+    (lambda: logistic_loss_and_grad(np.zeros((2, 3)), np.zeros(3), np.zeros((1, 3)), [0]),
+     "W must"),
+    (lambda: logistic_loss_and_grad(np.zeros(3), np.zeros(3), np.zeros((1, 3)), [0]), "W must"),
+    (lambda: logistic_loss_and_grad(np.zeros((2, 3)), np.zeros(2), np.zeros((1, 3)), [0],
+                                    l2=-1.0), "l2"),
+    (lambda: fit_logistic_regression(np.zeros((2, 3)), [0, 1], 2, lr=0.0), "lr"),
+    (lambda: fit_logistic_regression(np.zeros((2, 3)), [0, 1], 2, n_steps=0), "n_steps"),
+    (lambda: fit_logistic_regression(np.zeros((2, 3)), [0, 1], 1), "n_classes"),
+    (lambda: sample_naive_bayes(GOOD_PRIOR, GOOD_THETA, 0, np.random.default_rng(0)),
+     "n_samples"),
+    (lambda: all_binary_images(0), "n must"),
+    (lambda: conditional_log_likelihood(np.zeros(3), [0]), "logits"),
+    (lambda: conditional_log_likelihood(np.zeros((1, 3)), [3]), "y must"),
+])
+def test_bad_input_names_the_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
