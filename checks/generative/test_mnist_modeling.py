@@ -41,6 +41,15 @@ seeds = st.integers(min_value=0, max_value=2**32 - 1)
 CROP = [27, 28, 29, 35, 36, 37, 43, 44, 45]  # the 3x3 block at rows 3..5, columns 3..5
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_blas_thread():
+    # the matrices are small: BLAS threads only wait for each other on a loaded machine
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 @pytest.fixture(scope="module")
 def digits():
     X, y = load_binary_digits()
@@ -57,7 +66,7 @@ def logistic(digits):
 @pytest.fixture(scope="module")
 def crop_model(digits):
     X, y, train, _ = digits
-    return fit_naive_bayes(X[train][:, CROP], y[train], 10, alpha=1.0)
+    return fit_naive_bayes(X[train][:, CROP], y[train], 10, pseudo_count=1.0)
 
 
 def random_joint(rng, n):
@@ -179,23 +188,23 @@ def test_network_counts_at_the_two_extremes():
 # --8<-- [start:test_naive_bayes]
 @pytest.mark.formula("eq-naive-bayes")
 def test_naive_bayes_joint_on_a_3x3_crop_sums_to_one_over_all_512_images(crop_model):
-    prior, theta = crop_model
+    prior, mu = crop_model
     images = all_binary_images(9)  # every 3x3 binary image
-    joint = np.exp(naive_bayes_log_joint(images, prior, theta))  # (512, 10)
+    joint = np.exp(naive_bayes_log_joint(images, prior, mu))  # (512, 10)
     assert joint.sum() == pytest.approx(1.0, abs=1e-12)
     # summing out x leaves the prior; each factor is an explicit product of Bernoullis
     np.testing.assert_allclose(joint.sum(axis=0), prior, rtol=1e-12)
     x, k = images[300], 4
-    explicit = prior[k] * math.prod(theta[k, i] if x[i] else 1 - theta[k, i] for i in range(9))
+    explicit = prior[k] * math.prod(mu[k, i] if x[i] else 1 - mu[k, i] for i in range(9))
     assert joint[300, k] == pytest.approx(explicit, rel=1e-12)
 # --8<-- [end:test_naive_bayes]
 
 
 @pytest.mark.formula("eq-naive-bayes")
 def test_pixels_independent_given_the_class_but_not_marginally(crop_model):
-    prior, theta = crop_model
+    prior, mu = crop_model
     images = all_binary_images(9)
-    joint = np.exp(naive_bayes_log_joint(images, prior, theta))
+    joint = np.exp(naive_bayes_log_joint(images, prior, mu))
     a, c = images[:, 0] == 1, images[:, 8] == 1  # two corners of the crop
     for k in range(10):
         given_k = joint[:, k] / joint[:, k].sum()
@@ -217,17 +226,17 @@ def test_naive_bayes_parameter_count_against_the_network_count():
 
 # --8<-- [start:test_nb_estimate]
 @pytest.mark.formula("eq-nb-estimate")
-@pytest.mark.parametrize("alpha", [0.0, 1.0, 0.5])
-def test_estimates_equal_counts_made_with_loops(digits, alpha):
+@pytest.mark.parametrize("pseudo_count", [0.0, 1.0, 0.5])
+def test_estimates_equal_counts_made_with_loops(digits, pseudo_count):
     X, y, train, _ = digits
     Xt, yt = X[train][:300], y[train][:300]
-    prior, theta = fit_naive_bayes(Xt, yt, 10, alpha)
+    prior, mu = fit_naive_bayes(Xt, yt, 10, pseudo_count)
     for k in range(10):
         members = [m for m in range(len(yt)) if yt[m] == k]
         assert prior[k] == len(members) / len(yt)
         for i in (0, 20, 63):
             ones = sum(int(Xt[m, i]) for m in members)
-            assert theta[k, i] == pytest.approx((ones + alpha) / (len(members) + 2 * alpha),
+            assert mu[k, i] == pytest.approx((ones + pseudo_count) / (len(members) + 2 * pseudo_count),
                                                 rel=1e-14)
 # --8<-- [end:test_nb_estimate]
 
@@ -236,17 +245,17 @@ def test_estimates_equal_counts_made_with_loops(digits, alpha):
 @pytest.mark.formula("eq-nb-posterior")
 def test_posterior_equals_softmax_with_the_derived_weights(digits):
     X, y, train, test = digits
-    prior, theta = fit_naive_bayes(X[train], y[train], 10, alpha=1.0)
-    W, b = naive_bayes_to_softmax(prior, theta)
+    prior, mu = fit_naive_bayes(X[train], y[train], 10, pseudo_count=1.0)
+    W, b = naive_bayes_to_softmax(prior, mu)
     Z = X[test] @ W.T + b
     softmax = np.exp(Z - Z.max(axis=1, keepdims=True))
     softmax /= softmax.sum(axis=1, keepdims=True)
     # Bayes' rule with the products written out, image by image
     for m in range(0, len(test), 50):
         x = X[test[m]]
-        joint = [prior[k] * np.prod(np.where(x == 1, theta[k], 1 - theta[k])) for k in range(10)]
+        joint = [prior[k] * np.prod(np.where(x == 1, mu[k], 1 - mu[k])) for k in range(10)]
         np.testing.assert_allclose(softmax[m], np.array(joint) / sum(joint), rtol=1e-10)
-    np.testing.assert_allclose(softmax, naive_bayes_posterior(X[test], prior, theta),
+    np.testing.assert_allclose(softmax, naive_bayes_posterior(X[test], prior, mu),
                                rtol=1e-10, atol=1e-300)
 # --8<-- [end:test_nb_posterior]
 
@@ -258,16 +267,16 @@ def test_two_classes_give_a_sigmoid_of_the_weight_difference(seed):
     rng = np.random.default_rng(seed)
     n = 7
     prior = np.array([0.3, 0.7]) if seed % 2 else np.array([0.6, 0.4])
-    theta = rng.uniform(0.02, 0.98, size=(2, n))
-    W, b = naive_bayes_to_softmax(prior, theta)
+    mu = rng.uniform(0.02, 0.98, size=(2, n))
+    W, b = naive_bayes_to_softmax(prior, mu)
     x = rng.integers(0, 2, size=(5, n))
     logit = x @ (W[1] - W[0]) + (b[1] - b[0])
     # sigma(logit) from the log-odds written per pixel: log(p1/p0) = sum of ratios
     log_odds = np.log(prior[1] / prior[0]) + np.sum(
-        np.where(x == 1, np.log(theta[1] / theta[0]), np.log((1 - theta[1]) / (1 - theta[0]))),
+        np.where(x == 1, np.log(mu[1] / mu[0]), np.log((1 - mu[1]) / (1 - mu[0]))),
         axis=1)
     np.testing.assert_allclose(logit, log_odds, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(naive_bayes_posterior(x, prior, theta)[:, 1],
+    np.testing.assert_allclose(naive_bayes_posterior(x, prior, mu)[:, 1],
                                1 / (1 + np.exp(-log_odds)), rtol=1e-10)
 
 
@@ -333,14 +342,14 @@ def test_default_fit_on_the_digits_is_near_stationary(digits, logistic):
 @pytest.mark.formula("eq-conditional")
 def test_joint_likelihood_splits_into_conditional_plus_marginal(crop_model, digits):
     X, y, _, test = digits
-    prior, theta = crop_model
+    prior, mu = crop_model
     Xc = X[test][:, CROP]
-    log_joint = naive_bayes_log_joint(Xc, prior, theta)
+    log_joint = naive_bayes_log_joint(Xc, prior, mu)
     # p(x) by enumeration: look each image up in the table of all 512 images
-    table = np.exp(naive_bayes_log_joint(all_binary_images(9), prior, theta)).sum(axis=1)
+    table = np.exp(naive_bayes_log_joint(all_binary_images(9), prior, mu)).sum(axis=1)
     index = Xc @ (2 ** np.arange(8, -1, -1))
     log_px = np.log(table[index])
-    np.testing.assert_allclose(naive_bayes_log_marginal(Xc, prior, theta), log_px, rtol=1e-12)
+    np.testing.assert_allclose(naive_bayes_log_marginal(Xc, prior, mu), log_px, rtol=1e-12)
     joint_term = log_joint[np.arange(len(test)), y[test]].mean()
     assert joint_term == pytest.approx(conditional_log_likelihood(log_joint, y[test])
                                        + log_px.mean(), rel=1e-12)
@@ -352,37 +361,37 @@ def test_joint_likelihood_splits_into_conditional_plus_marginal(crop_model, digi
 def test_logistic_fit_beats_the_naive_bayes_weights_on_its_own_objective(digits, logistic):
     X, y, train, _ = digits
     Xt, yt = X[train], y[train]
-    prior, theta = fit_naive_bayes(Xt, yt, 10, alpha=1.0)
-    W_nb, b_nb = naive_bayes_to_softmax(prior, theta)
+    prior, mu = fit_naive_bayes(Xt, yt, 10, pseudo_count=1.0)
+    W_nb, b_nb = naive_bayes_to_softmax(prior, mu)
     W_lr, b_lr = logistic
     l2 = 1e-3
     penalised_nb = logistic_loss_and_grad(W_nb, b_nb, Xt, yt, l2)[0]
     penalised_lr = logistic_loss_and_grad(W_lr, b_lr, Xt, yt, l2)[0]
     assert penalised_lr < penalised_nb
     # and naive Bayes' weights are the better fit of log p(x, y): the likelihood it maximises
-    joint_nb = naive_bayes_log_joint(Xt, prior, theta)[np.arange(len(yt)), yt].mean()
-    prior2, theta2 = fit_naive_bayes(Xt, yt, 10, alpha=0.0)
-    theta2 = np.clip(theta2, 1e-12, 1 - 1e-12)
-    joint_ml = naive_bayes_log_joint(Xt, prior2, theta2)[np.arange(len(yt)), yt].mean()
+    joint_nb = naive_bayes_log_joint(Xt, prior, mu)[np.arange(len(yt)), yt].mean()
+    prior2, mu2 = fit_naive_bayes(Xt, yt, 10, pseudo_count=0.0)
+    mu2 = np.clip(mu2, 1e-12, 1 - 1e-12)
+    joint_ml = naive_bayes_log_joint(Xt, prior2, mu2)[np.arange(len(yt)), yt].mean()
     assert joint_ml >= joint_nb
 # --8<-- [end:test_discriminative_wins]
 
 
 # --8<-- [start:test_sampling]
 def test_sample_frequencies_match_the_model_within_four_standard_errors(crop_model):
-    prior, theta = crop_model
+    prior, mu = crop_model
     M = 20_000  # samples
-    X, y = sample_naive_bayes(prior, theta, M, np.random.default_rng(0))
+    X, y = sample_naive_bayes(prior, mu, M, np.random.default_rng(0))
     freq_y = np.bincount(y, minlength=10) / M
     assert np.all(np.abs(freq_y - prior) <= 4 * np.sqrt(prior * (1 - prior) / M))
-    # p(x_i = 1) = sum_k pi_k theta_ki for each pixel
-    p1 = prior @ theta
+    # p(x_i = 1) = sum_k rho_k mu_ki for each pixel
+    p1 = prior @ mu
     assert np.all(np.abs(X.mean(axis=0) - p1) <= 4 * np.sqrt(p1 * (1 - p1) / M))
-    # given the class, the pixel frequencies are theta
+    # given the class, the pixel frequencies are mu
     k = 3
     Nk = np.sum(y == k)
-    se = np.sqrt(theta[k] * (1 - theta[k]) / Nk)
-    assert np.all(np.abs(X[y == k].mean(axis=0) - theta[k]) <= 4 * se)
+    se = np.sqrt(mu[k] * (1 - mu[k]) / Nk)
+    assert np.all(np.abs(X[y == k].mean(axis=0) - mu[k]) <= 4 * se)
 # --8<-- [end:test_sampling]
 
 
@@ -402,7 +411,7 @@ def test_all_binary_images_lists_each_once():
 
 
 # ---- bad input ----
-GOOD_PRIOR, GOOD_THETA = np.array([0.5, 0.5]), np.full((2, 3), 0.4)
+GOOD_PRIOR, GOOD_MU = np.array([0.5, 0.5]), np.full((2, 3), 0.4)
 
 
 @pytest.mark.parametrize("call, match", [
@@ -424,22 +433,22 @@ GOOD_PRIOR, GOOD_THETA = np.array([0.5, 0.5]), np.full((2, 3), 0.4)
     (lambda: bayes_net_parameter_count([]), "parents"),
     (lambda: naive_bayes_parameter_count(3, 1), "n_classes"),
     (lambda: naive_bayes_parameter_count(0, 2), "n must"),
-    (lambda: naive_bayes_log_joint(np.zeros((1, 4)), GOOD_PRIOR, GOOD_THETA), "columns"),
-    (lambda: naive_bayes_log_joint(np.zeros((1, 3)), [0.5, 0.6], GOOD_THETA), "prior"),
-    (lambda: naive_bayes_log_joint(np.zeros((1, 3)), [1.0, 0.0], GOOD_THETA), "prior"),
+    (lambda: naive_bayes_log_joint(np.zeros((1, 4)), GOOD_PRIOR, GOOD_MU), "columns"),
+    (lambda: naive_bayes_log_joint(np.zeros((1, 3)), [0.5, 0.6], GOOD_MU), "prior"),
+    (lambda: naive_bayes_log_joint(np.zeros((1, 3)), [1.0, 0.0], GOOD_MU), "prior"),
     (lambda: naive_bayes_log_joint(np.zeros((1, 3)), GOOD_PRIOR, np.full((3, 3), 0.4)),
-     "theta must have"),
+     "mu must have"),
     (lambda: naive_bayes_log_joint(np.zeros((1, 3)), GOOD_PRIOR, np.full((2, 3), 1.0)),
      "strictly"),
     (lambda: naive_bayes_log_joint(np.zeros((1, 3)), GOOD_PRIOR, np.full((2, 3), 0.0)),
      "strictly"),
-    (lambda: naive_bayes_to_softmax(np.ones((2, 1)) / 2, GOOD_THETA), "prior"),
+    (lambda: naive_bayes_to_softmax(np.ones((2, 1)) / 2, GOOD_MU), "prior"),
     (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 2], 2), "y must"),
     (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 0.5], 2), "y must"),
     (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, -1], 2), "y must"),
     (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 0, 1], 2), "y must"),
     (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 0], 2), "every class"),
-    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 1], 2, alpha=-1.0), "alpha"),
+    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 1], 2, pseudo_count=-1.0), "pseudo_count"),
     (lambda: fit_naive_bayes(np.zeros(3), [0, 1], 2), "X must"),
     (lambda: logistic_loss_and_grad(np.zeros((2, 4)), np.zeros(2), np.zeros((1, 3)), [0]),
      "W must"),
@@ -451,7 +460,7 @@ GOOD_PRIOR, GOOD_THETA = np.array([0.5, 0.5]), np.full((2, 3), 0.4)
     (lambda: fit_logistic_regression(np.zeros((2, 3)), [0, 1], 2, lr=0.0), "lr"),
     (lambda: fit_logistic_regression(np.zeros((2, 3)), [0, 1], 2, n_steps=0), "n_steps"),
     (lambda: fit_logistic_regression(np.zeros((2, 3)), [0, 1], 1), "n_classes"),
-    (lambda: sample_naive_bayes(GOOD_PRIOR, GOOD_THETA, 0, np.random.default_rng(0)),
+    (lambda: sample_naive_bayes(GOOD_PRIOR, GOOD_MU, 0, np.random.default_rng(0)),
      "n_samples"),
     (lambda: all_binary_images(0), "n must"),
     (lambda: conditional_log_likelihood(np.zeros(3), [0]), "logits"),

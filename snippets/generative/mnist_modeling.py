@@ -4,8 +4,8 @@ discriminative one (logistic regression).
 Page: generative/mnist-modeling (docs/generative/mnist-modeling.md); each function names
 the anchor of the equation it implements. Data: the 8x8 digits that scikit-learn ships
 (1,797 images, pixel values 0..16), binarised as x_i = 1 when the value is >= 8.
-Shapes: X (N, n) of 0/1, labels y (N,) in 0..K-1, class prior pi (K,), pixel
-probabilities theta (K, n) with theta[k, i] = p(x_i = 1 | y = k).
+Shapes: X (N, n) of 0/1, labels y (N,) in 0..K-1, class prior rho (K,), pixel
+probabilities mu (K, n) with mu[k, i] = p(x_i = 1 | y = k).
 """
 
 from __future__ import annotations
@@ -40,16 +40,16 @@ def _check_labels(y, n_rows: int, n_classes: int) -> np.ndarray:
     return y.astype(int)
 
 
-def _check_model(prior, theta) -> tuple[np.ndarray, np.ndarray]:
+def _check_model(prior, mu) -> tuple[np.ndarray, np.ndarray]:
     prior = np.asarray(prior, dtype=float)
-    theta = np.asarray(theta, dtype=float)
+    mu = np.asarray(mu, dtype=float)
     if prior.ndim != 1 or np.any(prior <= 0) or abs(prior.sum() - 1) > 1e-9:
         raise ValueError("prior must be a positive probability vector of shape (K,)")
-    if theta.ndim != 2 or theta.shape[0] != prior.shape[0]:
-        raise ValueError(f"theta must have shape (K, n) with K = {prior.shape[0]}")
-    if np.any(theta <= 0) or np.any(theta >= 1):
-        raise ValueError("theta must lie strictly between 0 and 1")
-    return prior, theta
+    if mu.ndim != 2 or mu.shape[0] != prior.shape[0]:
+        raise ValueError(f"mu must have shape (K, n) with K = {prior.shape[0]}")
+    if np.any(mu <= 0) or np.any(mu >= 1):
+        raise ValueError("mu must lie strictly between 0 and 1")
+    return prior, mu
 
 
 def load_binary_digits(threshold: int = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
@@ -125,11 +125,13 @@ def bayes_net_log_prob(X: np.ndarray, parents: list[tuple[int, ...]],
     """
     X = _check_binary("X", X).astype(int)
     if len(parents) != X.shape[1] or len(cpts) != X.shape[1]:
-        raise ValueError(f"parents and cpts must have one entry per column of X ({X.shape[1]})")
+        raise ValueError(f"parents and cpts must have one entry per column of X "
+                         f"({X.shape[1]})")
     log_p = np.zeros(X.shape[0])
     for i, (pa, table) in enumerate(zip(parents, cpts)):
         if any(j >= i or j < 0 for j in pa) or np.shape(table) != (2,) * len(pa):
-            raise ValueError(f"parents[{i}] must precede {i}; cpts[{i}] must be (2,)*|pa|")
+            raise ValueError(f"parents[{i}] must precede {i}; "
+                             f"cpts[{i}] must be (2,)*|pa|")
         q = np.asarray(table, dtype=float)[tuple(X[:, j] for j in pa)]  # p(x_i=1 | pa)
         log_p += np.log(np.where(X[:, i] == 1, q, 1 - q))
     return log_p
@@ -161,41 +163,42 @@ def naive_bayes_parameter_count(n: int, n_classes: int) -> int:
 
 
 # --8<-- [start:naive_bayes_log_joint]
-def naive_bayes_log_joint(X: np.ndarray, prior: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    """log p(y = k, x) = log pi_k + sum_i [x_i log theta_ki + (1-x_i) log(1-theta_ki)]
+def naive_bayes_log_joint(X: np.ndarray, prior: np.ndarray,
+                          mu: np.ndarray) -> np.ndarray:
+    """log p(y = k, x) = log rho_k + sum_i [x_i log mu_ki + (1-x_i) log(1-mu_ki)]
     (#eq-naive-bayes). X (N, n) of 0/1; returns (N, K).
     """
     X = _check_binary("X", X)
-    prior, theta = _check_model(prior, theta)
-    if X.shape[1] != theta.shape[1]:
-        raise ValueError(f"X must have {theta.shape[1]} columns, got {X.shape[1]}")
+    prior, mu = _check_model(prior, mu)
+    if X.shape[1] != mu.shape[1]:
+        raise ValueError(f"X must have {mu.shape[1]} columns, got {X.shape[1]}")
     # sum_i log p(x_i | y = k) for every image and class
-    log_lik = X @ np.log(theta).T + (1 - X) @ np.log(1 - theta).T
+    log_lik = X @ np.log(mu).T + (1 - X) @ np.log(1 - mu).T
     return np.log(prior) + log_lik
 # --8<-- [end:naive_bayes_log_joint]
 
 
 # --8<-- [start:fit_naive_bayes]
 def fit_naive_bayes(X: np.ndarray, y: np.ndarray, n_classes: int = 10,
-                    alpha: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Maximum likelihood prior, additively smoothed pixel probabilities (#eq-nb-estimate).
+                    pseudo_count: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum likelihood prior, smoothed pixel probabilities (#eq-nb-estimate).
 
-    pi_k = N_k / N;  theta_ki = (#{x_i = 1, y = k} + alpha) / (N_k + 2 alpha).
-    alpha = 1 is Laplace smoothing, alpha = 0 the maximum likelihood estimate.
-    Every class must occur in y. Returns (prior (K,), theta (K, n)).
+    rho_k = N_k / N;  mu_ki = (#{x_i = 1, y = k} + lam) / (N_k + 2 lam), lam the
+    pseudo_count: 1 is Laplace smoothing, 0 the maximum likelihood estimate.
+    Every class must occur in y. Returns (prior (K,), mu (K, n)).
     """
     X = _check_binary("X", X)
     n_classes = _check_positive_int("n_classes", n_classes, 2)
     y = _check_labels(y, X.shape[0], n_classes)
-    if not alpha >= 0:
-        raise ValueError(f"alpha must be >= 0, got {alpha!r}")
+    if not pseudo_count >= 0:
+        raise ValueError(f"pseudo_count must be >= 0, got {pseudo_count!r}")
     Y = np.eye(n_classes)[y]  # one-hot, (N, K)
     counts = Y.sum(axis=0)  # N_k
     if np.any(counts == 0):
         raise ValueError("y must contain every class 0..n_classes-1")
     ones = Y.T @ X  # (K, n): images of class k with x_i = 1
-    theta = (ones + alpha) / (counts[:, None] + 2 * alpha)
-    return counts / X.shape[0], theta
+    mu = (ones + pseudo_count) / (counts[:, None] + 2 * pseudo_count)
+    return counts / X.shape[0], mu
 # --8<-- [end:fit_naive_bayes]
 
 
@@ -210,25 +213,26 @@ def log_softmax(Z: np.ndarray) -> np.ndarray:
 
 
 # --8<-- [start:naive_bayes_posterior]
-def naive_bayes_posterior(X: np.ndarray, prior: np.ndarray, theta: np.ndarray) -> np.ndarray:
+def naive_bayes_posterior(X: np.ndarray, prior: np.ndarray,
+                          mu: np.ndarray) -> np.ndarray:
     """p(y = k | x) = p(y = k, x) / sum_k' p(y = k', x), Bayes' rule (#eq-nb-posterior).
 
     Returns (N, K), rows summing to 1.
     """
-    return np.exp(log_softmax(naive_bayes_log_joint(X, prior, theta)))
+    return np.exp(log_softmax(naive_bayes_log_joint(X, prior, mu)))
 # --8<-- [end:naive_bayes_posterior]
 
 
 # --8<-- [start:naive_bayes_to_softmax]
-def naive_bayes_to_softmax(prior: np.ndarray, theta: np.ndarray):
-    """The weights of the softmax model equal to the naive Bayes posterior (#eq-nb-posterior).
+def naive_bayes_to_softmax(prior: np.ndarray, mu: np.ndarray):
+    """Weights of the softmax model equal to the naive Bayes posterior (#eq-nb-posterior).
 
-    w_ki = log(theta_ki / (1 - theta_ki)),  b_k = log pi_k + sum_i log(1 - theta_ki),
+    W_ki = log(mu_ki / (1 - mu_ki)),  b_k = log rho_k + sum_i log(1 - mu_ki),
     so that p(y = k | x) = softmax(W x + b)_k. Returns W (K, n), b (K,).
     """
-    prior, theta = _check_model(prior, theta)
-    W = np.log(theta) - np.log(1 - theta)  # log-odds of each pixel given the class
-    b = np.log(prior) + np.log(1 - theta).sum(axis=1)  # log p(y = k, x = 0)
+    prior, mu = _check_model(prior, mu)
+    W = np.log(mu) - np.log(1 - mu)  # log-odds of each pixel given the class
+    b = np.log(prior) + np.log(1 - mu).sum(axis=1)  # log p(y = k, x = 0)
     return W, b
 # --8<-- [end:naive_bayes_to_softmax]
 
@@ -261,7 +265,7 @@ def logistic_loss_and_grad(W: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.nd
 # --8<-- [start:fit_logistic_regression]
 def fit_logistic_regression(X: np.ndarray, y: np.ndarray, n_classes: int = 10,
                             l2: float = 1e-3, n_steps: int = 300, lr: float = 2.0):
-    """Gradient descent on the penalised cross-entropy, from W = 0, b = 0 (#eq-logistic).
+    """Gradient descent on the penalised cross-entropy from W = 0, b = 0 (#eq-logistic).
 
     Full-batch steps W <- W - lr dL/dW, b <- b - lr dL/db. Returns (W (K, n), b (K,)).
     """
@@ -279,16 +283,16 @@ def fit_logistic_regression(X: np.ndarray, y: np.ndarray, n_classes: int = 10,
 
 
 # --8<-- [start:sample_naive_bayes]
-def sample_naive_bayes(prior: np.ndarray, theta: np.ndarray, n_samples: int,
+def sample_naive_bayes(prior: np.ndarray, mu: np.ndarray, n_samples: int,
                        rng: np.random.Generator):
-    """Ancestral sampling: y ~ Categorical(pi), then each x_i ~ Bernoulli(theta_{y,i}).
+    """Ancestral sampling: y ~ Categorical(rho), then each x_i ~ Bernoulli(mu_{y,i}).
 
     Returns X (n_samples, n) of 0/1 and y (n_samples,).
     """
-    prior, theta = _check_model(prior, theta)
+    prior, mu = _check_model(prior, mu)
     n_samples = _check_positive_int("n_samples", n_samples, 1)
     y = rng.choice(prior.shape[0], size=n_samples, p=prior)
-    X = (rng.random((n_samples, theta.shape[1])) < theta[y]).astype(np.int64)
+    X = (rng.random((n_samples, mu.shape[1])) < mu[y]).astype(np.int64)
     return X, y
 # --8<-- [end:sample_naive_bayes]
 
@@ -300,12 +304,12 @@ def all_binary_images(n: int) -> np.ndarray:
 
 
 # --8<-- [start:log_marginal]
-def naive_bayes_log_marginal(X: np.ndarray, prior: np.ndarray, theta: np.ndarray):
+def naive_bayes_log_marginal(X: np.ndarray, prior: np.ndarray, mu: np.ndarray):
     """log p(x) = log sum_k p(y = k, x), the density of an image (#eq-conditional).
 
     Returns (N,).
     """
-    log_joint = naive_bayes_log_joint(X, prior, theta)
+    log_joint = naive_bayes_log_joint(X, prior, mu)
     top = log_joint.max(axis=1)
     return top + np.log(np.exp(log_joint - top[:, None]).sum(axis=1))
 # --8<-- [end:log_marginal]
@@ -330,14 +334,24 @@ if __name__ == "__main__":
     train, test = train_test_split(len(y), 597, np.random.default_rng(0))
     n = X.shape[1]
     print(f"images: {X.shape[0]}, pixels n = {n}, mean x_i = {X.mean():.3f}")
-    print(f"parameters: full joint 2^64 - 1 = {full_joint_parameter_count(n):.3e}, "
-          f"with y: {10 * 2**n - 1:.3e}, naive Bayes {naive_bayes_parameter_count(n, 10)}")
-    prior, theta = fit_naive_bayes(X[train], y[train], 10, alpha=1.0)
-    W_nb, b_nb = naive_bayes_to_softmax(prior, theta)
+    print(f"parameters, 3x3 crop: full joint {full_joint_parameter_count(9)}, "
+          f"naive Bayes {naive_bayes_parameter_count(9, 10)}")
+    print(f"parameters, 8x8 image: full joint {full_joint_parameter_count(n):.3e}, "
+          f"naive Bayes {naive_bayes_parameter_count(n, 10)}")
+    prior, mu = fit_naive_bayes(X[train], y[train], 10, pseudo_count=1.0)
+    W_nb, b_nb = naive_bayes_to_softmax(prior, mu)
     W_lr, b_lr = fit_logistic_regression(X[train], y[train])
+    post_nb = naive_bayes_posterior(X[test], prior, mu)
+    post_softmax = np.exp(log_softmax(X[test] @ W_nb.T + b_nb))
+    top = np.argsort(-post_nb[0])[:3]
+    print(f"first test image (label {y[test[0]]}), top 3 of p(y|x): "
+          + ", ".join(f"{k}: {post_nb[0, k]:.4f}" for k in top))
+    gap = np.abs(post_nb - post_softmax).max()
+    print(f"max |naive Bayes posterior - softmax(W x + b)| over {len(test)} test images "
+          f"< 1e-12: {gap < 1e-12}")
     for name, Z_train, Z_test in [
-            ("naive Bayes", naive_bayes_log_joint(X[train], prior, theta),
-             naive_bayes_log_joint(X[test], prior, theta)),
+            ("naive Bayes", naive_bayes_log_joint(X[train], prior, mu),
+             naive_bayes_log_joint(X[test], prior, mu)),
             ("logistic", X[train] @ W_lr.T + b_lr, X[test] @ W_lr.T + b_lr)]:
         acc = np.mean(Z_test.argmax(axis=1) == y[test])
         print(f"{name:11s}: test accuracy {acc:.3f}, mean log p(y|x) train "
@@ -346,5 +360,5 @@ if __name__ == "__main__":
     q = (X[train].sum(axis=0) + 1) / (len(train) + 2)  # one Bernoulli per pixel, no class
     log_px_ind = X[test] @ np.log(q) + (1 - X[test]) @ np.log(1 - q)
     print(f"mean log p(x) on test: naive Bayes "
-          f"{naive_bayes_log_marginal(X[test], prior, theta).mean():.2f} nats, "
+          f"{naive_bayes_log_marginal(X[test], prior, mu).mean():.2f} nats, "
           f"independent pixels {log_px_ind.mean():.2f} nats")
