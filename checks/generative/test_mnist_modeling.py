@@ -169,13 +169,13 @@ def test_bayes_net_sums_to_one_and_counts_its_tables(seed):
     # one free number per node and per configuration of its parents, counted by listing them
     listed = sum(1 for pa in parents for _ in itertools.product((0, 1), repeat=len(pa)))
     assert bayes_net_parameter_count(parents) == listed
-    # and each factor is what it claims: p(x_i = 1 | x_pa) from the enumerated joint
+    # and each factor is what it claims: p(x_i = 1 | x_pa(i)) of the enumerated joint
     images = all_binary_images(n)
-    i = n - 1
-    for config in itertools.product((0, 1), repeat=len(parents[i])):
-        rows = np.all(images[:, list(parents[i])] == config, axis=1)
-        q = p[rows & (images[:, i] == 1)].sum() / p[rows].sum()
-        assert q == pytest.approx(cpts[i][config], rel=1e-10)
+    for i in range(n):
+        for config in itertools.product((0, 1), repeat=len(parents[i])):
+            rows = np.all(images[:, list(parents[i])] == config, axis=1)
+            q = p[rows & (images[:, i] == 1)].sum() / p[rows].sum()
+            assert q == pytest.approx(cpts[i][config], rel=1e-10)
 # --8<-- [end:test_bayes_net]
 
 

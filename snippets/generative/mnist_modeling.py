@@ -92,7 +92,7 @@ def full_joint_parameter_count(n: int) -> int:
 
 # --8<-- [start:chain_rule_conditionals]
 def chain_rule_conditionals(joint: np.ndarray) -> list[np.ndarray]:
-    """The conditionals p(x_i = 1 | x_<i) of a joint table over {0,1}^n (#eq-chain-rule).
+    """Conditionals p(x_i = 1 | x_<i) of a joint table over {0,1}^n (#eq-chain-rule).
 
     joint has shape (2,)*n, joint[x_1, ..., x_n] = p(x). Returns a list of n arrays, the
     i-th (0-based) of shape (2,)*i: p(x_{i+1} = 1 | x_1..x_i), from the marginals
@@ -225,7 +225,7 @@ def naive_bayes_posterior(X: np.ndarray, prior: np.ndarray,
 
 # --8<-- [start:naive_bayes_to_softmax]
 def naive_bayes_to_softmax(prior: np.ndarray, mu: np.ndarray):
-    """Weights of the softmax model equal to the naive Bayes posterior (#eq-nb-posterior).
+    """Softmax weights equal to the naive Bayes posterior (#eq-nb-posterior).
 
     W_ki = log(mu_ki / (1 - mu_ki)),  b_k = log rho_k + sum_i log(1 - mu_ki),
     so that p(y = k | x) = softmax(W x + b)_k. Returns W (K, n), b (K,).
@@ -339,6 +339,8 @@ if __name__ == "__main__":
     print(f"parameters, 8x8 image: full joint {full_joint_parameter_count(n):.3e}, "
           f"naive Bayes {naive_bayes_parameter_count(n, 10)}")
     prior, mu = fit_naive_bayes(X[train], y[train], 10, pseudo_count=1.0)
+    counts = np.eye(10)[y[train]].T @ X[train]  # c_ki
+    print(f"counts c_ki = 0: {int(np.sum(counts == 0))} of {counts.size}")
     W_nb, b_nb = naive_bayes_to_softmax(prior, mu)
     W_lr, b_lr = fit_logistic_regression(X[train], y[train])
     post_nb = naive_bayes_posterior(X[test], prior, mu)
