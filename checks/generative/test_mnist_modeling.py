@@ -122,7 +122,7 @@ def test_full_joint_count_of_the_digits():
 # --8<-- [start:test_chain_rule]
 @pytest.mark.formula("eq-chain-rule")
 @given(seed=seeds, n=st.integers(1, 6))
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 def test_chain_rule_rebuilds_a_random_joint_table(seed, n):
     joint = random_joint(np.random.default_rng(seed), n)
     conditionals = chain_rule_conditionals(joint)
@@ -158,7 +158,7 @@ def test_chain_rule_zero_prefix_gets_one_half():
 # --8<-- [start:test_bayes_net]
 @pytest.mark.formula("eq-bayes-net")
 @given(seed=seeds)
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 def test_bayes_net_sums_to_one_and_counts_its_tables(seed):
     rng = np.random.default_rng(seed)
     n = 6
@@ -169,8 +169,13 @@ def test_bayes_net_sums_to_one_and_counts_its_tables(seed):
     # one free number per node and per configuration of its parents, counted by listing them
     listed = sum(1 for pa in parents for _ in itertools.product((0, 1), repeat=len(pa)))
     assert bayes_net_parameter_count(parents) == listed
-    # and each factor is what it claims: p(x_i = 1 | x_pa(i)) of the enumerated joint
+    # p(x_i = 1 | x_<i) of the enumerated joint depends on x_pa(i) only, and is the factor
     images = all_binary_images(n)
+    table = p.reshape((2,) * n)  # all_binary_images lists x in the order of this table
+    for i, cond in enumerate(chain_rule_conditionals(table)):
+        for x in itertools.product((0, 1), repeat=i):
+            assert cond[x] == pytest.approx(cpts[i][tuple(x[j] for j in parents[i])], rel=1e-10)
+    # and each factor is what it claims: p(x_i = 1 | x_pa(i)) of the enumerated joint
     for i in range(n):
         for config in itertools.product((0, 1), repeat=len(parents[i])):
             rows = np.all(images[:, list(parents[i])] == config, axis=1)
@@ -238,6 +243,14 @@ def test_estimates_equal_counts_made_with_loops(digits, pseudo_count):
             ones = sum(int(Xt[m, i]) for m in members)
             assert mu[k, i] == pytest.approx((ones + pseudo_count) / (len(members) + 2 * pseudo_count),
                                                 rel=1e-14)
+    # the smoothed estimate is the maximum of the Beta(lam + 1, lam + 1) posterior, found on a grid
+    if pseudo_count > 0:
+        grid = np.linspace(1e-6, 1 - 1e-6, 400_001)
+        for k, i in [(0, 20), (3, 0), (7, 45)]:
+            Nk = int(np.sum(yt == k))
+            c = int(Xt[yt == k, i].sum())
+            log_post = (c + pseudo_count) * np.log(grid) + (Nk - c + pseudo_count) * np.log(1 - grid)
+            assert abs(grid[np.argmax(log_post)] - mu[k, i]) <= 2.5e-6  # one grid step
 # --8<-- [end:test_nb_estimate]
 
 
@@ -258,6 +271,25 @@ def test_posterior_equals_softmax_with_the_derived_weights(digits):
     np.testing.assert_allclose(softmax, naive_bayes_posterior(X[test], prior, mu),
                                rtol=1e-10, atol=1e-300)
 # --8<-- [end:test_nb_posterior]
+
+
+@pytest.mark.formula("eq-nb-posterior")
+@given(seed=seeds)
+@settings(max_examples=30, deadline=None)
+def test_every_softmax_model_is_the_posterior_of_some_naive_bayes(seed):
+    rng = np.random.default_rng(seed)
+    K, n = 4, 6
+    W, b = rng.normal(scale=2.0, size=(K, n)), rng.normal(size=K)
+    mu = 1 / (1 + np.exp(-W))  # mu_ki = sigma(W_ki)
+    log_rho = b - np.log(1 - mu).sum(axis=1)
+    prior = np.exp(log_rho - log_rho.max())
+    prior /= prior.sum()
+    x = all_binary_images(n)
+    Z = x @ W.T + b
+    softmax = np.exp(Z - Z.max(axis=1, keepdims=True))
+    softmax /= softmax.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(naive_bayes_posterior(x, prior, mu), softmax, rtol=1e-9,
+                               atol=1e-15)
 
 
 @pytest.mark.formula("eq-nb-posterior")
@@ -294,6 +326,12 @@ def test_gradient_equals_central_finite_differences(seed, l2):
     explicit = -np.mean([np.log(np.exp(W[y[m]] @ X[m] + b[y[m]])
                                 / np.sum(np.exp(W @ X[m] + b))) for m in range(N)])
     assert loss == pytest.approx(explicit + 0.5 * l2 * np.sum(W**2), rel=1e-12)
+    # convex in (W, b): along a random segment the loss lies below the chord
+    W2, b2 = rng.normal(size=(K, n)), rng.normal(size=K)
+    for t in (0.25, 0.5, 0.75):
+        mid = logistic_loss_and_grad(t * W + (1 - t) * W2, t * b + (1 - t) * b2, X, y, l2)[0]
+        chord = t * loss + (1 - t) * logistic_loss_and_grad(W2, b2, X, y, l2)[0]
+        assert mid <= chord + 1e-12
     h = 1e-6  # central differences: error O(h^2) ~ 1e-12, rounding ~ 1e-16/h = 1e-10
     for idx in [(0, 0), (1, 3), (2, 4)]:
         E = np.zeros_like(W)
@@ -323,7 +361,7 @@ def test_gradient_descent_reaches_the_lbfgs_minimum():
 
     best = minimize(f, np.zeros(K * (n + 1)), jac=True, method="L-BFGS-B",
                     options={"gtol": 1e-12, "ftol": 1e-15})
-    W, b = fit_logistic_regression(X, y, K, l2=l2, n_steps=2000, lr=1.0)
+    W, b = fit_logistic_regression(X, y, K, l2=l2, n_steps=200, lr=1.5)
     assert f(np.concatenate([W.ravel(), b]))[0] == pytest.approx(best.fun, abs=1e-9)
     W1, b1 = fit_logistic_regression(X, y, K, l2=l2, n_steps=1, lr=0.5)
     _, dW0, db0 = logistic_loss_and_grad(np.zeros((K, n)), np.zeros(K), X, y, l2)

@@ -81,7 +81,7 @@ def train_test_split(n_rows: int, n_test: int, rng: np.random.Generator):
 
 # --8<-- [start:full_joint_parameter_count]
 def full_joint_parameter_count(n: int) -> int:
-    """Free parameters of an arbitrary distribution over {0,1}^n: 2^n - 1 (#eq-full-joint).
+    """Free parameters of any distribution over {0,1}^n: 2^n - 1 (#eq-full-joint).
 
     One probability per configuration, minus one because they sum to 1.
     """
