@@ -52,6 +52,37 @@ def _check_model(prior, mu) -> tuple[np.ndarray, np.ndarray]:
     return prior, mu
 
 
+def _check_joint(joint) -> np.ndarray:
+    joint = np.asarray(joint, dtype=float)
+    if joint.ndim < 1 or joint.shape != (2,) * joint.ndim or np.any(joint < 0) \
+            or abs(joint.sum() - 1) > 1e-9:
+        raise ValueError("joint must be a probability table of shape (2,)*n")
+    return joint
+
+
+def _check_network(X, parents, cpts) -> np.ndarray:
+    X = _check_binary("X", X).astype(int)
+    if len(parents) != X.shape[1] or len(cpts) != X.shape[1]:
+        raise ValueError(f"parents and cpts must have one entry per column of X "
+                         f"({X.shape[1]})")
+    for i, (pa, table) in enumerate(zip(parents, cpts)):
+        if any(j >= i or j < 0 for j in pa) or np.shape(table) != (2,) * len(pa):
+            raise ValueError(f"parents[{i}] must precede {i}; "
+                             f"cpts[{i}] must be (2,)*|pa|")
+    return X
+
+
+def _check_logistic(W, b, X, y, l2):
+    X = _check_binary("X", X)
+    W = np.asarray(W, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if W.ndim != 2 or W.shape[1] != X.shape[1] or b.shape != (W.shape[0],):
+        raise ValueError(f"W must be (K, {X.shape[1]}) and b (K,)")
+    if not l2 >= 0:
+        raise ValueError(f"l2 must be >= 0, got {l2!r}")
+    return W, b, X, _check_labels(y, X.shape[0], W.shape[0])
+
+
 def load_binary_digits(threshold: int = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
     """The 8x8 digits bundled with scikit-learn, binarised: x_i = [grey level >= threshold].
 
@@ -98,10 +129,7 @@ def chain_rule_conditionals(joint: np.ndarray) -> list[np.ndarray]:
     i-th (0-based) of shape (2,)*i: p(x_{i+1} = 1 | x_1..x_i), from the marginals
     p(x_1..x_i) = sum over the later pixels. A prefix of probability 0 gets 1/2.
     """
-    joint = np.asarray(joint, dtype=float)
-    if joint.ndim < 1 or joint.shape != (2,) * joint.ndim or np.any(joint < 0) \
-            or abs(joint.sum() - 1) > 1e-9:
-        raise ValueError("joint must be a probability table of shape (2,)*n")
+    joint = _check_joint(joint)
     n = joint.ndim
     conditionals = []
     for i in range(n):
@@ -123,15 +151,9 @@ def bayes_net_log_prob(X: np.ndarray, parents: list[tuple[int, ...]],
     topological); cpts[i] of shape (2,)*len(parents[i]) with p(x_i = 1 | x_pa(i)).
     The chain rule is the case parents[i] = (0, ..., i-1). Returns (N,).
     """
-    X = _check_binary("X", X).astype(int)
-    if len(parents) != X.shape[1] or len(cpts) != X.shape[1]:
-        raise ValueError(f"parents and cpts must have one entry per column of X "
-                         f"({X.shape[1]})")
+    X = _check_network(X, parents, cpts)
     log_p = np.zeros(X.shape[0])
     for i, (pa, table) in enumerate(zip(parents, cpts)):
-        if any(j >= i or j < 0 for j in pa) or np.shape(table) != (2,) * len(pa):
-            raise ValueError(f"parents[{i}] must precede {i}; "
-                             f"cpts[{i}] must be (2,)*|pa|")
         q = np.asarray(table, dtype=float)[tuple(X[:, j] for j in pa)]  # p(x_i=1 | pa)
         log_p += np.log(np.where(X[:, i] == 1, q, 1 - q))
     return log_p
@@ -246,14 +268,7 @@ def logistic_loss_and_grad(W: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.nd
     L = -(1/N) sum_m log softmax(W x_m + b)_{y_m} + (l2/2) sum W^2;
     dL/dW = (P - Y)^T X / N + l2 W,  dL/db = mean of (P - Y). Returns (L, dW, db).
     """
-    X = _check_binary("X", X)
-    W = np.asarray(W, dtype=float)
-    b = np.asarray(b, dtype=float)
-    if W.ndim != 2 or W.shape[1] != X.shape[1] or b.shape != (W.shape[0],):
-        raise ValueError(f"W must be (K, {X.shape[1]}) and b (K,)")
-    if not l2 >= 0:
-        raise ValueError(f"l2 must be >= 0, got {l2!r}")
-    y = _check_labels(y, X.shape[0], W.shape[0])
+    W, b, X, y = _check_logistic(W, b, X, y, l2)
     N = X.shape[0]
     log_p = log_softmax(X @ W.T + b)  # (N, K)
     loss = -log_p[np.arange(N), y].mean() + 0.5 * l2 * np.sum(W**2)
