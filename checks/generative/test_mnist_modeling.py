@@ -448,61 +448,112 @@ def test_all_binary_images_lists_each_once():
     np.testing.assert_array_equal(imgs[5], [1, 0, 1])
 
 
+def test_integer_outputs_and_defaults(digits):
+    X, y, train, _ = digits
+    assert X.dtype.kind == "i" and all_binary_images(1).dtype.kind == "i"
+    np.testing.assert_array_equal(all_binary_images(1), [[0], [1]])
+    Xs, _ = sample_naive_bayes(GOOD_PRIOR, GOOD_MU, 1, np.random.default_rng(0))
+    assert Xs.shape == (1, 3) and Xs.dtype.kind == "i"
+    X16, _ = load_binary_digits(16)
+    X1, _ = load_binary_digits(1)
+    assert 0 < X16.sum() < X.sum() < X1.sum()
+    assert train_test_split(2, 1, np.random.default_rng(0))[1].shape == (1,)
+    # the documented defaults: K = 10, Laplace smoothing, l2 = 1e-3, 300 steps, step 2
+    sub = train[:200]
+    prior, mu = fit_naive_bayes(X[sub], y[sub])
+    c = np.eye(10)[y[sub]].T @ X[sub]
+    np.testing.assert_allclose(mu, (c + 1) / (np.bincount(y[sub], minlength=10)[:, None] + 2),
+                               rtol=1e-14)
+    W, b = fit_logistic_regression(X[sub], y[sub])
+    W2, b2 = fit_logistic_regression(X[sub], y[sub], 10, l2=1e-3, n_steps=300, lr=2.0)
+    np.testing.assert_array_equal(W, W2)
+    np.testing.assert_array_equal(b, b2)
+    loss0 = logistic_loss_and_grad(W, b, X[sub], y[sub])[0]
+    assert loss0 == pytest.approx(-conditional_log_likelihood(X[sub] @ W.T + b, y[sub]),
+                                  rel=1e-12)
+
+
+def test_log_softmax_normalises_the_last_axis_of_any_array():
+    Z = np.random.default_rng(0).normal(size=(2, 3, 4))
+    L = log_softmax(Z)
+    np.testing.assert_allclose(np.exp(L).sum(axis=-1), 1.0, rtol=1e-14)
+    np.testing.assert_allclose(L, Z - np.log(np.exp(Z).sum(axis=-1, keepdims=True)),
+                               rtol=1e-12)
+
+
 # ---- bad input ----
 GOOD_PRIOR, GOOD_MU = np.array([0.5, 0.5]), np.full((2, 3), 0.4)
+HALF = np.full(2, 0.5)
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: load_binary_digits(0), "threshold"),
-    (lambda: load_binary_digits(17), "threshold"),
-    (lambda: train_test_split(10, 10, np.random.default_rng(0)), "n_test"),
-    (lambda: train_test_split(1, 1, np.random.default_rng(0)), "n_rows"),
-    (lambda: full_joint_parameter_count(0), "n must"),
-    (lambda: full_joint_parameter_count(True), "n must"),
-    (lambda: chain_rule_conditionals(np.full((2, 3), 1 / 6)), "joint"),
-    (lambda: chain_rule_conditionals(np.full((2, 2), 0.5)), "joint"),
-    (lambda: chain_rule_conditionals(np.array([1.5, -0.5])), "joint"),
-    (lambda: bayes_net_log_prob(np.zeros((1, 2)), [()], [np.array(0.5)]), "parents and cpts"),
-    (lambda: bayes_net_log_prob(np.zeros((1, 2)), [(), (1,)], [np.array(0.5)] * 2),
-     r"parents\[1\]"),
-    (lambda: bayes_net_log_prob(np.zeros((1, 2)), [(), (0,)], [np.array(0.5)] * 2),
-     r"cpts\[1\]"),
-    (lambda: bayes_net_log_prob(np.full((1, 2), 2), [(), ()], [0.5, 0.5]), "X must"),
-    (lambda: bayes_net_parameter_count([]), "parents"),
-    (lambda: naive_bayes_parameter_count(3, 1), "n_classes"),
-    (lambda: naive_bayes_parameter_count(0, 2), "n must"),
-    (lambda: naive_bayes_log_joint(np.zeros((1, 4)), GOOD_PRIOR, GOOD_MU), "columns"),
-    (lambda: naive_bayes_log_joint(np.zeros((1, 3)), [0.5, 0.6], GOOD_MU), "prior"),
-    (lambda: naive_bayes_log_joint(np.zeros((1, 3)), [1.0, 0.0], GOOD_MU), "prior"),
+    (lambda: load_binary_digits(0), r"^threshold must be an integer >= 1"),
+    (lambda: load_binary_digits(17), r"^threshold must be in 1\.\.16"),
+    (lambda: train_test_split(10, 10, np.random.default_rng(0)), r"^n_test must be < n_rows"),
+    (lambda: train_test_split(10, 0, np.random.default_rng(0)), r"^n_test must be an integer >= 1"),
+    (lambda: train_test_split(1, 1, np.random.default_rng(0)), r"^n_rows must be an integer >= 2"),
+    (lambda: full_joint_parameter_count(0), r"^n must be an integer >= 1"),
+    (lambda: full_joint_parameter_count(True), r"^n must"),
+    (lambda: full_joint_parameter_count(2.0), r"^n must"),
+    (lambda: chain_rule_conditionals(np.full((2, 3), 1 / 6)), r"^joint must be a probability"),
+    (lambda: chain_rule_conditionals(np.full((2, 2), 0.5)), r"^joint must"),
+    (lambda: chain_rule_conditionals(np.array([1.5, -0.5])), r"^joint must"),
+    (lambda: chain_rule_conditionals(np.array(1.0)), r"^joint must"),
+    (lambda: bayes_net_log_prob(np.zeros((1, 2)), [()], [0.5, 0.5]),
+     r"^parents and cpts must have one entry per column of X \(2\)"),
+    (lambda: bayes_net_log_prob(np.zeros((1, 2)), [(), ()], [0.5]), r"^parents and cpts"),
+    (lambda: bayes_net_log_prob(np.zeros((1, 2)), [(), (1,)], [0.5, HALF]),
+     r"^parents\[1\] must precede 1; cpts\[1\] must be"),
+    (lambda: bayes_net_log_prob(np.zeros((1, 2)), [(), (-1,)], [0.5, HALF]), r"^parents\[1\]"),
+    (lambda: bayes_net_log_prob(np.zeros((1, 2)), [(), (0,)], [0.5, 0.5]), r"^parents\[1\]"),
+    (lambda: bayes_net_log_prob(np.full((1, 2), 2), [(), ()], [0.5, 0.5]), r"^X must be a 2-d"),
+    (lambda: bayes_net_parameter_count([]), r"^parents must list the parents"),
+    (lambda: naive_bayes_parameter_count(3, 1), r"^n_classes must be an integer >= 2"),
+    (lambda: naive_bayes_parameter_count(0, 2), r"^n must be an integer >= 1"),
+    (lambda: naive_bayes_log_joint(np.zeros((1, 4)), GOOD_PRIOR, GOOD_MU),
+     r"^X must have 3 columns, got 4"),
+    (lambda: naive_bayes_log_joint(np.zeros(3), GOOD_PRIOR, GOOD_MU), r"^X must be a 2-d"),
+    (lambda: naive_bayes_log_joint(np.zeros((1, 3)), [0.5, 0.6], GOOD_MU),
+     r"^prior must be a positive probability vector of shape \(K,\)"),
+    (lambda: naive_bayes_log_joint(np.zeros((1, 3)), [1.0, 0.0], GOOD_MU), r"^prior must"),
     (lambda: naive_bayes_log_joint(np.zeros((1, 3)), GOOD_PRIOR, np.full((3, 3), 0.4)),
-     "mu must have"),
+     r"^mu must have shape \(K, n\) with K = 2"),
+    (lambda: naive_bayes_log_joint(np.zeros((1, 3)), GOOD_PRIOR, np.full(2, 0.4)),
+     r"^mu must have shape"),
     (lambda: naive_bayes_log_joint(np.zeros((1, 3)), GOOD_PRIOR, np.full((2, 3), 1.0)),
-     "strictly"),
+     r"^mu must lie strictly between 0 and 1"),
     (lambda: naive_bayes_log_joint(np.zeros((1, 3)), GOOD_PRIOR, np.full((2, 3), 0.0)),
-     "strictly"),
-    (lambda: naive_bayes_to_softmax(np.ones((2, 1)) / 2, GOOD_MU), "prior"),
-    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 2], 2), "y must"),
-    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 0.5], 2), "y must"),
-    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, -1], 2), "y must"),
-    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 0, 1], 2), "y must"),
-    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 0], 2), "every class"),
-    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 1], 2, pseudo_count=-1.0), "pseudo_count"),
-    (lambda: fit_naive_bayes(np.zeros(3), [0, 1], 2), "X must"),
+     r"^mu must lie strictly"),
+    (lambda: naive_bayes_to_softmax(np.ones((2, 1)) / 2, GOOD_MU), r"^prior must"),
+    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 2], 2), r"^y must hold 2 integer labels in 0\.\.1$"),
+    (lambda: fit_naive_bayes(np.zeros((3, 3)), [0, 1, 1.5], 3), r"^y must hold 3 integer labels in 0\.\.2$"),
+    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, -1], 2), r"^y must hold"),
+    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 0, 1], 2), r"^y must hold"),
+    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 0], 2), r"^y must contain every class 0\.\.n_classes-1"),
+    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 1], 2, pseudo_count=-1.0), r"^pseudo_count must be >= 0"),
+    (lambda: fit_naive_bayes(np.zeros((2, 3)), [0, 1], 1), r"^n_classes must be an integer >= 2"),
+    (lambda: fit_naive_bayes(np.zeros(3), [0, 1], 2), r"^X must be a 2-d"),
     (lambda: logistic_loss_and_grad(np.zeros((2, 4)), np.zeros(2), np.zeros((1, 3)), [0]),
-     "W must"),
+     r"^W must be \(K, 3\) and b \(K,\)"),
     (lambda: logistic_loss_and_grad(np.zeros((2, 3)), np.zeros(3), np.zeros((1, 3)), [0]),
-     "W must"),
-    (lambda: logistic_loss_and_grad(np.zeros(3), np.zeros(3), np.zeros((1, 3)), [0]), "W must"),
+     r"^W must be"),
+    (lambda: logistic_loss_and_grad(np.zeros(3), np.zeros(3), np.zeros((1, 3)), [0]), r"^W must"),
     (lambda: logistic_loss_and_grad(np.zeros((2, 3)), np.zeros(2), np.zeros((1, 3)), [0],
-                                    l2=-1.0), "l2"),
-    (lambda: fit_logistic_regression(np.zeros((2, 3)), [0, 1], 2, lr=0.0), "lr"),
-    (lambda: fit_logistic_regression(np.zeros((2, 3)), [0, 1], 2, n_steps=0), "n_steps"),
-    (lambda: fit_logistic_regression(np.zeros((2, 3)), [0, 1], 1), "n_classes"),
+                                    l2=-1.0), r"^l2 must be >= 0"),
+    (lambda: logistic_loss_and_grad(np.zeros((2, 3)), np.zeros(2), np.zeros((1, 3)), [2]),
+     r"^y must hold 1 integer labels in 0\.\.1$"),
+    (lambda: logistic_loss_and_grad(np.zeros((2, 3)), np.zeros(2), np.full((1, 3), 3), [0]),
+     r"^X must be a 2-d"),
+    (lambda: fit_logistic_regression(np.zeros((2, 3)), [0, 1], 2, lr=0.0), r"^lr must be > 0"),
+    (lambda: fit_logistic_regression(np.zeros((2, 3)), [0, 1], 2, n_steps=0),
+     r"^n_steps must be an integer >= 1"),
+    (lambda: fit_logistic_regression(np.zeros((2, 3)), [0, 1], 1), r"^n_classes must be an integer >= 2"),
+    (lambda: fit_logistic_regression(np.zeros(3), [0, 1], 2), r"^X must be a 2-d"),
     (lambda: sample_naive_bayes(GOOD_PRIOR, GOOD_MU, 0, np.random.default_rng(0)),
-     "n_samples"),
-    (lambda: all_binary_images(0), "n must"),
-    (lambda: conditional_log_likelihood(np.zeros(3), [0]), "logits"),
-    (lambda: conditional_log_likelihood(np.zeros((1, 3)), [3]), "y must"),
+     r"^n_samples must be an integer >= 1"),
+    (lambda: all_binary_images(0), r"^n must be an integer >= 1"),
+    (lambda: conditional_log_likelihood(np.zeros(3), [0]), r"^logits must be \(N, K\)"),
+    (lambda: conditional_log_likelihood(np.zeros((1, 3)), [3]), r"^y must hold 1 integer labels in 0\.\.2$"),
 ])
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises(ValueError, match=match):

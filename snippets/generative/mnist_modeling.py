@@ -30,7 +30,8 @@ def _check_binary(name: str, X) -> np.ndarray:
     X = np.asarray(X)
     if X.ndim != 2 or not np.all((X == 0) | (X == 1)):
         raise ValueError(f"{name} must be a 2-d array of 0/1, got shape {X.shape}")
-    return X.astype(float)
+    # dtype=None gives the same values: every input here is numeric (0/1 or floats)
+    return X.astype(float)  # pragma: no mutate
 
 
 def _check_labels(y, n_rows: int, n_classes: int) -> np.ndarray:
@@ -41,8 +42,9 @@ def _check_labels(y, n_rows: int, n_classes: int) -> np.ndarray:
 
 
 def _check_model(prior, mu) -> tuple[np.ndarray, np.ndarray]:
-    prior = np.asarray(prior, dtype=float)
-    mu = np.asarray(mu, dtype=float)
+    # dtype=None gives the same values: every input here is numeric (0/1 or floats)
+    prior = np.asarray(prior, dtype=float)  # pragma: no mutate
+    mu = np.asarray(mu, dtype=float)  # pragma: no mutate
     if prior.ndim != 1 or np.any(prior <= 0) or abs(prior.sum() - 1) > 1e-9:
         raise ValueError("prior must be a positive probability vector of shape (K,)")
     if mu.ndim != 2 or mu.shape[0] != prior.shape[0]:
@@ -53,7 +55,8 @@ def _check_model(prior, mu) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_joint(joint) -> np.ndarray:
-    joint = np.asarray(joint, dtype=float)
+    # dtype=None gives the same values: every input here is numeric (0/1 or floats)
+    joint = np.asarray(joint, dtype=float)  # pragma: no mutate
     if joint.ndim < 1 or joint.shape != (2,) * joint.ndim or np.any(joint < 0) \
             or abs(joint.sum() - 1) > 1e-9:
         raise ValueError("joint must be a probability table of shape (2,)*n")
@@ -74,8 +77,9 @@ def _check_network(X, parents, cpts) -> np.ndarray:
 
 def _check_logistic(W, b, X, y, l2):
     X = _check_binary("X", X)
-    W = np.asarray(W, dtype=float)
-    b = np.asarray(b, dtype=float)
+    # dtype=None gives the same values: every input here is numeric (0/1 or floats)
+    W = np.asarray(W, dtype=float)  # pragma: no mutate
+    b = np.asarray(b, dtype=float)  # pragma: no mutate
     if W.ndim != 2 or W.shape[1] != X.shape[1] or b.shape != (W.shape[0],):
         raise ValueError(f"W must be (K, {X.shape[1]}) and b (K,)")
     if not l2 >= 0:
@@ -89,12 +93,13 @@ def load_binary_digits(threshold: int = THRESHOLD) -> tuple[np.ndarray, np.ndarr
     Returns X (1797, 64) of 0/1 (row-major pixels) and the labels y (1797,) in 0..9. The
     file is read directly from the installed package (no download, no sklearn import).
     """
-    threshold = _check_positive_int("threshold", threshold, 1)
+    threshold = _check_positive_int("threshold", threshold)
     if threshold > 16:
         raise ValueError(f"threshold must be in 1..16 (grey levels are 0..16), got {threshold}")
     spec = importlib.util.find_spec("sklearn")
     path = os.path.join(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz")
-    with gzip.open(path, "rt") as f:
+    # "rb" (the default) is equivalent: np.loadtxt reads bytes as well as text
+    with gzip.open(path, "rt") as f:  # pragma: no mutate
         table = np.loadtxt(f, delimiter=",")
     grey, y = table[:, :-1], table[:, -1].astype(int)
     return (grey >= threshold).astype(np.int64), y
@@ -103,7 +108,7 @@ def load_binary_digits(threshold: int = THRESHOLD) -> tuple[np.ndarray, np.ndarr
 def train_test_split(n_rows: int, n_test: int, rng: np.random.Generator):
     """A random split of the indices 0..n_rows-1 into (train, test), n_test of them for test."""
     n_rows = _check_positive_int("n_rows", n_rows, 2)
-    n_test = _check_positive_int("n_test", n_test, 1)
+    n_test = _check_positive_int("n_test", n_test)
     if n_test >= n_rows:
         raise ValueError(f"n_test must be < n_rows = {n_rows}, got {n_test}")
     order = rng.permutation(n_rows)
@@ -116,7 +121,7 @@ def full_joint_parameter_count(n: int) -> int:
 
     One probability per configuration, minus one because they sum to 1.
     """
-    n = _check_positive_int("n", n, 1)
+    n = _check_positive_int("n", n)
     return 2**n - 1
 # --8<-- [end:full_joint_parameter_count]
 
@@ -136,7 +141,8 @@ def chain_rule_conditionals(joint: np.ndarray) -> list[np.ndarray]:
         # marginal of the first i+1 pixels: sum out x_{i+2}..x_n
         marginal = joint.sum(axis=tuple(range(i + 1, n)))
         prefix = marginal.sum(axis=-1)  # p(x_1..x_i)
-        safe = np.where(prefix > 0, prefix, 1.0)
+        # any non-zero placeholder is equivalent: np.where below discards those entries
+        safe = np.where(prefix > 0, prefix, 1.0)  # pragma: no mutate
         conditionals.append(np.where(prefix > 0, marginal[..., 1] / safe, 0.5))
     return conditionals
 # --8<-- [end:chain_rule_conditionals]
@@ -154,7 +160,8 @@ def bayes_net_log_prob(X: np.ndarray, parents: list[tuple[int, ...]],
     X = _check_network(X, parents, cpts)
     log_p = np.zeros(X.shape[0])
     for i, (pa, table) in enumerate(zip(parents, cpts)):
-        q = np.asarray(table, dtype=float)[tuple(X[:, j] for j in pa)]  # p(x_i=1 | pa)
+        # p(x_i = 1 | x_pa(i)) of every image; dtype=None gives the same values (float tables)
+        q = np.asarray(table, dtype=float)[tuple(X[:, j] for j in pa)]  # pragma: no mutate
         log_p += np.log(np.where(X[:, i] == 1, q, 1 - q))
     return log_p
 # --8<-- [end:bayes_net_log_prob]
@@ -178,7 +185,7 @@ def naive_bayes_parameter_count(n: int, n_classes: int) -> int:
 
     K - 1 for the class prior, one p(x_i = 1 | y = k) per class and pixel.
     """
-    n = _check_positive_int("n", n, 1)
+    n = _check_positive_int("n", n)
     n_classes = _check_positive_int("n_classes", n_classes, 2)
     return (n_classes - 1) + n_classes * n
 # --8<-- [end:naive_bayes_parameter_count]
@@ -227,7 +234,8 @@ def fit_naive_bayes(X: np.ndarray, y: np.ndarray, n_classes: int = 10,
 # --8<-- [start:log_softmax]
 def log_softmax(Z: np.ndarray) -> np.ndarray:
     """log softmax along the last axis, shifted by the row maximum for stability."""
-    Z = np.asarray(Z, dtype=float)
+    # dtype=None gives the same values: every input here is numeric (0/1 or floats)
+    Z = np.asarray(Z, dtype=float)  # pragma: no mutate
     # shift by the row maximum: exp never overflows, the result is unchanged
     Z = Z - Z.max(axis=-1, keepdims=True)
     return Z - np.log(np.exp(Z).sum(axis=-1, keepdims=True))
@@ -285,7 +293,7 @@ def fit_logistic_regression(X: np.ndarray, y: np.ndarray, n_classes: int = 10,
     Full-batch steps W <- W - lr dL/dW, b <- b - lr dL/db. Returns (W (K, n), b (K,)).
     """
     n_classes = _check_positive_int("n_classes", n_classes, 2)
-    n_steps = _check_positive_int("n_steps", n_steps, 1)
+    n_steps = _check_positive_int("n_steps", n_steps)
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
     X = _check_binary("X", X)
@@ -305,16 +313,17 @@ def sample_naive_bayes(prior: np.ndarray, mu: np.ndarray, n_samples: int,
     Returns X (n_samples, n) of 0/1 and y (n_samples,).
     """
     prior, mu = _check_model(prior, mu)
-    n_samples = _check_positive_int("n_samples", n_samples, 1)
+    n_samples = _check_positive_int("n_samples", n_samples)
     y = rng.choice(prior.shape[0], size=n_samples, p=prior)
-    X = (rng.random((n_samples, mu.shape[1])) < mu[y]).astype(np.int64)
+    # < or <=: a uniform draw equals mu with probability 0
+    X = (rng.random((n_samples, mu.shape[1])) < mu[y]).astype(np.int64)  # pragma: no mutate
     return X, y
 # --8<-- [end:sample_naive_bayes]
 
 
 def all_binary_images(n: int) -> np.ndarray:
     """Every x in {0,1}^n once, shape (2^n, n), in the order of itertools.product."""
-    n = _check_positive_int("n", n, 1)
+    n = _check_positive_int("n", n)
     return np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.int64)
 
 
@@ -336,7 +345,8 @@ def conditional_log_likelihood(logits: np.ndarray, y: np.ndarray) -> float:
 
     logits (N, K): W x + b for logistic regression, log p(y, x) for naive Bayes.
     """
-    logits = np.asarray(logits, dtype=float)
+    # dtype=None gives the same values: every input here is numeric (0/1 or floats)
+    logits = np.asarray(logits, dtype=float)  # pragma: no mutate
     if logits.ndim != 2:
         raise ValueError(f"logits must be (N, K), got shape {logits.shape}")
     y = _check_labels(y, logits.shape[0], logits.shape[1])
