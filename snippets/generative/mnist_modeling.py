@@ -324,7 +324,8 @@ def sample_naive_bayes(prior: np.ndarray, mu: np.ndarray, n_samples: int,
 def all_binary_images(n: int) -> np.ndarray:
     """Every x in {0,1}^n once, shape (2^n, n), in the order of itertools.product."""
     n = _check_positive_int("n", n)
-    return np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.int64)
+    # dtype=None is equivalent: numpy makes int64 of Python ints on the platforms we run
+    return np.array(list(itertools.product((0, 1), repeat=n)), dtype=np.int64)  # pragma: no mutate
 
 
 # --8<-- [start:log_marginal]
