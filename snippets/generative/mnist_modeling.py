@@ -160,8 +160,9 @@ def bayes_net_log_prob(X: np.ndarray, parents: list[tuple[int, ...]],
     X = _check_network(X, parents, cpts)
     log_p = np.zeros(X.shape[0])
     for i, (pa, table) in enumerate(zip(parents, cpts)):
-        # p(x_i = 1 | x_pa(i)) of every image; dtype=None gives the same values (float tables)
-        q = np.asarray(table, dtype=float)[tuple(X[:, j] for j in pa)]  # pragma: no mutate
+        # dtype=None gives the same values: the tables hold floats
+        table = np.asarray(table, dtype=float)  # pragma: no mutate
+        q = table[tuple(X[:, j] for j in pa)]  # p(x_i = 1 | x_pa(i)) of every image
         log_p += np.log(np.where(X[:, i] == 1, q, 1 - q))
     return log_p
 # --8<-- [end:bayes_net_log_prob]
