@@ -33,8 +33,9 @@ def _parse(path: str, mtime_ns: int, size: int) -> dict:
 
 def jieba_user_dict(terms: list[dict], extra: list[str] = ()) -> str:
     """One line per Chinese term (and extra word): `word frequency`; a high frequency keeps
-    the word whole."""
-    words = dict.fromkeys([t["zh"] for t in terms] + list(extra))
+    the word whole. A term written with a space (概率流 ODE, as the pages write it) is not one
+    word for jieba and is left out: its parts are segmented as in the text."""
+    words = dict.fromkeys(w for w in [t["zh"] for t in terms] + list(extra) if " " not in w)
     return "".join(f"{w} 100000\n" for w in words)
 
 
