@@ -1,8 +1,9 @@
 """What `python -m figures` drew each figure from: figures/record.json.
 
 For every figure module, the record holds a hash of its inputs (the module's source, every
-project module it imports, directly or not, the drawing code of figures/, and the versions of
-Python, NumPy, Matplotlib and torch) and the SHA-256 of each SVG it wrote. While a module's
+project module it imports, directly or not, the data files a module names in a module-level
+`DATA = ("benchmarks/results/….json", …)` (measurements a figure draws, such as a benchmark's
+timings), the drawing code of figures/, and the versions of Python, NumPy, Matplotlib and torch) and the SHA-256 of each SVG it wrote. While a module's
 inputs and its committed SVGs are exactly those of the record, the SVGs are what the present
 code draws, and the site check (checks/site/test_figures.py) need not draw them again; when
 anything differs it draws them and compares. `python -m figures --check` (CI) ignores the
@@ -50,8 +51,18 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
+def _data_files(path: Path, root: Path) -> set[Path]:
+    """The files a module names in a module-level `DATA = ("path", ...)`, relative to root."""
+    found = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "DATA"
+                                                 for t in node.targets)):
+            found |= {root / p for p in ast.literal_eval(node.value)}
+    return found
+
+
 def sources(module_name: str, root: Path = ROOT) -> list[Path]:
-    """The module's file and every project file it imports, directly or not."""
+    """The module's file, every project file it imports, directly or not, and their DATA."""
     seen: dict[str, Path] = {}
     todo = [module_name]
     while todo:
@@ -61,7 +72,8 @@ def sources(module_name: str, root: Path = ROOT) -> list[Path]:
             continue
         seen[name] = path
         todo += sorted(_imports(path) - seen.keys())
-    return sorted(set(seen.values()) | {root / p for p in DRAWING})
+    data = set().union(*(_data_files(p, root) for p in seen.values()))
+    return sorted(set(seen.values()) | data | {root / p for p in DRAWING})
 
 
 def inputs_hash(module_name: str, root: Path = ROOT) -> str:

@@ -54,6 +54,22 @@ def test_the_record_covers_everything_a_figure_is_drawn_from(tmp_path):
     assert record.inputs_hash(module, root) != before
 
 
+def test_the_data_files_a_figure_module_names_are_in_its_hash(tmp_path):
+    """A figure drawn from measurements (a benchmark's JSON) names them in `DATA`; an edit
+    of the data changes the hash, and a module without DATA does not depend on it."""
+    root = copy_of_project(tmp_path)
+    (root / "benchmarks/results").mkdir(parents=True)
+    data = root / "benchmarks/results/timing.json"
+    data.write_text('{"n": [256, 512]}\n', encoding="utf-8")
+    module = root / "figures/rl_basics/measured.py"
+    module.write_text('DATA = ("benchmarks/results/timing.json",)\n', encoding="utf-8")
+    assert data in record.sources("figures.rl_basics.measured", root)
+    assert data not in record.sources("figures.rl_basics.state_values", root)
+    before = record.inputs_hash("figures.rl_basics.measured", root)
+    data.write_text('{"n": [256, 1024]}\n', encoding="utf-8")
+    assert record.inputs_hash("figures.rl_basics.measured", root) != before
+
+
 def test_a_figure_that_differs_from_its_record_is_drawn_again(tmp_path):
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "docs" / "rl-basics" / "img", docs / "rl-basics" / "img")
