@@ -236,9 +236,10 @@ if __name__ == "__main__":
     print("grad f(1, 1) =", quadratic_gradient([1.0, 1.0], TOY_A, TOY_B),
           " wrong 2Ax+b =", 2 * TOY_A @ [1.0, 1.0] + TOY_B)
     x_star, f_star = quadratic_minimum(TOY_A, TOY_B, TOY_C)
-    print("minimiser", x_star, " minimum", f_star, " ", definiteness(TOY_A))
+    # printed rounded: the last bits (1.3999999999999995, -0.) differ between machines
+    print("minimiser", x_star, " minimum", f"{f_star:.10g}", " ", definiteness(TOY_A))
     s = stationary_point(SADDLE_A, TOY_B)
-    print("saddle", s, " f =", quadratic_value(s, SADDLE_A, TOY_B, TOY_C),
+    print("saddle", np.round(s, 12) + 0.0, " f =", quadratic_value(s, SADDLE_A, TOY_B, TOY_C),
           " eigenvalues", np.linalg.eigvalsh(SADDLE_A), " ", definiteness(SADDLE_A))
     for name, bb in (("b in range", VALLEY_B_IN), ("b outside", VALLEY_B_OUT)):
         print("valley,", name, ":", quadratic_infimum(VALLEY_A, bb, TOY_C))
@@ -249,5 +250,6 @@ if __name__ == "__main__":
     for lr in (0.1, 0.2, 0.9 / lam_max, 1 / lam_max):
         xs = gradient_descent(TOY_A, TOY_B, [-1.0, -1.0], lr, 50)
         rho = np.abs(1 - 2 * lr * np.linalg.eigvalsh(A_s)).max()
-        print(f"lr = {lr:.4f}: rho = {rho:.4f}, |x_50 - x*| = "
-              f"{np.linalg.norm(xs[-1] - x_star):.3e}")
+        gap = np.linalg.norm(xs[-1] - x_star)  # below 1e-12: rounding, machine-dependent
+        print(f"lr = {lr:.4f}: rho = {rho:.4f}, |x_50 - x*| "
+              + (f"= {gap:.3e}" if gap >= 1e-12 else "< 1e-12"))
