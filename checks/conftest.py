@@ -110,6 +110,25 @@ def is_site_layer(item) -> bool:
             or bool(SITE_FIXTURES & set(getattr(item, "fixturenames", ()))))
 
 
+# The fixtures that wait for the run's strict build (it starts with the run, checks/site/browser.py).
+NEEDS_BUILD = {"build", "site", "site_url", "browser", "tab", "static_tab", "long_page", "results"}
+
+
+def parallel_order(items):
+    """The order in which xdist hands the checks to its workers (`make check`): first the site
+    checks that need no build (failing builds of their own, figures, runs of pytest), which
+    keep one core busy while the run's build takes the other; then the formula checks; then
+    the checks of the built site, those marked `long` first, so that no long check is left
+    for the end while the other worker has nothing to do."""
+    def group(item):
+        if not is_site_layer(item):
+            return 1
+        if not NEEDS_BUILD & set(getattr(item, "fixturenames", ())):
+            return 0
+        return 2 if item.get_closest_marker("long") else 3
+    items.sort(key=group)  # stable: the order within a group is pytest's
+
+
 def pytest_collection_modifyitems(config, items):
     chosen = config._chosen_formulas
     if chosen:
@@ -118,6 +137,8 @@ def pytest_collection_modifyitems(config, items):
         keep = [i for i in items if not is_site_layer(i)]
         config._site_deselected = len(items) - len(keep)
     else:
+        if os.environ.get("PYTEST_XDIST_WORKER"):
+            parallel_order(items)
         return
     dropped = [i for i in items if i not in set(keep)]
     if dropped:

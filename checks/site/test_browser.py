@@ -13,6 +13,7 @@ import posixpath
 import re
 from pathlib import Path
 from urllib.parse import urlparse
+from xml.etree import ElementTree
 
 import pytest
 
@@ -99,6 +100,100 @@ def tab(browser, site):
     tab.context.close()
 
 
+# ------------------------------------------------------- what every page shows, and its widths
+# What a page shows without scripts is its HTML and CSS: the math is rendered at build time,
+# the figures are files, and every stylesheet and script is the same on every page (checked
+# below). So the content of every page is checked in its HTML (cheap), and only what needs a
+# layout, the widths of rules P4 and P8, in Chromium, on the blocks that hold display math or
+# code, laid out in the article column of one page (a page load per page cost most of the
+# site layer's time).
+ARITHMATEX = re.compile(r'<(div|span) class="arithmatex">(.{0,48})', re.DOTALL)
+RENDERED = {"span": '<span class="katex', "div": '<span class="katex-display"><span class="katex'}
+IMG_SRC = re.compile(r'<img\b[^>]*\bsrc="([^"]+)"')
+
+
+def content_problems(site: Path, path: str) -> list[str]:
+    """What a page's HTML would show wrong: a formula not rendered by KaTeX (it would reach
+    the reader as TeX), a KaTeX error, a figure that is not there or is not an image."""
+    html = (site / path).read_text(encoding="utf-8")
+    problems = [f"raw TeX: {rest!r}" for kind, rest in ARITHMATEX.findall(html)
+                if not rest.startswith(RENDERED[kind])]
+    problems += ["KaTeX error"] * html.count("katex-error")
+    for src in IMG_SRC.findall(html):
+        if src.startswith("data:"):
+            continue
+        target = (site / path).parent / src.split("#")[0]
+        if not target.is_file():
+            problems.append(f"missing figure {src}")
+        elif target.suffix == ".svg":
+            try:
+                root = ElementTree.parse(target).getroot()
+            except ElementTree.ParseError as error:
+                problems.append(f"figure {src} is not an SVG: {error}")
+                continue
+            if not (root.tag.endswith("svg") and (root.get("viewBox") or root.get("width"))):
+                problems.append(f"figure {src} has no size")
+    return problems
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_shows_rendered_math_and_its_figures(site, path):
+    assert content_problems(site, path) == []
+
+
+def test_the_content_check_sees_raw_tex_and_a_missing_figure(site, tmp_path):
+    """The control: what a build without the KaTeX hook, or with a figure left out, would
+    give is reported; a real page passes."""
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "bad.svg").write_text("not svg", encoding="utf-8")
+    (tmp_path / "page.html").write_text(
+        '<div class="arithmatex">\\[ v = r + \\gamma P v \\]</div>'
+        '<span class="arithmatex"><span class="katex">ok</span></span>'
+        '<span class="katex-error">x</span><img src="img/gone.svg"><img src="img/bad.svg">',
+        encoding="utf-8")
+    found = content_problems(tmp_path, "page.html")
+    assert len(found) == 4 and found[0].startswith("raw TeX") and "KaTeX error" in found
+    assert "missing figure img/gone.svg" in found
+    assert any(f.startswith("figure img/bad.svg is not an SVG") for f in found)
+    assert content_problems(site, "rl-basics/state-values.html") == []
+
+
+# The widths. The top-level blocks of a page that hold a display formula, or code outside the
+# collapsed checks, are parsed from its HTML (no page load, no figures) and laid out in the
+# article column of one page, every block rendered (content-visibility off), one page's blocks
+# at a time; a too-wide formula or line is reported with its page.
+MEASURE = r"""async ([paths, extra]) => {
+  const inner = document.querySelector('.md-content__inner');
+  const style = document.createElement('style');
+  style.textContent = '.md-content__inner > * { content-visibility: visible !important }';
+  document.head.append(style);
+  const found = {};
+  for (const path of paths) {
+    const html = await (await fetch(path)).text();
+    const doc = new DOMParser().parseFromString(html, 'text/html');
+    const blocks = [...doc.querySelectorAll('.md-content__inner > *')].filter(b =>
+      b.matches('div.arithmatex') || b.querySelector('div.arithmatex') ||
+      [...b.querySelectorAll('pre > code')].some(c => !c.closest('details')));
+    blocks.forEach(b => b.querySelectorAll('img').forEach(i => i.remove()));
+    inner.replaceChildren(...blocks.map(b => document.adoptNode(b)));
+    if (extra[path]) inner.insertAdjacentHTML('beforeend', extra[path]);
+    const formulas = [...inner.querySelectorAll('div.arithmatex')]
+      .filter(e => e.scrollWidth > e.clientWidth + 1)
+      .map(e => e.querySelector('annotation').textContent.slice(0, 80));
+    const code = [...inner.querySelectorAll('pre > code')]
+      .filter(e => !e.closest('details'))
+      .filter(e => e.scrollWidth > e.clientWidth + 1)
+      .map(e => e.textContent.split('\n').find(l => l.length > 88));
+    if (formulas.length || code.length) found[path] = {formulas, code};
+  }
+  return found;
+}"""
+# The column the blocks are laid out in: an article's, with the navigation and the contents
+# beside it (a page that hides them has a wider column, so this is the stricter test).
+COLUMN_PAGE = "rl-basics/state-values.html"
+SHARDS = 3  # the pages in a few groups, which xdist shares between its workers
+
+
 @pytest.fixture(scope="session")
 def static_tab(browser, site):
     tab = Tab(browser, site, scripts=False)
@@ -106,44 +201,60 @@ def static_tab(browser, site):
     tab.context.close()
 
 
-# Every page's content in Chromium, with scripts off: what a page shows is its HTML and CSS
-# (the math is rendered at build time), and the theme's scripts, which do work in proportion
-# to the page, cost two thirds of a load. The scripts themselves run on the pages below.
-@pytest.mark.parametrize("path", PAGES)
-def test_page_shows_rendered_math_and_figures_that_fit_its_column(static_tab, site_url, path):
-    page = static_tab.open(site_url + path)
-    assert static_tab.hosts() == {urlparse(site_url).netloc}
-    assert page.evaluate(RAW_TEX) == []
-    assert page.locator(".katex-error").count() == 0
-    # decode() waits for an image still loading (one in a block that has not rendered yet)
-    broken = page.evaluate("Promise.all([...document.images].map(i => i.decode()"
-                           ".then(() => i.naturalWidth ? null : i.src, () => i.src)))")
-    broken = [src for src in broken if src]
-    assert broken == []
-    # rules P4 and P8: at a 1280 px window every display formula, and the snippet code outside
-    # the collapsed checks, fits its column (use `aligned`; at most 88 characters a line)
-    assert too_wide(page) == {"formulas": [], "code": []}
+def too_wide(static_tab, site_url, paths, extra=None) -> dict:
+    page = static_tab.open(site_url + COLUMN_PAGE)
+    return page.evaluate(MEASURE, [paths, extra or {}])
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_formulas_and_code_fit_the_column(static_tab, site_url, shard):
+    """Rules P4 and P8: at a 1280 px window every display formula, and the snippet code
+    outside the collapsed checks, fits the text column (use `aligned`; at most 88 characters
+    a line)."""
+    assert too_wide(static_tab, site_url, PAGES[shard::SHARDS]) == {}
+
+
+def test_the_width_check_sees_a_formula_and_a_line_too_wide(static_tab, site_url):
+    """The control: a formula wider than the column and a code line of 100 characters, put
+    after the last block of the heaviest page, are reported; without them the page fits."""
+    from hooks import katex
+
+    tex = " + ".join(f"x_{{{i}}}" for i in range(120))
+    line = "x = " + "1 + " * 24
+    wide = (f'<div class="arithmatex">{katex.render(tex, True)}</div>'
+            f'<div class="highlight"><pre><code>{line}\nshort</code></pre></div>')
+    page = "rl-basics/value-function-approximation.html"
+    assert too_wide(static_tab, site_url, [page]) == {}
+    assert too_wide(static_tab, site_url, [page], {page: wide}) == {
+        page: {"formulas": [tex[:80]], "code": [line]}}
 
 
 def scripts_of(html: str) -> list[str]:
     return re.findall(r'<script[^>]*\bsrc="([^"]+)"', html)
 
 
-def test_every_page_loads_the_same_scripts(site):
-    """What lets the pages below stand for all: every page runs the same script files (the
-    theme's, anchors.js, checks.js; never KaTeX's), so a page can differ from another only in
-    its content, which the check above sees on every page."""
-    scripts = {}
+def stylesheets_of(html: str) -> list[str]:
+    return re.findall(r'<link[^>]*\brel="stylesheet"[^>]*\bhref="([^"]+)"', html)
+
+
+def test_every_page_loads_the_same_scripts_and_stylesheets(site):
+    """What lets a few pages stand for all: every page runs the same script files (the
+    theme's, anchors.js, checks.js; never KaTeX's) and the same stylesheets, so a page can
+    differ from another only in its content, which the checks above see on every page."""
+    assets = {}
     for page in sorted(site.rglob("*.html")):
         if page.name == "404.html":
             continue
         rel = page.relative_to(site)
-        paths = [posixpath.normpath(posixpath.join(posixpath.dirname(rel.as_posix()), src))
-                 for src in scripts_of(page.read_text(encoding="utf-8"))]
-        scripts.setdefault(tuple(paths), []).append(rel.as_posix())
-    assert len(scripts) == 1, {k: v[:3] for k, v in scripts.items()}
-    (paths,) = scripts
-    assert any("bundle" in p for p in paths) and not any("katex" in p for p in paths), paths
+        html = page.read_text(encoding="utf-8")
+        scripts, sheets = ([posixpath.normpath(posixpath.join(posixpath.dirname(rel.as_posix()), u))
+                            for u in urls] for urls in (scripts_of(html), stylesheets_of(html)))
+        assets.setdefault((tuple(scripts), tuple(sheets)), []).append(rel.as_posix())
+    assert len(assets) == 1, {k: v[:3] for k, v in assets.items()}
+    ((scripts, sheets),) = assets
+    assert any("bundle" in p for p in scripts) and not any("katex" in p for p in scripts), scripts
+    assert any(p.endswith("katex.min.css") for p in sheets) and "assets/stylesheets/extra.css" in sheets
 
 
 def heaviest_articles(n: int = 3) -> list[str]:
@@ -165,46 +276,6 @@ def test_page_runs_its_scripts_cleanly_and_stays_on_this_host(tab, site_url, pat
     assert tab.hosts() == {urlparse(site_url).netloc}
     assert not [u for u in tab.requests if u.endswith(".js") and "katex" in u]
     assert page.evaluate(RAW_TEX) == []
-
-
-# Blocks far from the viewport skip rendering (content-visibility, extra.css) and then report
-# no overflow at all: the measurement renders every block first.
-RENDER_ALL = ("(() => { const s = document.createElement('style'); s.id = 'render-all';"
-              " s.textContent = '.md-content__inner > * { content-visibility: visible !important }';"
-              " document.head.append(s); })()")
-TOO_WIDE = """() => ({
-  formulas: [...document.querySelectorAll('div.arithmatex')]
-    .filter(e => e.scrollWidth > e.clientWidth + 1)
-    .map(e => e.querySelector('annotation').textContent.slice(0, 80)),
-  code: [...document.querySelectorAll('.md-typeset pre > code')]
-    .filter(e => !e.closest('details'))
-    .filter(e => e.scrollWidth > e.clientWidth + 1)
-    .map(e => e.textContent.split('\\n').find(l => l.length > 88)),
-})"""
-
-
-def too_wide(page) -> dict:
-    page.evaluate(RENDER_ALL)
-    try:
-        return page.evaluate(TOO_WIDE)
-    finally:
-        page.evaluate("document.getElementById('render-all').remove()")
-
-
-def test_the_width_check_sees_a_formula_far_down_a_long_page(static_tab, site_url):
-    """The control for rule P4 on a page whose far blocks skip rendering: a formula wider than
-    the column, put near the end of the heaviest page, is reported."""
-    from hooks import katex
-
-    page = static_tab.open(site_url + "rl-basics/value-function-approximation.html")
-    tex = " + ".join(f"x_{{{i}}}" for i in range(120))
-    wide = katex.render(tex, True)
-    page.evaluate("html => { const d = document.createElement('div'); d.className = 'arithmatex';"
-                  " d.innerHTML = html; const blocks = document.querySelectorAll("
-                  "'.md-content__inner > p'); blocks[blocks.length - 1].after(d); }", wide)
-    assert page.evaluate("getComputedStyle(document.querySelector('.md-content__inner > p:last-of-type'))"
-                         ".contentVisibility") == "auto"
-    assert too_wide(page)["formulas"] == [tex[:80]]
 
 
 def test_exemplar_shows_math_code_checks_and_figures(tab, site_url):
@@ -264,6 +335,7 @@ def search(page, query: str) -> list[str]:
     return results
 
 
+@pytest.mark.long
 def test_site_works_from_the_file_system(browser, site):
     """The offline plugin: opened as file://, math is typeset and search works."""
     page, seen = open_page(browser, (site / "rl-basics" / "state-values.html").as_uri())
@@ -304,6 +376,7 @@ def long_page(browser, site_url):
     page.close()
 
 
+@pytest.mark.long
 def test_a_link_to_a_key_equation_lands_on_it_on_a_cold_load(browser, site_url):
     from hooks import registry
 
@@ -317,6 +390,7 @@ def test_a_link_to_a_key_equation_lands_on_it_on_a_cold_load(browser, site_url):
     context.close()
 
 
+@pytest.mark.long
 def test_every_key_equation_anchor_lands_on_its_heading(long_page):
     page = long_page
     ids = key_equation_ids(page)
@@ -328,6 +402,7 @@ def test_every_key_equation_anchor_lands_on_its_heading(long_page):
     assert missed(off) == {}
 
 
+@pytest.mark.long
 def test_the_table_of_contents_lands_on_its_headings(long_page):
     page = long_page
     links = page.locator(".md-sidebar--secondary a.md-nav__link")
