@@ -134,6 +134,8 @@ def test_log_snr_closed_forms_and_monotone_decrease():
         lam = log_snr(t, kind)[0]
         assert np.all(np.diff(lam) < 0)  # the SNR falls from data to noise
         assert log_snr(0.5, kind)[0] == pytest.approx(0.0, abs=1e-14)  # a = b at t = 1/2
+    for kind in ("rf", "cosine"):  # every coefficient has the shape of t
+        assert all(np.shape(c) == (99,) for c in path_coefficients(t, kind))
     a, b, _, _ = path_coefficients(np.array([0.0, 1.0]), "cosine")
     np.testing.assert_allclose(a, [1, 0], atol=1e-15)
     np.testing.assert_allclose(b, [0, 1], atol=1e-15)
@@ -457,6 +459,18 @@ def test_rms_norm_against_torch_and_the_bound_is_attained():
     assert rms_norm(x, eps=0.0)[0] @ rms_norm(x, eps=0.0)[0] == pytest.approx(8.0)
 
 
+@pytest.mark.formula("eq-qk-norm")
+def test_rms_norm_over_the_last_axis_of_any_rank():
+    rng = np.random.default_rng(13)
+    for shape in ((6,), (2, 3, 6)):
+        x, gain = rng.standard_normal(shape), rng.uniform(0.5, 2, 6)
+        ref = torch.nn.functional.rms_norm(torch.tensor(x), (6,), torch.tensor(gain), 1e-6)
+        np.testing.assert_allclose(rms_norm(x, gain), ref.numpy(), atol=1e-12)
+        np.testing.assert_allclose(rms_norm(x), ref.numpy() / gain, atol=1e-12)
+    ints = np.array([[1, 2, 3, 4]])  # integer inputs give the float result
+    np.testing.assert_allclose(rms_norm(ints, eps=0.0), ints / math.sqrt(7.5), atol=1e-15)
+
+
 def torch_joint_attention(x, c, wx, wc, n_heads):
     """MM-DiT attention with torch's scaled_dot_product_attention on the joined sequence."""
     x, c = torch.tensor(x), torch.tensor(c)
@@ -487,6 +501,21 @@ def test_joint_attention_is_one_attention_over_the_joined_sequence():
                                   n_heads)[0]
     np.testing.assert_allclose(np.concatenate([shared[1], shared[0]]), whole, atol=1e-12)
 # --8<-- [end:test_mm_dit]
+
+
+@pytest.mark.formula("eq-mm-dit")
+def test_joint_attention_with_large_logits_and_rows_of_different_scale():
+    # logits in the hundreds: the softmax must subtract each row's own maximum
+    rng = np.random.default_rng(14)
+    dim = 4
+    x, c = 12 * rng.standard_normal((5, dim)), 12 * rng.standard_normal((3, dim))
+    x[0] *= 0.01  # one query row with small logits beside rows with huge ones
+    wx, wc = rng.standard_normal((2, 4, dim, dim))
+    got = joint_attention(x, c, wx, wc, 2)
+    ref = torch_joint_attention(x, c, wx, wc, 2)
+    for mine, theirs in zip(got, ref):
+        assert np.all(np.isfinite(mine))
+        np.testing.assert_allclose(mine, theirs, rtol=1e-9, atol=1e-9)
 
 
 @pytest.mark.formula("eq-mm-dit")
@@ -538,6 +567,29 @@ def test_bad_inputs_name_the_argument():
          "^n_heads must divide D = 4"),
         (lambda: joint_attention(np.ones((2, 4)), np.ones((2, 4)), None, None, 0),
          "^n_heads must divide"),
+    ]
+    for call in (lambda: path_coefficients(1.5), lambda: gaussian_velocity(0.0, 1.5, 0.0, 1.0),
+                 lambda: logit_normal_pdf(1.5), lambda: mode_pdf(1.5, 0.0),
+                 lambda: constant_image_uncertainty(-0.5, 4), lambda: loss_weight(2.0),
+                 lambda: conditional_velocity(0.0, 0.0, 2.0)):
+        cases.append((call, "^t must lie in"))
+    for call in (lambda: logit_normal_pdf(0.0), lambda: logit_normal_pdf(1.0),
+                 lambda: loss_weight(0.0), lambda: noise_from_velocity(0.0, 0.0, 1.0)):
+        cases.append((call, "^t must lie in \\(0, 1\\)"))
+    for call in (lambda: sample_mode(0, 0.0, rng), lambda: sample_mode(2.5, 0.0, rng)):
+        cases.append((call, "^n must be an integer >= 1"))
+    cases += [
+        (lambda: qk_norm_logits(np.ones(4), np.ones((2, 4))), "^q and k must be"),
+        (lambda: qk_norm_logits(np.ones((2, 4)), np.ones(4)), "^q and k must be"),
+        (lambda: qk_norm_logits(np.ones((2, 4, 1)), np.ones((2, 4))), "^q and k must be"),
+        (lambda: joint_attention(np.ones(4), np.ones((2, 4)), None, None, 1),
+         "^x and c must be"),
+        (lambda: joint_attention(np.ones((2, 4)), np.ones(4), None, None, 1),
+         "^x and c must be"),
+        (lambda: joint_attention(np.ones((2, 4)), np.ones((2, 4, 1)), None, None, 1),
+         "^x and c must be"),
+        (lambda: gaussian_velocity(0.0, 0.5, 0.0, -1.0), "^std must be > 0"),
+        (lambda: shift_timestep(0.5, -2.0), "^shift must be > 0"),
     ]
     for call, message in cases:
         with pytest.raises(ValueError, match=message):
