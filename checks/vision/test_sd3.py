@@ -134,6 +134,10 @@ def test_log_snr_closed_forms_and_monotone_decrease():
         lam = log_snr(t, kind)[0]
         assert np.all(np.diff(lam) < 0)  # the SNR falls from data to noise
         assert log_snr(0.5, kind)[0] == pytest.approx(0.0, abs=1e-14)  # a = b at t = 1/2
+    rng = np.random.default_rng(15)
+    x0, z = rng.standard_normal((2, 99))
+    x_t_rf = (1 - t) * x0 + t * z  # the straight path: u_t(x | z) is z - x_0
+    np.testing.assert_allclose(conditional_velocity(x_t_rf, z, t), z - x0, atol=1e-11)
     for kind in ("rf", "cosine"):  # every coefficient has the shape of t
         assert all(np.shape(c) == (99,) for c in path_coefficients(t, kind))
     a, b, _, _ = path_coefficients(np.array([0.0, 1.0]), "cosine")
@@ -234,6 +238,14 @@ def test_marginal_velocity_from_the_score_and_in_several_coordinates():
         score = -(x - (1 - t) * mean) / var_t
         np.testing.assert_allclose(gaussian_velocity(x, t, mean, std),
                                    da / a * x + 0.5 * b**2 * dlam * score, atol=1e-12)
+    # the exact path x(t) = (1-t) mu + s_t zeta solves dx/dt = u_t(x), so the flow from
+    # x_1 = zeta ~ N(0, 1) has the law N((1-t) mu, s_t^2) of x_t at every t (the marginals)
+    for t in (0.2, 0.5, 0.8):
+        h = 1e-5
+        path = [(1 - s) * mean + np.sqrt((1 - s) ** 2 * std**2 + s**2) * 0.7
+                for s in (t - h, t, t + h)]
+        np.testing.assert_allclose((path[2] - path[0]) / (2 * h),
+                                   gaussian_velocity(path[1], t, mean, std), atol=1e-8)
     # at t = 0 and t = 1 the posterior is a point: u_0(x) = E[z] - x = -x, u_1(x) = x - E[x_0]
     np.testing.assert_allclose(gaussian_velocity(x, 0.0, mean, std), -x, atol=1e-15)
     np.testing.assert_allclose(gaussian_velocity(x, 1.0, mean, std), x - mean, atol=1e-15)
@@ -328,6 +340,8 @@ def test_logit_normal_is_the_normal_density_changed_by_the_logit():
     np.testing.assert_allclose(logit_normal_pdf(t, 0.3, 0.8),
                                stats.norm.pdf(np.log(t / (1 - t)), 0.3, 0.8) / (t * (1 - t)),
                                rtol=1e-12)
+    ends = logit_normal_pdf(np.array([1e-9, 1 - 1e-9]), 0.0, 1.0)
+    assert np.all(ends < 1e-30)  # the density vanishes at both ends
     samples = sample_logit_normal(50_000, 1.0, 0.6, np.random.default_rng(7))
     median = 1 / (1 + math.exp(-1.0))  # the logistic map keeps the median of u
     assert abs(np.mean(samples < median) - 0.5) <= Z * 0.5 / math.sqrt(50_000)
@@ -452,6 +466,11 @@ def test_rms_norm_against_torch_and_the_bound_is_attained():
         ref = torch.nn.functional.rms_norm(torch.tensor(x), (8,), torch.tensor(gain), eps)
         np.testing.assert_allclose(rms_norm(x, gain, eps), ref.numpy(), atol=1e-12)
     np.testing.assert_allclose(rms_norm(x), rms_norm(x, np.ones(8)), atol=0)
+    # the defaults of the logits: no gain, xi = 1e-6
+    qt, kt = torch.tensor(x[:3]), torch.tensor(x[3:])
+    ref = (torch.nn.functional.rms_norm(qt, (8,), eps=1e-6)
+           @ torch.nn.functional.rms_norm(kt, (8,), eps=1e-6).T / math.sqrt(8))
+    np.testing.assert_allclose(qk_norm_logits(x[:3], x[3:]), ref.numpy(), atol=1e-12)
     # equality: q = k, no stabiliser, a constant gain g gives the logit sqrt(d) g^2
     q = rng.standard_normal((1, 8))
     logit = qk_norm_logits(q, q, np.full(8, 1.5), np.full(8, 1.5), eps=0.0)

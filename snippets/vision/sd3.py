@@ -2,8 +2,8 @@
 
 Page: vision/sd3 (docs/vision/sd3.md); each function names the anchor of the equation it
 implements. Time t runs over [0, 1]: data x_0 at t = 0, noise z ~ N(0, I) at t = 1. The
-path is x_t = a_t x_0 + b_t z (the paper writes z_t for x_t and epsilon for z); rectified
-flow is a_t = 1 - t, b_t = t. Arrays are numpy, float64; shapes broadcast.
+path is x_t = a_t x_0 + b_t z (the paper writes z_t for x_t and epsilon for z);
+rectified flow is a_t = 1 - t, b_t = t. Arrays are numpy, float64; shapes broadcast.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-KINDS = ("rf", "cosine")  # the two paths of this page: straight, and the cosine schedule
+KINDS = ("rf", "cosine")  # the paths of this page: straight, and the cosine schedule
 
 
 def _check_time(name: str, t, open_interval: bool = False) -> np.ndarray:
@@ -52,7 +52,8 @@ def rf_interpolant(x0, noise, t):
     t = _check_time("t", t)
     x0, noise = np.asarray(x0), np.asarray(noise)
     if x0.shape != noise.shape:
-        raise ValueError(f"x0 and noise must have one shape, got {x0.shape}, {noise.shape}")
+        raise ValueError(f"x0 and noise must have one shape, got {x0.shape}, "
+                         f"{noise.shape}")
     x_t = (1.0 - t) * x0 + t * noise
     target = noise - x0  # d x_t / dt, the same for every t
     return x_t, target
@@ -101,7 +102,8 @@ def conditional_velocity(x_t, noise, t, kind: str = "rf"):
 # --8<-- [start:loss_weight]
 def loss_weight(t, kind: str = "rf"):
     """w_t = -lambda'_t b_t^2 / 2 (#eq-loss-weight): with it the flow-matching loss
-    ||v - u_t(x | z)||^2 equals -(1/2) w_t lambda'_t ||z_hat - z||^2. For rf, t / (1 - t).
+    ||v - u_t(x | z)||^2 equals -(1/2) w_t lambda'_t ||z_hat - z||^2.
+    For rf, w_t = t / (1 - t).
     """
     _, b, _, _ = path_coefficients(t, kind)
     _, dlam = log_snr(t, kind)
@@ -123,7 +125,8 @@ def gaussian_velocity(x, t, mean, std):
     """Marginal velocity u_t(x) = E[z - x_0 | x_t = x] of rectified flow for data
     x_0 ~ N(mean, std^2), coordinate by coordinate (#eq-gaussian-velocity):
 
-        u_t(x) = -mean + (t - (1 - t) std^2) / ((1 - t)^2 std^2 + t^2) (x - (1 - t) mean).
+        u_t(x) = -mean + (t - (1 - t) std^2) / ((1 - t)^2 std^2 + t^2)
+                         * (x - (1 - t) mean).
 
     x, mean, std broadcast; t in [0, 1] (std > 0 keeps the denominator positive).
     """
@@ -139,7 +142,8 @@ def gaussian_velocity(x, t, mean, std):
 # --8<-- [start:euler_sample]
 def euler_sample(x1, velocity, n_steps: int, shift: float = 1.0) -> np.ndarray:
     """Integrate dx/dt = velocity(x, t) from t = 1 (noise) to t = 0 with Euler steps
-    (#eq-euler-sampler):  x_{t_{k-1}} = x_{t_k} + (t_{k-1} - t_k) velocity(x_{t_k}, t_k),
+    (#eq-euler-sampler):
+        x_{t_{k-1}} = x_{t_k} + (t_{k-1} - t_k) velocity(x_{t_k}, t_k)
     on the grid t_k = shift_timestep(k / n_steps, shift), k = n_steps, ..., 1.
     x1: samples of N(0, I), any shape. Returns the samples at t = 0.
     """
@@ -196,8 +200,9 @@ def mode_map(u, scale: float):
     return _f_mode(_check_time("u", u), scale)
 
 
-def mode_pdf(t, scale: float, iterations: int = 60):
-    """pi_mode(t; scale) = |d f_mode^{-1}(t) / dt| = 1 / |f_mode'(u)| at u = f_mode^{-1}(t),
+# 60 halvings already reach float64 resolution: 61 (or more) gives the same u
+def mode_pdf(t, scale: float, iterations: int = 60):  # pragma: no mutate
+    """pi_mode(t; scale) = |d f_mode^{-1}(t) / dt| = 1 / |f_mode'(u)|, u = f^{-1}(t),
     f_mode'(u) = -1 - scale (1 - (pi / 2) sin(pi u)) (#eq-mode-sampling). The inverse is
     found by bisection (f_mode falls from 1 to 0); scale in [-1, 2 / (pi - 2)).
     """
@@ -206,8 +211,8 @@ def mode_pdf(t, scale: float, iterations: int = 60):
     lo, hi = np.zeros_like(t), np.ones_like(t)
     for _ in range(iterations):
         mid = 0.5 * (lo + hi)
-        # f decreasing: the root lies right of mid; ">=" is equivalent, f(mid) = t exactly
-        # only on a set of measure zero and then both halves keep the root
+        # f decreasing: the root lies right of mid; ">=" is equivalent (f(mid) = t
+        # exactly only on a set of measure zero, and then either half keeps the root)
         above = _f_mode(mid, scale) > t  # pragma: no mutate
         lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
     u = 0.5 * (lo + hi)
