@@ -44,6 +44,11 @@ from snippets.vision.kimi_vl import (
 D64 = torch.float64
 
 
+def close(actual, desired, rtol=1e-12, atol=1e-12):
+    """assert_allclose on tensors (torch.testing's first call imports for ~2 s)."""
+    np.testing.assert_allclose(np.asarray(actual), np.asarray(desired), rtol=rtol, atol=atol)
+
+
 def rand(*shape, seed=0):
     g = torch.Generator().manual_seed(seed)
     return torch.randn(*shape, generator=g, dtype=D64)
@@ -78,7 +83,7 @@ def test_softmax_topk_equals_a_softmax_over_the_chosen_logits():
     g = topk_gate(logits, 3, "softmax")
     chosen = g > 0
     masked = logits.masked_fill(~chosen, float("-inf"))
-    torch.testing.assert_close(g, torch.softmax(masked, -1), rtol=1e-12, atol=1e-15)
+    close(g, torch.softmax(masked, -1), rtol=1e-12, atol=1e-15)
 
 
 def test_topk_gate_rejects_bad_input():
@@ -115,7 +120,7 @@ def test_sparse_moe_equals_the_dense_sum_with_zeroed_weights():
     s1, s3, s2 = shared
     base = (torch.nn.functional.silu(x @ s1.T) * (x @ s3.T)) @ s2.T
     dense = base + 2.446 * torch.einsum("te,ted->td", g, every)
-    torch.testing.assert_close(y, dense, rtol=1e-12, atol=1e-12)
+    close(y, dense, rtol=1e-12, atol=1e-12)
     # and both the shared expert and the scale matter
     assert (moe_layer(x, router, experts, k, bias=bias) - y).abs().max() > 1e-3
 # --8<-- [end:test_moe_layer]
@@ -312,7 +317,7 @@ def test_packed_attention_equals_attention_on_each_image_alone():
     for n in lengths:
         part = slice(start, start + n)
         ref = nn.functional.scaled_dot_product_attention(q[:, part], k[:, part], v[:, part])
-        torch.testing.assert_close(out[:, part], ref, rtol=1e-12, atol=1e-12)
+        close(out[:, part], ref, rtol=1e-12, atol=1e-12)
         start += n
     # without the mask the images would mix
     full = nn.functional.scaled_dot_product_attention(q, k, v)
@@ -354,7 +359,7 @@ def test_rope_scores_depend_only_on_the_relative_2d_position():
         return (rope_2d(q, p[:, 0], p[:, 1]) * rope_2d(k, p[:, 2], p[:, 3])).sum(-1)
 
     moved = pos + torch.cat([shift, shift], dim=1)       # same shift for query and key
-    torch.testing.assert_close(scores(moved), scores(pos), rtol=1e-9, atol=1e-9)
+    close(scores(moved), scores(pos), rtol=1e-9, atol=1e-9)
     # the explicit rotation matrices give the same vectors, and R(m)^T R(n) = R(n - m)
     for t in range(5):
         m_r, m_c, n_r, n_c = pos[t].tolist()
@@ -380,7 +385,7 @@ def test_rope_tells_rows_from_columns():
     rows, cols = grid_positions(3, 5)
     assert rows.tolist()[5:10] == [1] * 5 and cols.tolist()[5:10] == list(range(5))
     x = rand(15, 8, seed=42)
-    torch.testing.assert_close(rope_2d(x, rows.double(), cols.double()).norm(dim=-1),
+    close(rope_2d(x, rows.double(), cols.double()).norm(dim=-1),
                                x.norm(dim=-1), rtol=1e-12, atol=1e-12)
 
 
@@ -398,20 +403,20 @@ def test_pixel_shuffle_is_invertible_and_matches_the_explicit_layout():
     x = rand(h * w, d, seed=50)
     y = pixel_shuffle(x, h, w)
     assert y.shape == (h * w // 4, 4 * d)
-    torch.testing.assert_close(pixel_unshuffle(y, h, w), x, rtol=0, atol=0)
+    close(pixel_unshuffle(y, h, w), x, rtol=0, atol=0)
     z = rand(h * w // 4, 4 * d, seed=51)
-    torch.testing.assert_close(pixel_shuffle(pixel_unshuffle(z, h, w), h, w), z, rtol=0, atol=0)
+    close(pixel_shuffle(pixel_unshuffle(z, h, w), h, w), z, rtol=0, atol=0)
     for i in range(h // 2):                       # explicit loop over the layout
         for j in range(w // 2):
             for a in range(2):
                 for b in range(2):
                     src = x[(2 * i + a) * w + (2 * j + b)]
                     col = (2 * a + b) * d
-                    torch.testing.assert_close(y[i * (w // 2) + j, col: col + d], src)
+                    close(y[i * (w // 2) + j, col: col + d], src)
     # torch's pixel_unshuffle on (d, h, w) holds the same numbers, channel-major
     ref = nn.functional.pixel_unshuffle(x.T.reshape(1, d, h, w), 2)[0]  # (4d, h/2, w/2)
     ref = ref.reshape(d, 4, -1).permute(2, 1, 0).reshape(-1, 4 * d)
-    torch.testing.assert_close(y, ref, rtol=0, atol=0)
+    close(y, ref, rtol=0, atol=0)
 # --8<-- [end:test_pixel_shuffle]
 
 
@@ -443,7 +448,7 @@ def test_projector_matches_torch_modules():
         ref = l2(nn.GELU()(l1(ln(merged).reshape(-1, 4 * d))))
         out = mlp_projector(x, h, w, params)
     assert out.shape == (h * w // 4, d_text)
-    torch.testing.assert_close(out, ref, rtol=1e-12, atol=1e-12)
+    close(out, ref, rtol=1e-12, atol=1e-12)
 # --8<-- [end:test_mlp_projector]
 
 
@@ -474,6 +479,10 @@ def test_cubic_iteration_converges_to_the_polar_factor(shape):
                                    rtol=1e-8, atol=1e-13)
     assert np.linalg.norm(newton_schulz(g, 5) - polar, 2) > 1e-2
     assert np.linalg.norm(newton_schulz(g, 30) - polar, 2) < 1e-10
+    # the page's argument: on (0, 1) the cubic p has s < p(s) < 1, and p(1) = 1, p'(1) = 0
+    grid = np.linspace(1e-6, 1 - 1e-6, 100_001)
+    p1 = ns_polynomial(grid, 1, CUBIC)
+    assert (p1 > grid).all() and (p1 < 1).all() and ns_polynomial(1.0, 1, CUBIC) == 1.0
     # every step acts on the singular values only: X_k = U p^k(S / ||G||_F) V^T
     for coeffs in (CUBIC, MUON_QUINTIC):
         want = u @ np.diag(ns_polynomial(sv / np.linalg.norm(g), 4, coeffs)) @ vt
@@ -497,6 +506,17 @@ def test_newton_schulz_rejects_bad_input():
 def test_quintic_pushes_singular_values_into_a_band_not_to_one():
     lo, inner, top = quintic_band()
     assert 0.68 < lo < 0.69 and 1.13 < inner < 1.14 and 1.20 < top < 1.21
+    # the numbers the page quotes: s_peak ~ 0.554 (local max), s_star ~ 1.050 (local min),
+    # p(top) ~ 0.947; found here by a grid search, not by the closed form of the snippet
+    fine = np.linspace(0.3, 1.3, 1_000_001)
+    pf = ns_polynomial(fine, 1)
+    inner_max = (fine > 0.3) & (fine < 0.8)
+    assert abs(fine[inner_max][pf[inner_max].argmax()] - 0.554) < 1e-3
+    assert abs(pf[inner_max].max() - top) < 1e-9
+    tail = fine > 0.8
+    assert abs(fine[tail][pf[tail].argmin()] - 1.050) < 1e-3
+    assert abs(pf[tail].min() - lo) < 1e-9
+    assert abs(float(ns_polynomial(top, 1)) - 0.947) < 0.001
     # p maps [lo, top] into [lo, inner], and (0, top] into (0, top]: checked on a grid
     # 1e-6 apart; p' <= |a| + 3|b| top^2 + 5 c top^4 < 40 bounds it between grid points
     grid = np.linspace(lo, top, 1_500_001)
@@ -515,7 +535,7 @@ def test_quintic_pushes_singular_values_into_a_band_not_to_one():
     a, b, c = MUON_QUINTIC
     s_f = math.sqrt((-b - math.sqrt(b * b - 4 * c * (a - 1))) / (2 * c))
     assert abs(ns_polynomial(s_f, 1) - s_f) < 1e-12 and lo < s_f < inner
-    assert abs(a + 3 * b * s_f**2 + 5 * c * s_f**4) > 1.5
+    assert abs(s_f - 0.868) < 1e-3 and abs(abs(a + 3 * b * s_f**2 + 5 * c * s_f**4) - 1.58) < 0.01
     assert abs(ns_polynomial(1.0, 1) - 0.701) < 1e-12
     s50 = ns_polynomial(s0, 50)
     assert s50.max() - s50.min() > 0.4
@@ -563,6 +583,8 @@ def test_muon_update_scale_and_momentum_conventions():
         exact = 0.2 * math.sqrt(max(a, b)) * (u @ vt)
         assert abs(np.sqrt(np.mean(exact**2)) - 0.2) < 1e-12
     lo, _, top = quintic_band()
+    d = np.linalg.svd(direction, compute_uv=False)
+    assert (d / np.linalg.norm(d) > 0.0016).all()  # the condition stated on the page
     rms = np.sqrt(np.mean(upd**2))
     assert 0.2 * lo <= rms <= 0.2 * top
 # --8<-- [end:test_muon_update]
