@@ -1,8 +1,9 @@
-"""Kimi-VL: MoE routing, parameter counts, MoonViT packing and 2D RoPE, pixel shuffle, Muon.
+"""Kimi-VL: MoE routing, parameter counts, MoonViT packing, 2D RoPE, Muon.
 
 Page: vision/kimi-vl (docs/vision/kimi-vl.md); each function names the anchor of the
-equation it implements. Model pieces (routing, attention, RoPE, pixel shuffle, projector)
-are PyTorch; parameter counts and the Newton-Schulz iteration are NumPy (float64).
+equation it implements. Model pieces (routing, attention, RoPE, pixel shuffle,
+projector) are PyTorch; parameter counts and the Newton-Schulz iteration are NumPy
+(float64).
 Token-level tensors are (L, d): L tokens of width d; a packed sequence of several images
 is the concatenation of their row-major patch sequences, with their lengths given apart.
 """
@@ -30,12 +31,14 @@ MOONVIT = dict(
     init_pos_emb_width=64, merge_kernel_size=(2, 2),
 )
 CUBIC = (1.5, -0.5, 0.0)  # classic Newton-Schulz: p(s) = (3 s - s^3) / 2
-MUON_QUINTIC = (3.4445, -4.7750, 2.0315)  # KellerJordan/Muon, zeropower_via_newtonschulz5
+# KellerJordan/Muon, muon.py, zeropower_via_newtonschulz5
+MUON_QUINTIC = (3.4445, -4.7750, 2.0315)
 
 
 def _check_matrix(name: str, x, ndim: int = 2) -> None:
     if x.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimensions, got shape {tuple(x.shape)}")
+        raise ValueError(f"{name} must have {ndim} dimensions, "
+                         f"got shape {tuple(x.shape)}")
 
 
 def _check_int(name: str, n, minimum: int = 1) -> int:
@@ -48,19 +51,24 @@ def _check_positive_int(name: str, n) -> int:
     return _check_int(name, n, 1)
 
 
+def _check_gate_input(logits, k) -> None:
+    _check_matrix("logits", logits)
+    k = _check_positive_int("k", k)
+    if k > logits.shape[-1]:
+        raise ValueError(f"k must be <= the number of experts {logits.shape[-1]}, "
+                         f"got {k}")
+
+
 # --8<-- [start:topk_gate]
 def topk_gate(logits: torch.Tensor, k: int, scoring: str = "sigmoid",
               bias: torch.Tensor | None = None) -> torch.Tensor:
-    """Top-k routing weights, dense with zeros off the chosen experts (#eq-topk-routing).
+    """Top-k routing weights, zero off the chosen experts (#eq-topk-routing).
 
     s = sigmoid(u) (Kimi-VL, DeepSeek-V3) or softmax(u); the k experts with the largest
     s + bias are chosen; g_i = s_i / sum_{j chosen} s_j on them, 0 elsewhere.
     logits: (T, E). Returns (T, E); every row sums to 1.
     """
-    _check_matrix("logits", logits)
-    k = _check_positive_int("k", k)
-    if k > logits.shape[-1]:
-        raise ValueError(f"k must be <= the number of experts {logits.shape[-1]}, got {k}")
+    _check_gate_input(logits, k)
     if scoring == "sigmoid":
         scores = torch.sigmoid(logits)
     elif scoring == "softmax":
@@ -78,7 +86,7 @@ def topk_gate(logits: torch.Tensor, k: int, scoring: str = "sigmoid",
 
 def swiglu(x: torch.Tensor, w_gate: torch.Tensor, w_up: torch.Tensor,
            w_down: torch.Tensor) -> torch.Tensor:
-    """One expert: FFN(x) = W_down (silu(W_gate x) * (W_up x)); x (T, d), W_down (d, f)."""
+    """One expert: FFN(x) = W_down (silu(W_gate x) * (W_up x)); x (T, d)."""
     _check_matrix("x", x)
     return (torch.nn.functional.silu(x @ w_gate.T) * (x @ w_up.T)) @ w_down.T
 
@@ -108,9 +116,15 @@ def moe_layer(x: torch.Tensor, router: torch.Tensor, experts, k: int,
 # --8<-- [end:moe_layer]
 
 
+def _check_lm_config(cfg: dict) -> None:
+    if not 1 <= cfg["num_experts_per_tok"] <= cfg["n_routed_experts"]:
+        raise ValueError("cfg['num_experts_per_tok'] must lie in [1, n_routed_experts],"
+                         f" got {cfg['num_experts_per_tok']}")
+
+
 # --8<-- [start:lm_param_counts]
 def lm_param_counts(cfg: dict) -> dict:
-    """Total and per-token activated parameters of the MoE language model (#eq-param-count).
+    """Total and per-token activated parameters of the MoE LM (#eq-param-count).
 
     Per layer: MLA attention + 2 RMSNorms + a dense SwiGLU FFN (first_k_dense_replace
     layers) or an MoE FFN (router, n_routed experts, shared experts as one FFN of width
@@ -118,9 +132,7 @@ def lm_param_counts(cfg: dict) -> dict:
     Returns a dict of integers by component, plus 'total' and 'activated'
     (which include both embedding matrices; 'embedding' and 'lm_head' are also given).
     """
-    if not 1 <= cfg["num_experts_per_tok"] <= cfg["n_routed_experts"]:
-        raise ValueError("cfg['num_experts_per_tok'] must lie in [1, n_routed_experts], "
-                         f"got {cfg['num_experts_per_tok']}")
+    _check_lm_config(cfg)
     d, n_h = cfg["hidden_size"], cfg["num_attention_heads"]
     d_qk = cfg["qk_nope_head_dim"] + cfg["qk_rope_head_dim"]
     r_kv, d_v = cfg["kv_lora_rank"], cfg["v_head_dim"]
@@ -155,7 +167,7 @@ def lm_param_counts(cfg: dict) -> dict:
 
 
 def moonvit_param_count(cfg: dict) -> int:
-    """Parameters of MoonViT: patch conv, learnable 2-D position table, pre-LN blocks."""
+    """Parameters of MoonViT: patch conv, 2-D position table, pre-LN blocks."""
     d, f, p = (_check_positive_int(f"cfg['{key}']", cfg[key])
                for key in ("hidden_size", "intermediate_size", "patch_size"))
     patch = 3 * p * p * d + d
@@ -165,7 +177,7 @@ def moonvit_param_count(cfg: dict) -> int:
 
 
 def projector_param_count(vit_hidden: int, text_hidden: int, r: int = 2) -> int:
-    """LayerNorm(d_v), Linear(r^2 d_v -> r^2 d_v), Linear(r^2 d_v -> d_text), with biases."""
+    """LayerNorm(d_v), Linear(r^2 d_v -> r^2 d_v), Linear(r^2 d_v -> d_text)."""
     vit_hidden = _check_positive_int("vit_hidden", vit_hidden)
     text_hidden = _check_positive_int("text_hidden", text_hidden)
     wide = _check_positive_int("r", r) ** 2 * vit_hidden
@@ -175,7 +187,7 @@ def projector_param_count(vit_hidden: int, text_hidden: int, r: int = 2) -> int:
 # --8<-- [start:packed_attention]
 def packed_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                      lengths) -> torch.Tensor:
-    """Attention over a packed sequence with a block-diagonal mask (#eq-packed-attention).
+    """Attention over a packed sequence, block-diagonal mask (#eq-packed-attention).
 
     softmax(q k^T / sqrt(d_h) + M) v with M = 0 inside each image's block and -inf
     outside. q, k, v: (H, L, d_h) with L = sum(lengths). Returns (H, L, d_h).
@@ -271,12 +283,12 @@ def mlp_projector(x: torch.Tensor, h: int, w: int, params: dict,
 
 # --8<-- [start:newton_schulz]
 def newton_schulz(g: np.ndarray, steps: int, coeffs=CUBIC) -> np.ndarray:
-    """Odd-polynomial Newton-Schulz iteration towards the polar factor (#eq-newton-schulz).
+    """Odd-polynomial Newton-Schulz iteration (#eq-newton-schulz).
 
     X_0 = G / ||G||_F; X_{k+1} = a X_k + b (X_k X_k^T) X_k + c (X_k X_k^T)^2 X_k.
     Each step maps every singular value s of X_k to p(s) = a s + b s^3 + c s^5 and keeps
-    the singular vectors. CUBIC = (3/2, -1/2, 0) converges to U V^T; MUON_QUINTIC does not
-    (#eq-muon-quintic). g: (m, n). Returns (m, n).
+    the singular vectors. CUBIC = (3/2, -1/2, 0) converges to U V^T;
+    MUON_QUINTIC does not (#eq-muon-quintic). g: (m, n). Returns (m, n).
     """
     _check_matrix("g", g)
     steps = _check_int("steps", steps, 0)
@@ -317,7 +329,8 @@ def quintic_band(coeffs=MUON_QUINTIC) -> tuple[float, float, float]:
     s_peak = math.sqrt((-3 * b - math.sqrt(disc)) / (10 * c))
     s_star = math.sqrt((-3 * b + math.sqrt(disc)) / (10 * c))
     lo = float(ns_polynomial(s_star, 1, coeffs))
-    return lo, float(ns_polynomial(lo, 1, coeffs)), float(ns_polynomial(s_peak, 1, coeffs))
+    inner = float(ns_polynomial(lo, 1, coeffs))
+    return lo, inner, float(ns_polynomial(s_peak, 1, coeffs))
 # --8<-- [end:ns_polynomial]
 
 
@@ -332,7 +345,8 @@ def muon_update(grad: np.ndarray, buf: np.ndarray, beta: float = 0.95,
     """
     _check_matrix("grad", grad)
     if buf.shape != grad.shape:
-        raise ValueError(f"buf must have the shape of grad {grad.shape}, got {buf.shape}")
+        raise ValueError(f"buf must have the shape of grad {grad.shape}, "
+                         f"got {buf.shape}")
     buf = beta * buf + grad
     direction = grad + beta * buf if nesterov else buf
     ortho = newton_schulz(direction, steps, MUON_QUINTIC)
@@ -354,10 +368,11 @@ if __name__ == "__main__":
     proj = projector_param_count(MOONVIT["hidden_size"], KIMI_VL_TEXT["hidden_size"])
     emb, head = lm["embedding"], lm["lm_head"]
     print(f"LM total {lm['total'] / 1e9:.3f}B, activated {lm['activated'] / 1e9:.3f}B")
-    print(f"LM activated without the input embedding {(lm['activated'] - emb) / 1e9:.3f}B,"
-          f" without both embeddings {(lm['activated'] - emb - head) / 1e9:.3f}B")
-    print(f"one expert {lm['expert'] / 1e6:.2f}M, attention {lm['attention'] / 1e6:.2f}M,"
-          f" embedding {emb / 1e6:.1f}M")
+    act = lm["activated"]
+    print(f"LM activated without the input embedding {(act - emb) / 1e9:.3f}B,"
+          f" without both embeddings {(act - emb - head) / 1e9:.3f}B")
+    print(f"one expert {lm['expert'] / 1e6:.2f}M, "
+          f"attention {lm['attention'] / 1e6:.2f}M, embedding {emb / 1e6:.1f}M")
     print(f"MoonViT {vit / 1e6:.1f}M, projector {proj / 1e6:.1f}M, "
           f"Kimi-VL total {(lm['total'] + vit + proj) / 1e9:.3f}B")
 
