@@ -87,13 +87,13 @@ def test_softmax_topk_equals_a_softmax_over_the_chosen_logits():
 
 
 def test_topk_gate_rejects_bad_input():
-    with pytest.raises(ValueError, match="logits"):
+    with pytest.raises(ValueError, match="^logits must have 2"):
         topk_gate(rand(4), 2)
-    with pytest.raises(ValueError, match="k must"):
+    with pytest.raises(ValueError, match="^k must"):
         topk_gate(rand(4, 3), 4)
-    with pytest.raises(ValueError, match="k must"):
+    with pytest.raises(ValueError, match="^k must"):
         topk_gate(rand(4, 3), 0)
-    with pytest.raises(ValueError, match="scoring"):
+    with pytest.raises(ValueError, match="^scoring must"):
         topk_gate(rand(4, 3), 2, "relu")
 
 
@@ -121,15 +121,30 @@ def test_sparse_moe_equals_the_dense_sum_with_zeroed_weights():
     base = (torch.nn.functional.silu(x @ s1.T) * (x @ s3.T)) @ s2.T
     dense = base + 2.446 * torch.einsum("te,ted->td", g, every)
     close(y, dense, rtol=1e-12, atol=1e-12)
-    # and both the shared expert and the scale matter
-    assert (moe_layer(x, router, experts, k, bias=bias) - y).abs().max() > 1e-3
+    # defaults: no shared expert, scale 1
+    close(moe_layer(x, router, experts, k, bias=bias),
+          torch.einsum("te,ted->td", g, every), rtol=1e-12, atol=1e-12)
 # --8<-- [end:test_moe_layer]
 
 
+@pytest.mark.formula("eq-moe-layer")
+def test_sparse_moe_with_experts_that_get_zero_or_one_token():
+    d, f, n_e = 6, 5, 8
+    x, router = rand(3, d, seed=13), rand(n_e, d, seed=14)
+    experts = _experts(n_e, d, f, 15)
+    g = topk_gate(x @ router.T, 2)
+    per_expert = (g > 0).sum(0)
+    assert (per_expert == 0).any() and (per_expert == 1).any()
+    w1, w3, w2 = experts
+    h = torch.nn.functional.silu(torch.einsum("efd,td->tef", w1, x))
+    every = torch.einsum("edf,tef->ted", w2, h * torch.einsum("efd,td->tef", w3, x))
+    close(moe_layer(x, router, experts, 2), torch.einsum("te,ted->td", g, every))
+
+
 def test_moe_layer_and_swiglu_reject_bad_input():
-    with pytest.raises(ValueError, match="x must"):
+    with pytest.raises(ValueError, match="^x must"):
         moe_layer(rand(3), rand(4, 3), _experts(4, 3, 2, 0), 2)
-    with pytest.raises(ValueError, match="x must"):
+    with pytest.raises(ValueError, match="^x must"):
         swiglu(rand(3), rand(2, 3), rand(2, 3), rand(3, 2))
 
 
@@ -299,11 +314,11 @@ def test_kimi_vl_counts_against_the_published_sizes():
 
 
 def test_counts_reject_bad_input():
-    with pytest.raises(ValueError, match="num_experts_per_tok"):
+    with pytest.raises(ValueError, match=r"^cfg\['num_experts_per_tok'\] must lie in \[1, n_routed_experts\], got 65"):
         lm_param_counts(dict(KIMI_VL_TEXT, num_experts_per_tok=65))
-    with pytest.raises(ValueError, match="hidden_size"):
+    with pytest.raises(ValueError, match=r"^cfg\['hidden_size'\] must"):
         moonvit_param_count(dict(MOONVIT, hidden_size=0))
-    with pytest.raises(ValueError, match="text_hidden"):
+    with pytest.raises(ValueError, match="^text_hidden must"):
         projector_param_count(1152, -1)
 
 
@@ -327,11 +342,11 @@ def test_packed_attention_equals_attention_on_each_image_alone():
 
 def test_packed_attention_rejects_bad_input():
     q = rand(2, 5, 4)
-    with pytest.raises(ValueError, match="lengths must sum"):
+    with pytest.raises(ValueError, match="lengths must sum to L = 5, got 4"):
         packed_attention(q, q, q, [2, 2])
-    with pytest.raises(ValueError, match="lengths"):
+    with pytest.raises(ValueError, match="^lengths must be an integer"):
         packed_attention(q, q, q, [5, 0])
-    with pytest.raises(ValueError, match="q must"):
+    with pytest.raises(ValueError, match="^q must"):
         packed_attention(q[0], q[0], q[0], [5])
 
 
@@ -390,9 +405,9 @@ def test_rope_tells_rows_from_columns():
 
 
 def test_rope_rejects_bad_input():
-    with pytest.raises(ValueError, match="divisible by 4"):
+    with pytest.raises(ValueError, match="^x must have a last dimension divisible by 4, got 6"):
         rope_2d(rand(3, 6), torch.zeros(3), torch.zeros(3))
-    with pytest.raises(ValueError, match="h must"):
+    with pytest.raises(ValueError, match="^h must"):
         grid_positions(0, 3)
 
 
@@ -421,11 +436,11 @@ def test_pixel_shuffle_is_invertible_and_matches_the_explicit_layout():
 
 
 def test_pixel_shuffle_rejects_bad_input():
-    with pytest.raises(ValueError, match="divisible"):
+    with pytest.raises(ValueError, match=r"^x must hold an h x w grid with h, w divisible by r = 2, got 15 tokens for h = 3, w = 5"):
         pixel_shuffle(rand(15, 2), 3, 5)
-    with pytest.raises(ValueError, match="x must"):
+    with pytest.raises(ValueError, match="^x must"):
         pixel_shuffle(rand(16), 4, 4)
-    with pytest.raises(ValueError, match="y must"):
+    with pytest.raises(ValueError, match=r"^y must hold an \(h/r\) x \(w/r\) grid, got 3 tokens for h = 4, w = 4, r = 2"):
         pixel_unshuffle(rand(3, 8), 4, 4)
 
 
@@ -453,7 +468,7 @@ def test_projector_matches_torch_modules():
 
 
 def test_projector_rejects_bad_input():
-    with pytest.raises(ValueError, match="x must"):
+    with pytest.raises(ValueError, match="^x must"):
         mlp_projector(rand(8), 2, 2, {})
 
 
@@ -491,13 +506,13 @@ def test_cubic_iteration_converges_to_the_polar_factor(shape):
 
 
 def test_newton_schulz_rejects_bad_input():
-    with pytest.raises(ValueError, match="g must"):
+    with pytest.raises(ValueError, match="^g must"):
         newton_schulz(np.ones(3), 2)
-    with pytest.raises(ValueError, match="steps"):
+    with pytest.raises(ValueError, match="^steps must be an integer >= 0"):
         newton_schulz(np.ones((2, 3)), -1)
-    with pytest.raises(ValueError, match="steps"):
+    with pytest.raises(ValueError, match="^steps must be an integer >= 0"):
         ns_polynomial(0.5, 1.5)
-    with pytest.raises(ValueError, match="coeffs"):
+    with pytest.raises(ValueError, match="^coeffs must"):
         quintic_band(CUBIC)
 
 
@@ -591,7 +606,78 @@ def test_muon_update_scale_and_momentum_conventions():
 
 
 def test_muon_update_rejects_bad_input():
-    with pytest.raises(ValueError, match="buf"):
+    with pytest.raises(ValueError, match=r"^buf must have the shape of grad \(2, 3\), got \(3, 2\)"):
         muon_update(np.ones((2, 3)), np.ones((3, 2)))
-    with pytest.raises(ValueError, match="grad"):
+    with pytest.raises(ValueError, match="^grad must"):
         muon_update(np.ones(3), np.ones(3))
+
+
+def test_boundary_values_are_accepted():
+    logits = rand(4, 5, seed=70)
+    assert (topk_gate(logits, 5) > 0).all() and ((topk_gate(logits, 1) > 0).sum(-1) == 1).all()
+    g = rand(3, 4, seed=71)
+    np.testing.assert_allclose(newton_schulz(g, 0), g.numpy() / np.linalg.norm(g.numpy()))
+    assert float(ns_polynomial(0.5, 0)) == 0.5
+    for k in (1, 64):
+        lm_param_counts(dict(KIMI_VL_TEXT, num_experts_per_tok=k))
+    # a quintic with 0 < c < 1 and 0 < 9 b^2 - 20 a c < 1 is valid; disc = 0 is not
+    other = (2.0, -1.5, 0.5)
+    lo, inner, top = quintic_band(other)
+    fine = np.linspace(0.05, 3.0, 600_001)
+    pf = ns_polynomial(fine, 1, other)
+    interior = (pf[1:-1] <= pf[:-2]) & (pf[1:-1] <= pf[2:])
+    assert abs(pf[1:-1][interior].min() - lo) < 1e-9
+    assert abs(float(ns_polynomial(lo, 1, other)) - inner) < 1e-12
+    peak = (pf[1:-1] >= pf[:-2]) & (pf[1:-1] >= pf[2:])
+    assert abs(pf[1:-1][peak].max() - top) < 1e-9
+    with pytest.raises(ValueError, match="^coeffs must"):
+        quintic_band((1.0, 1.0, 0.45))
+
+
+def test_component_counts_and_a_3x3_merge():
+    cfg = SMALL[0]
+    model, counts = LM(cfg), lm_param_counts(cfg)
+    layer = model.layers[1]
+    assert counts["attention"] == sum(p.numel() for p in layer.self_attn.parameters())
+    assert counts["expert"] == sum(p.numel() for p in layer.mlp.experts[0].parameters())
+    assert counts["shared"] == sum(p.numel() for p in layer.mlp.shared_experts.parameters())
+    assert counts["router"] == layer.mlp.gate.weight.numel() + cfg["n_routed_experts"]
+    assert counts["embedding"] == model.embed_tokens.weight.numel()
+    proj = nn.Sequential(nn.LayerNorm(5), nn.Linear(45, 45), nn.Linear(45, 7))
+    assert projector_param_count(5, 7, r=3) == sum(p.numel() for p in proj.parameters())
+
+
+def test_three_dimensional_inputs_and_a_3x3_projector():
+    # rope on (heads, L, D) equals rope on each head
+    x = rand(2, 6, 8, seed=72)
+    rows, cols = grid_positions(2, 3)
+    both = rope_2d(x, rows.double(), cols.double())
+    for h in range(2):
+        close(both[h], rope_2d(x[h], rows.double(), cols.double()))
+    # the projector with r = 3 merges 3 x 3 blocks
+    h, w, d = 3, 6, 4
+    z = rand(h * w, d, seed=73)
+    params = dict(ln_w=torch.ones(d, dtype=D64), ln_b=torch.zeros(d, dtype=D64),
+                  w1=torch.eye(9 * d, dtype=D64), b1=torch.zeros(9 * d, dtype=D64),
+                  w2=torch.eye(9 * d, dtype=D64), b2=torch.zeros(9 * d, dtype=D64))
+    normed = (z - z.mean(-1, keepdim=True)) / torch.sqrt(z.var(-1, unbiased=False,
+                                                              keepdim=True) + 1e-5)
+    u = pixel_shuffle(normed, h, w, 3)
+    close(mlp_projector(z, h, w, params, r=3), nn.functional.gelu(u), rtol=1e-12, atol=1e-12)
+
+
+def test_more_bad_inputs_name_their_argument():
+    with pytest.raises(ValueError, match="^w must"):
+        grid_positions(3, 0)
+    with pytest.raises(ValueError, match="^vit_hidden must"):
+        projector_param_count(0, 10)
+    with pytest.raises(ValueError, match="^r must"):
+        projector_param_count(4, 4, r=0)
+    with pytest.raises(ValueError, match="^y must have 2"):
+        pixel_unshuffle(rand(8), 2, 2)
+    with pytest.raises(ValueError, match="^x must hold"):
+        pixel_shuffle(rand(12, 2), 4, 4)            # h, w even, wrong token count
+    with pytest.raises(ValueError, match="^x must hold"):
+        pixel_shuffle(rand(12, 2), 3, 4)            # only h odd
+    with pytest.raises(ValueError, match="^y must hold"):
+        pixel_unshuffle(rand(3, 8), 3, 4)           # only h odd
