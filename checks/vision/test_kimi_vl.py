@@ -89,7 +89,7 @@ def test_softmax_topk_equals_a_softmax_over_the_chosen_logits():
 def test_topk_gate_rejects_bad_input():
     with pytest.raises(ValueError, match="^logits must have 2"):
         topk_gate(rand(4), 2)
-    with pytest.raises(ValueError, match="^k must"):
+    with pytest.raises(ValueError, match="^k must be <= the number of experts 3, got 4"):
         topk_gate(rand(4, 3), 4)
     with pytest.raises(ValueError, match="^k must"):
         topk_gate(rand(4, 3), 0)
