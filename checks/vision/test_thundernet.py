@@ -17,6 +17,7 @@ import torch
 from snippets.vision.thundernet import (
     CEM,
     PUBLISHED_MFLOPS,
+    SNET_CONFIGS,
     SAM,
     SNet,
     CompressedRPN,
@@ -170,7 +171,38 @@ def test_against_the_published_snet_totals(hook_counts):
     assert 0.04 < snet_macs(146, kernel=3)["total"] / 146e6 - 1 < 0.05
     # nor the classifier: without fc SNet146 is still 160.6 M
     assert snet_macs(146, num_classes=0)["total"] / 146e6 - 1 > 0.09
+    # nor an uneven down-sampling unit (official ShuffleNetV2 code: the depthwise path
+    # keeps c_in channels, the other gives c_out - c_in): it moves each total by < 1.5 %
+    for v, cfg in SNET_CONFIGS.items():
+        size, c, delta = 56, cfg["conv1"], 0
+        for width in cfg["stages"]:
+            n, h = width // 2, size // 2
+            even = h * h * (25 * c + c * n) + size * size * c * n + h * h * (25 * n + n * n)
+            uneven = h * h * (25 * c + c * c) + size * size * c * n \
+                + h * h * (25 * n + n * (width - c))
+            assert even == unit_macs(size, c, width, 2)
+            delta += uneven - even
+            size, c = h, width
+        assert abs(delta) / snet_macs(v)["total"] < 0.015
 # --8<-- [end:test_published]
+
+
+def test_observations_of_the_page():
+    parts = {v: snet_macs(v) for v in (49, 146, 535)}
+    # stage3 is the largest part of every backbone; SNet49's conv5 is about 12 %
+    for macs in parts.values():
+        stages = {k: macs[k] for k in ("conv1", "stage2", "stage3", "stage4", "conv5")}
+        assert max(stages, key=stages.get) == "stage3"
+    assert 0.11 < parts[49]["conv5"] / parts[49]["total"] < 0.125
+    # without fc, 320 x 320 costs exactly (320 / 224)^2 times 224 x 224
+    for v in (49, 146, 535):
+        assert snet_macs(v, 320, 0)["total"] * 224**2 == snet_macs(v, 224, 0)["total"] * 320**2
+    # motivation: the dense 3x3 RPN conv is more than twice SNet49 at 320, and what the
+    # compression saves is more than all of SNet49
+    dense = conv_macs(20, 3, 245, 256)
+    compressed = conv_macs(20, 5, 245, 245, groups=245) + conv_macs(20, 1, 245, 256)
+    backbone = snet_macs(49, 320, 0)["total"]
+    assert dense > 2 * backbone and dense - compressed > backbone
 
 
 # --8<-- [start:test_cem]
@@ -212,6 +244,20 @@ def test_compressed_rpn_shapes_and_cost(detector_320):
     assert dense == conv_macs(20, 3, 245, 256)
     ratio = dense / (macs["dw"] + macs["pw"])
     assert abs(ratio - 9 * 256 / (25 + 256)) < 1e-12 and 8.1 < ratio < 8.3
+    # the ratio depends neither on the map size nor on the input channels
+    for c, h in ((64, 7), (245, 40), (512, 13)):
+        small = CompressedRPN(c).eval()
+        x = torch.zeros(1, c, h, h)
+        got = count_macs(small, x)
+        full = count_macs(torch.nn.Conv2d(c, 256, 3, padding=1), x)["total"]
+        assert full * (25 + 256) == 9 * 256 * (got["dw"] + got["pw"])
+    # the whole detection part at 320: CEM + RPN + SAM, less than a third of SNet146
+    head = (count_macs(detector_320["cem"], detector_320["C4"], detector_320["C5"])["total"]
+            + macs["total"]
+            + count_macs(detector_320["sam"], f_cem, detector_320["f_rpn"])["total"])
+    assert head == (20 * 20 * 264 * 245 + 10 * 10 * 528 * 245 + 528 * 245
+                    + 20 * 20 * (25 * 245 + 245 * 256 + 256 * 150) + 20 * 20 * 256 * 245)
+    assert 3 * head < snet_macs(146, 320, 0)["total"]
 # --8<-- [end:test_rpn]
 
 

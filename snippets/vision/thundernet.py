@@ -1,9 +1,10 @@
-"""ThunderNet: a lightweight two-stage detector, its SNet backbones and its detection part.
+"""ThunderNet: a lightweight two-stage detector, its SNet backbones, its detection part.
 
-Page: vision/thundernet (docs/vision/thundernet.md); each function names the anchor of the
-equation it implements. Tensors are torch, NCHW. Cost is counted in multiply-adds (MACs),
-the convention of the ShuffleNetV2 and ThunderNet papers ("FLOPs" there): a convolution
-costs H_out * W_out * k * k * (C_in / groups) * C_out, a fully connected layer C_in * C_out;
+Page: vision/thundernet (docs/vision/thundernet.md); each function names the anchor of
+the equation it implements. Tensors are torch, NCHW. Cost is counted in multiply-adds
+(MACs), the convention of the ShuffleNetV2 and ThunderNet papers ("FLOPs" there): a
+convolution costs H_out * W_out * k * k * (C_in / groups) * C_out, a fully connected
+layer C_in * C_out;
 batch normalisation, ReLU, pooling, channel shuffle and additions are not counted.
 """
 
@@ -13,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# Stage widths of the architecture table: conv1, stage2-4 outputs, conv5 (None: removed).
+# Widths of the architecture table: conv1, stage 2-4 outputs, conv5 (None: removed).
 SNET_CONFIGS = {
     49: {"conv1": 24, "stages": (60, 120, 240), "repeats": (4, 8, 4), "conv5": 512},
     146: {"conv1": 24, "stages": (132, 264, 528), "repeats": (4, 8, 4), "conv5": None},
@@ -26,13 +27,15 @@ def _config(version) -> dict:
     if isinstance(version, dict):
         return version
     if version not in SNET_CONFIGS:
-        raise ValueError(f"version must be one of 49, 146, 535 or a config dict, got {version!r}")
+        raise ValueError(f"version must be 49, 146, 535 or a config dict, got {version!r}")
     return SNET_CONFIGS[version]
 
 
 def _check_size(name: str, size, multiple: int) -> int:
-    if isinstance(size, bool) or not isinstance(size, int) or size <= 0 or size % multiple:
-        raise ValueError(f"{name} must be a positive multiple of {multiple}, got {size!r}")
+    if isinstance(size, bool) or not isinstance(size, int) or size <= 0 \
+            or size % multiple:
+        raise ValueError(f"{name} must be a positive multiple of {multiple}, "
+                         f"got {size!r}")
     return size
 
 
@@ -90,7 +93,8 @@ def _check_unit(c_in, c_out, stride, kernel) -> None:
     if stride not in (1, 2):
         raise ValueError(f"stride must be 1 or 2, got {stride!r}")
     if c_out % 2 or (stride == 1 and c_in != c_out):
-        raise ValueError(f"c_out must be even and equal c_in at stride 1, got {c_in}, {c_out}")
+        raise ValueError(f"c_out must be even and equal c_in at stride 1, "
+                         f"got {c_in}, {c_out}")
     if kernel % 2 == 0:
         raise ValueError(f"kernel must be odd, got {kernel!r}")
 
@@ -150,7 +154,8 @@ def unit_macs(h_in: int, c_in: int, c_out: int, stride: int, k: int = 5) -> int:
               + conv_macs(h, k, half, half, groups=half) + conv_macs(h, 1, half, half))
     if stride == 1:
         return branch
-    return branch + conv_macs(h, k, c_in, c_in, groups=c_in) + conv_macs(h, 1, c_in, half)
+    proj = conv_macs(h, k, c_in, c_in, groups=c_in) + conv_macs(h, 1, c_in, half)
+    return branch + proj
 
 
 def snet_macs(version=146, size: int = 224, num_classes: int = 1000,
@@ -226,7 +231,8 @@ class CEM(nn.Module):
 
     def forward(self, c4: torch.Tensor, c5: torch.Tensor) -> torch.Tensor:
         if c4.shape[-2:] != tuple(2 * s for s in c5.shape[-2:]):
-            raise ValueError(f"c4 must be twice c5 in H and W, got {c4.shape}, {c5.shape}")
+            raise ValueError(f"c4 must be twice c5 in H and W, got {c4.shape}, "
+                             f"{c5.shape}")
         local = F.interpolate(self.lat5(c5), scale_factor=2, mode="nearest")
         context = self.glb(c5.mean(dim=(2, 3), keepdim=True))  # (N, out, 1, 1)
         return self.lat4(c4) + local + context
@@ -264,9 +270,10 @@ class SAM(nn.Module):
         self.bn = nn.BatchNorm2d(out_channels)
 
     def forward(self, f_cem: torch.Tensor, f_rpn: torch.Tensor) -> torch.Tensor:
-        if f_cem.shape[1] != self.conv.out_channels or f_cem.shape[-2:] != f_rpn.shape[-2:]:
-            raise ValueError(f"f_cem must have {self.conv.out_channels} channels and the "
-                             f"H, W of f_rpn, got {f_cem.shape}, {f_rpn.shape}")
+        c = self.conv.out_channels
+        if f_cem.shape[1] != c or f_cem.shape[-2:] != f_rpn.shape[-2:]:
+            raise ValueError(f"f_cem must have {c} channels and the H, W of f_rpn, "
+                             f"got {f_cem.shape}, {f_rpn.shape}")
         return f_cem * torch.sigmoid(self.bn(self.conv(f_rpn)))
 # --8<-- [end:SAM]
 
@@ -311,7 +318,8 @@ def psroi_align(features: torch.Tensor, rois: torch.Tensor, bins: int = 7,
 
 def _check_psroi(features, rois, bins, sampling) -> int:
     if features.dim() != 3 or features.shape[0] % (bins * bins):
-        raise ValueError(f"features must be (m * {bins}^2, H, W), got {tuple(features.shape)}")
+        raise ValueError(f"features must be (m * {bins}^2, H, W), "
+                         f"got {tuple(features.shape)}")
     if rois.dim() != 2 or rois.shape[1] != 4 or bool((rois[:, 2:] < rois[:, :2]).any()):
         raise ValueError(f"rois must be (R, 4) with x2 >= x1, y2 >= y1, got {rois}")
     if sampling < 1:
@@ -326,7 +334,15 @@ if __name__ == "__main__":
         print(f"SNet{v} @224: {macs['total'] / 1e6:.2f} M multiply-adds "
               f"(published {PUBLISHED_MFLOPS[v]} M), "
               f"{100 * (macs['total'] / 1e6 / PUBLISHED_MFLOPS[v] - 1):+.1f} %")
-    print(f"SNet146 @320: {snet_macs(146, 320, num_classes=0)['total'] / 1e6:.2f} M")
+    for v in (49, 146, 535):
+        total = snet_macs(v, 320, num_classes=0)["total"]
+        print(f"SNet{v} @320 without fc: {total / 1e6:.2f} M")
+    print(f"SNet146 @224 with 3x3 depthwise: {snet_macs(146, kernel=3)['total'] / 1e6:.2f}"
+          " M, "
+          f"without fc: {snet_macs(146, num_classes=0)['total'] / 1e6:.2f} M")
+    v2 = {"conv1": 24, "stages": (116, 232, 464), "repeats": (4, 8, 4), "conv5": 1024}
+    print(f"ShuffleNetV2 1x @224 (3x3): {snet_macs(v2, kernel=3)['total'] / 1e6:.2f} M "
+          "(published 146 M)")
     net = SNet(146, num_classes=0).eval()
     cem, rpn, sam = CEM(264, 528).eval(), CompressedRPN().eval(), SAM().eval()
     with torch.no_grad():
@@ -341,6 +357,10 @@ if __name__ == "__main__":
     rois = torch.tensor([[32.0, 48.0, 144.0, 160.0]])
     print(f"PSRoI align: {tuple(psroi_align(f_sam[0], rois).shape)}")
     rpn_macs = count_macs(rpn, f_cem)
+    head = (count_macs(cem, feats["C4"], feats["C5"])["total"] + rpn_macs["total"]
+            + count_macs(sam, f_cem, f_rpn)["total"])
+    print(f"detection part (CEM + RPN + SAM) @320: {head / 1e6:.2f} M")
     dense = conv_macs(20, 3, 245, 256)
-    print(f"RPN conv at 20x20: 5x5 dw + 1x1 {(rpn_macs['dw'] + rpn_macs['pw']) / 1e6:.2f} M, "
+    compressed = rpn_macs["dw"] + rpn_macs["pw"]
+    print(f"RPN conv at 20x20: 5x5 dw + 1x1 {compressed / 1e6:.2f} M, "
           f"3x3 conv {dense / 1e6:.2f} M")
