@@ -20,6 +20,7 @@ from snippets.vision.thundernet import (
     SNET_CONFIGS,
     SAM,
     SNet,
+    ShuffleUnit,
     CompressedRPN,
     channel_shuffle,
     conv_macs,
@@ -87,6 +88,7 @@ def test_channel_shuffle_and_the_units():
         assert torch.allclose(y[:, 1::2], unit.branch(x[:, 8:]), atol=1e-12)
     dw = unit.branch[1][0]
     assert dw.kernel_size == (5, 5) and dw.groups == 8 == dw.in_channels
+    assert ShuffleUnit(16, 16, 1).branch[1][0].kernel_size == (5, 5)  # the default
     down = shuffle_unit(16, 24, 2).double().eval()
     with torch.no_grad():
         z = down(x)
@@ -119,6 +121,24 @@ def test_snet_feature_maps_at_320(detector_320):
         kernels = {m.kernel_size for m in net.modules()
                    if isinstance(m, torch.nn.Conv2d) and m.groups > 1}
         assert kernels == {(5, 5)}
+        # every conv is conv + BN without bias; ReLU follows the dense convs only
+        blocks = [m for m in net.modules() if isinstance(m, torch.nn.Sequential)
+                  and isinstance(m[0], torch.nn.Conv2d)]
+        assert len(blocks) == 1 + 3 * 5 + 13 * 3 + (v == 49)  # conv1, units, conv5
+        for block in blocks:
+            conv = block[0]
+            assert conv.bias is None and isinstance(block[1], torch.nn.BatchNorm2d)
+            assert conv.padding == (conv.kernel_size[0] // 2,) * 2
+            has_relu = len(block) == 3 and isinstance(block[2], torch.nn.ReLU)
+            assert has_relu == (conv.groups == 1) and len(block) == 2 + has_relu
+        pool = net.maxpool
+        assert (pool.kernel_size, pool.stride, pool.padding) == (3, 2, 1)
+    # the configurations are the architecture table of the page, transcribed
+    assert SNET_CONFIGS == {
+        49: {"conv1": 24, "stages": (60, 120, 240), "repeats": (4, 8, 4), "conv5": 512},
+        146: {"conv1": 24, "stages": (132, 264, 528), "repeats": (4, 8, 4), "conv5": None},
+        535: {"conv1": 48, "stages": (248, 496, 992), "repeats": (4, 8, 4), "conv5": None},
+    }
 # --8<-- [end:test_snet]
 
 
@@ -130,6 +150,12 @@ def test_analytic_count_equals_the_hooks_exactly(hook_counts):
         for part in ("conv1", "stage2", "stage3", "stage4", "fc", "total"):
             assert hooks.get(part, 0) == analytic[part], (v, size, part)
         assert hooks.get("conv5", 0) == analytic["conv5"]
+        assert all(type(x) is int for x in (*analytic.values(), *hooks.values()))
+    # kernel 3 (ShuffleNetV2's): the module and the count follow the argument
+    net = SNet(146, kernel=3).eval()
+    assert count_macs(net, torch.zeros(1, 3, 64, 64)) == {
+        k: x for k, x in snet_macs(146, 64, kernel=3).items() if k != "conv5"}
+    assert snet_macs() == snet_macs(146, 224, 1000, 5)
     # a stride-1 unit written out: two 1x1 convs on C/2 channels plus a 5x5 depthwise conv
     assert unit_macs(28, 132, 132, 1) == 28 * 28 * (2 * 66 * 66 + 25 * 66)
     # SNet146 at 224 by hand: conv1 112^2*27*24, stage widths 132/264/528, fc 528*1000
@@ -295,15 +321,16 @@ def test_sam_formula_bounds_and_gradient(detector_320):
 # --8<-- [start:test_psroi]
 @pytest.mark.formula("eq-psroi-align")
 def test_psroi_align_by_hand():
-    # p = 2 bins, m = 1: four channels, channel k constant k + 1 except channel 3 = x.
+    # p = 2 bins, m = 1: four channels, channel k constant k + 1 except channel 3 = x^2.
     # RoI (0, 0)-(4, 4) at scale 1: bins of 2 x 2 pixels; bin (1, 1) reads channel 3,
-    # sampled at x = 2.5 and 3.5 (sampling 2), mean 3.0.
+    # sampled (default sampling 2) at x = 2.5 and 3.5: bilinear (4 + 9) / 2 = 6.5 and
+    # (9 + 16) / 2 = 12.5, mean 9.5.
     feat = torch.ones(4, 6, 6, dtype=DT) * torch.tensor([1.0, 2, 3, 0])[:, None, None]
-    feat[3] = torch.arange(6, dtype=DT)[None, :]
+    feat[3] = torch.arange(6, dtype=DT)[None, :] ** 2
     out = psroi_align(feat, torch.tensor([[0.0, 0, 4, 4]], dtype=DT), bins=2,
                       spatial_scale=1.0)
     assert out.shape == (1, 1, 2, 2)
-    assert torch.allclose(out[0, 0], torch.tensor([[1.0, 2.0], [3.0, 3.0]], dtype=DT))
+    assert torch.allclose(out[0, 0], torch.tensor([[1.0, 2.0], [3.0, 9.5]], dtype=DT))
     # bin (0, 0) with one sample per bin and a half-pixel sample: bilinear by hand
     feat[0] = torch.arange(36, dtype=DT).reshape(6, 6)  # value 6 y + x
     out = psroi_align(feat, torch.tensor([[0.0, 0, 2, 2]], dtype=DT), bins=2,
@@ -334,6 +361,22 @@ def test_psroi_align_is_exact_on_linear_maps():
                     xc = x1 + (j + 0.5) * (x2 - x1) / p
                     want = a[k] * xc + b[k] * yc + c[k]
                     assert math.isclose(out[r, ch, i, j].item(), want.item(), abs_tol=1e-9)
+
+
+@pytest.mark.formula("eq-psroi-align")
+def test_psroi_align_clamps_at_the_border():
+    # one channel f = 10 y + x on a 4 x 5 map, p = 1: samples beyond the map take the
+    # value of the nearest border pixel (by hand)
+    feat = (10 * torch.arange(4, dtype=DT)[:, None] + torch.arange(5, dtype=DT))[None]
+    box = torch.tensor([[3.0, 2.0, 7.0, 6.0]], dtype=DT)  # samples x 4, 6; y 3, 5
+    out = psroi_align(feat, box, bins=1, spatial_scale=1.0)
+    assert math.isclose(out.item(), 10 * 3 + 4)
+    box = torch.tensor([[-4.0, -4.0, 0.0, 0.0]], dtype=DT)  # samples at -3, -1
+    assert psroi_align(feat, box, bins=1, spatial_scale=1.0).item() == 0.0
+    # one sample at (2.5, 3.5), inside the last cell: interpolates rows 2, 3, columns 3, 4
+    box = torch.tensor([[3.0, 2.0, 4.0, 3.0]], dtype=DT)
+    out = psroi_align(feat, box, bins=1, spatial_scale=1.0, sampling=1)
+    assert math.isclose(out.item(), 10 * 2.5 + 3.5)
 # --8<-- [end:test_psroi]
 
 
@@ -342,12 +385,15 @@ def test_bad_inputs():
         SNet(100)
     with pytest.raises(ValueError, match="version"):
         snet_macs(50)
-    with pytest.raises(ValueError, match="size"):
+    with pytest.raises(ValueError, match="^size must"):
         snet_macs(146, size=300)
-    with pytest.raises(ValueError, match="size"):
+    with pytest.raises(ValueError, match="^size must"):
         snet_macs(146, size=0)
-    with pytest.raises(ValueError, match="size"):
+    with pytest.raises(ValueError, match="^size must"):
         snet_macs(146, size=True)
+    with pytest.raises(ValueError, match="^size must"):
+        snet_macs(146, size=224.0)
+    assert snet_macs(146, size=32)["conv1"] == 16 * 16 * 27 * 24  # the smallest size
     with pytest.raises(ValueError, match="stride"):
         shuffle_unit(16, 16, 3)
     with pytest.raises(ValueError, match="c_out"):
@@ -374,5 +420,7 @@ def test_bad_inputs():
         psroi_align(torch.zeros(49, 4, 4), torch.tensor([[2.0, 0, 1, 1]]))
     with pytest.raises(ValueError, match="rois"):
         psroi_align(torch.zeros(49, 4, 4), torch.tensor([[0.0, 2, 1, 1]]))
+    with pytest.raises(ValueError, match="rois"):
+        psroi_align(torch.zeros(49, 4, 4), torch.tensor([[5.0, 0, 1, 10]]))
     with pytest.raises(ValueError, match="sampling"):
         psroi_align(torch.zeros(49, 4, 4), torch.zeros(1, 4), sampling=0)

@@ -32,20 +32,25 @@ def _config(version) -> dict:
 
 
 def _check_size(name: str, size, multiple: int) -> int:
-    if isinstance(size, bool) or not isinstance(size, int) or size <= 0 \
+    if isinstance(size, bool) or not isinstance(size, int) or size < multiple \
             or size % multiple:
         raise ValueError(f"{name} must be a positive multiple of {multiple}, "
                          f"got {size!r}")
     return size
 
 
-def _conv_bn(c_in: int, c_out: int, k: int, stride: int = 1, groups: int = 1,
-             relu: bool = True) -> nn.Sequential:
-    layers = [nn.Conv2d(c_in, c_out, k, stride, k // 2, groups=groups, bias=False),
-              nn.BatchNorm2d(c_out)]
-    if relu:
-        layers.append(nn.ReLU(inplace=True))
-    return nn.Sequential(*layers)
+def _conv_bn(c_in: int, c_out: int, k: int, stride: int = 1,
+             groups: int = 1) -> nn.Sequential:
+    """k x k convolution without bias, then batch normalisation."""
+    conv = nn.Conv2d(c_in, c_out, k, stride, k // 2, groups=groups,
+                     # bias=None is equivalent to False: no bias either way
+                     bias=False)  # pragma: no mutate
+    return nn.Sequential(conv, nn.BatchNorm2d(c_out))
+
+
+def _conv_bn_relu(c_in: int, c_out: int, k: int, stride: int = 1) -> nn.Sequential:
+    """k x k convolution without bias, batch normalisation, ReLU."""
+    return nn.Sequential(*_conv_bn(c_in, c_out, k, stride), nn.ReLU())
 
 
 # --8<-- [start:channel_shuffle]
@@ -71,13 +76,13 @@ class ShuffleUnit(nn.Module):
         self.stride = stride
         half = c_out // 2
         if stride == 2:
-            self.proj = nn.Sequential(_conv_bn(c_in, c_in, kernel, 2, c_in, relu=False),
-                                      _conv_bn(c_in, half, 1))
+            self.proj = nn.Sequential(_conv_bn(c_in, c_in, kernel, 2, groups=c_in),
+                                      _conv_bn_relu(c_in, half, 1))
         branch_in = c_in if stride == 2 else half
         self.branch = nn.Sequential(
-            _conv_bn(branch_in, half, 1),
-            _conv_bn(half, half, kernel, stride, groups=half, relu=False),
-            _conv_bn(half, half, 1),
+            _conv_bn_relu(branch_in, half, 1),
+            _conv_bn(half, half, kernel, stride, groups=half),
+            _conv_bn_relu(half, half, 1),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -119,14 +124,14 @@ class SNet(nn.Module):
         super().__init__()
         cfg = _config(version)
         c = cfg["conv1"]
-        self.conv1 = _conv_bn(3, c, 3, 2)
+        self.conv1 = _conv_bn_relu(3, c, 3, 2)
         self.maxpool = nn.MaxPool2d(3, 2, 1)
         for i, (width, repeat) in enumerate(zip(cfg["stages"], cfg["repeats"])):
             units = [shuffle_unit(c, width, 2, kernel)]
             units += [shuffle_unit(width, width, 1, kernel) for _ in range(repeat - 1)]
             setattr(self, f"stage{i + 2}", nn.Sequential(*units))
             c = width
-        self.conv5 = _conv_bn(c, cfg["conv5"], 1) if cfg["conv5"] else None
+        self.conv5 = _conv_bn_relu(c, cfg["conv5"], 1) if cfg["conv5"] else None
         c = cfg["conv5"] or c
         self.fc = nn.Linear(c, num_classes) if num_classes else None
 
@@ -150,7 +155,7 @@ def conv_macs(h_out: int, k: int, c_in: int, c_out: int, groups: int = 1) -> int
 def unit_macs(h_in: int, c_in: int, c_out: int, stride: int, k: int = 5) -> int:
     """Multiply-adds of one ShuffleUnit on an h_in x h_in input (#eq-snet-macs)."""
     half, h = c_out // 2, h_in // stride
-    branch = (conv_macs(h_in, 1, c_in if stride == 2 else half, half)
+    branch = (conv_macs(h_in, 1, c_in if stride == 2 else c_in // 2, half)
               + conv_macs(h, k, half, half, groups=half) + conv_macs(h, 1, half, half))
     if stride == 1:
         return branch
@@ -230,10 +235,10 @@ class CEM(nn.Module):
         self.glb = nn.Conv2d(c5_channels, out_channels, 1)
 
     def forward(self, c4: torch.Tensor, c5: torch.Tensor) -> torch.Tensor:
-        if c4.shape[-2:] != tuple(2 * s for s in c5.shape[-2:]):
+        if c4.shape[2:] != tuple(2 * s for s in c5.shape[2:]):
             raise ValueError(f"c4 must be twice c5 in H and W, got {c4.shape}, "
                              f"{c5.shape}")
-        local = F.interpolate(self.lat5(c5), scale_factor=2, mode="nearest")
+        local = F.interpolate(self.lat5(c5), scale_factor=2)  # default mode: nearest
         context = self.glb(c5.mean(dim=(2, 3), keepdim=True))  # (N, out, 1, 1)
         return self.lat4(c4) + local + context
 # --8<-- [end:CEM]
@@ -271,7 +276,7 @@ class SAM(nn.Module):
 
     def forward(self, f_cem: torch.Tensor, f_rpn: torch.Tensor) -> torch.Tensor:
         c = self.conv.out_channels
-        if f_cem.shape[1] != c or f_cem.shape[-2:] != f_rpn.shape[-2:]:
+        if f_cem.shape[1] != c or f_cem.shape[2:] != f_rpn.shape[2:]:
             raise ValueError(f"f_cem must have {c} channels and the H, W of f_rpn, "
                              f"got {f_cem.shape}, {f_rpn.shape}")
         return f_cem * torch.sigmoid(self.bn(self.conv(f_rpn)))
