@@ -133,6 +133,7 @@ def test_snet_feature_maps_at_320(detector_320):
             assert has_relu == (conv.groups == 1) and len(block) == 2 + has_relu
         pool = net.maxpool
         assert (pool.kernel_size, pool.stride, pool.padding) == (3, 2, 1)
+    assert SNet().fc.in_features == 528  # the default is SNet146
     # the configurations are the architecture table of the page, transcribed
     assert SNET_CONFIGS == {
         49: {"conv1": 24, "stages": (60, 120, 240), "repeats": (4, 8, 4), "conv5": 512},

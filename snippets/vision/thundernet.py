@@ -39,7 +39,7 @@ def _check_size(name: str, size, multiple: int) -> int:
     return size
 
 
-def _conv_bn(c_in: int, c_out: int, k: int, stride: int = 1,
+def _conv_bn(c_in: int, c_out: int, k: int, stride: int,
              groups: int = 1) -> nn.Sequential:
     """k x k convolution without bias, then batch normalisation."""
     conv = nn.Conv2d(c_in, c_out, k, stride, k // 2, groups=groups,
