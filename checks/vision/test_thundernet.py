@@ -167,8 +167,8 @@ def test_analytic_count_equals_the_hooks_exactly(hook_counts):
 @pytest.mark.formula("eq-snet-macs")
 def test_convention_reproduces_shufflenet_v2():
     # ShuffleNetV2 (3x3 depthwise, conv5 1024, 2048 for 2x): published 41/146/299/591
-    # MFLOPs (megvii-model/ShuffleNet-Series, ShuffleNetV2 README table; the same numbers
-    # as the ShuffleNetV2 paper). The same count lands within 1.5 % of each: multiply-adds,
+    # MFLOPs (the authors' repository megvii-model/ShuffleNet-Series, table of the
+    # ShuffleNetV2 README). The same count lands within 1.5 % of each: multiply-adds,
     # conv and fc only. (The official code's down-sampling unit splits its output
     # channels unevenly, which explains most of the remaining gap.)
     published = {(48, 96, 192, 1024): 41, (116, 232, 464, 1024): 146,
