@@ -234,15 +234,24 @@ def test_the_bound_holds_for_every_score_matrix_and_is_reached():
     v, g = randn(5, 3, seed=16), randn(5, 3, seed=17)
     cases = [scale * randn(5, 5, seed=18 + i) for i, scale in enumerate((1e-14, 1e-6, 1, 1e3))]
     cases += [positive_scores(5, seed=30, scale=scale) for scale in (1e-12, 1e-5, 1.0)]
+    signed = randn(5, 5, seed=25)
+    signed[:, -1] = 1e-9 - signed[:, :-1].sum(-1)             # every row sums to 1e-9
+    cases.append(signed)
     for s in cases:
-        s_ = s.clone().requires_grad_()
-        (srms_norm(s_ @ v, eps=eps) * g).sum().backward()
-        assert torch.all(s_.grad.abs() <= norm_grad_bound(v, g, eps=eps) * (1 + 1e-12))
+        for norm_name, norm in (("srms", srms_norm), ("rms", rms_norm)):
+            s_ = s.clone().requires_grad_()
+            (norm(s_ @ v, eps=eps) * g).sum().backward()
+            bound = norm_grad_bound(v, g, eps=eps, norm=norm_name)
+            assert torch.all(s_.grad.abs() <= bound * (1 + 1e-12))
     # equality in the limit t -> 0 with g_i parallel to v_j: n = 1, g = v
     v1 = randn(1, 3, seed=40)
     s_ = torch.full((1, 1), 1e-12, dtype=F64, requires_grad=True)
     (srms_norm(s_ @ v1, eps=eps) * v1).sum().backward()
     ratio = s_.grad.abs() / norm_grad_bound(v1, v1, eps=eps)
+    assert ratio.item() == pytest.approx(1.0, abs=1e-6)
+    s_ = torch.full((1, 1), 1e-12, dtype=F64, requires_grad=True)
+    (rms_norm(s_ @ v1, eps=eps) * v1).sum().backward()
+    ratio = s_.grad.abs() / norm_grad_bound(v1, v1, eps=eps, norm="rms")
     assert ratio.item() == pytest.approx(1.0, abs=1e-6)
 # --8<-- [end:test_norm_gradient_bound]
 
@@ -353,6 +362,8 @@ def test_bad_inputs_name_the_argument():
         norm_grad_bound(v, None)
     with pytest.raises(ValueError, match="eps"):
         norm_grad_bound(v, g, eps=0)
+    with pytest.raises(ValueError, match="norm must"):
+        norm_grad_bound(v, g, norm="layer")
     with pytest.raises(ValueError, match="q must"):
         norm_attention(torch.ones(3), v, v)
     with pytest.raises(ValueError, match="k must"):

@@ -150,14 +150,22 @@ def norm_score_grad(s: torch.Tensor, v: torch.Tensor, g: torch.Tensor,
 
 
 # --8<-- [start:norm_grad_bound]
-def norm_grad_bound(v: torch.Tensor, g: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
-    """|dL/ds_ij| <= ||g_i|| ||v_j|| / eps for O = SRMSNorm(S V), any scores S
-    (#eq-norm-gradient-bound). Returns the (..., n, n) matrix of the bounds.
+def norm_grad_bound(v: torch.Tensor, g: torch.Tensor, eps: float = 1e-8,
+                    norm: str = "srms") -> torch.Tensor:
+    """|dL/ds_ij| <= ||g_i|| ||v_j|| / c for O = Norm(S V) and any scores S
+    (#eq-norm-gradient-bound): c = eps for SRMSNorm, c = sqrt(eps) for RMSNorm.
+    Returns the (..., n, n) matrix of the bounds.
     """
     _check_tensor("v", v)
     _check_tensor("g", g)
     _check_eps(eps)
-    return g.norm(dim=-1)[..., :, None] * v.norm(dim=-1)[..., None, :] / eps
+    if norm == "srms":
+        c = eps
+    elif norm == "rms":
+        c = eps ** 0.5
+    else:
+        raise ValueError(f"norm must be 'srms' or 'rms', got {norm!r}")
+    return g.norm(dim=-1)[..., :, None] * v.norm(dim=-1)[..., None, :] / c
 # --8<-- [end:norm_grad_bound]
 
 
