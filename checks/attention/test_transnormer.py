@@ -70,6 +70,12 @@ def test_attention_jacobian_equals_autograd(kernel):
     off_rows = full.clone()
     off_rows[idx, :, idx, :] = 0
     assert off_rows.abs().max() == 0
+    # a batch of two score matrices: each one is its own Jacobian
+    batch = torch.stack([s, positive_scores(n, seed=9)])
+    out = attention_jacobian(batch, kernel)
+    for b in range(2):
+        torch.testing.assert_close(out[b], attention_jacobian(batch[b], kernel),
+                                   rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.formula("eq-scaled-gradient")
@@ -117,8 +123,40 @@ def test_scaled_score_grad_equals_autograd_through_the_shared_core():
     ((s @ v) / s.sum(-1, keepdim=True) * g).sum().backward()
     grad = scaled_score_grad(s.detach(), v, g)
     torch.testing.assert_close(grad, s.grad, rtol=1e-12, atol=1e-12)
+    # batched (heads, n, n) scores with (heads, n, d_v) values: row by row the same
+    sb = torch.stack([s.detach(), positive_scores(n, seed=12)])
+    vb, gb = torch.stack([v, randn(n, dv, seed=13)]), torch.stack([g, randn(n, dv, seed=14)])
+    for b in range(2):
+        torch.testing.assert_close(scaled_score_grad(sb, vb, gb)[b],
+                                   scaled_score_grad(sb[b], vb[b], gb[b]), rtol=1e-12, atol=0)
     (kernel_attention(phi_q, phi_k, v, lambda x: x) * g).sum().backward()
     torch.testing.assert_close(grad @ phi_k, phi_q.grad, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.formula("eq-scaled-gradient")
+def test_through_elu_the_query_gradient_stays_bounded_while_the_feature_gradient_grows():
+    # The page's remark: inputs q = c 1 + u, k = c 1 + u' with fixed perturbations in
+    # [-1/2, 1/2] and phi = elu + 1 = e^x there: every score is e^{2c} times a constant, so
+    # dL/ds ~ e^{-2c} and dL/dphi(q) ~ e^{-c} grow as c -> -inf, while
+    # dL/dq = dL/dphi(q) * phi'(q), phi'(q) = e^{q}, does not change (autograd through
+    # the shared core). elu(x) + 1 = (e^x - 1) + 1 keeps ~9 digits at e^x ~ 1e-7: rel 1e-6.
+    n, d = 4, 3
+    v, g = randn(n, d, seed=70), randn(n, d, seed=71)
+    u_q = torch.rand(n, d, dtype=F64, generator=torch.Generator().manual_seed(72)) - 0.5
+    u_k = torch.rand(n, d, dtype=F64, generator=torch.Generator().manual_seed(73)) - 0.5
+    grads_q, grads_phi = [], []
+    for c in (-5.0, -10.0, -15.0):
+        q = (c + u_q).requires_grad_()
+        k = c + u_k
+        (kernel_attention(q, k, v, elu_feature_map) * g).sum().backward()
+        grads_q.append(q.grad.abs().max().item())
+        phi_q = elu_feature_map(q.detach()).requires_grad_()
+        (kernel_attention(phi_q, elu_feature_map(k), v, lambda x: x) * g).sum().backward()
+        grads_phi.append(phi_q.grad.abs().max().item())
+    assert grads_q[0] > 1e-3                               # not trivially zero
+    assert max(grads_q) / min(grads_q) < 1 + 1e-6          # the same at every c
+    for a, b in zip(grads_phi, grads_phi[1:]):
+        assert b / a == pytest.approx(math.exp(5.0), rel=1e-6)   # grows like e^{-c}
 
 
 @pytest.mark.formula("eq-scaled-gradient")
@@ -127,6 +165,9 @@ def test_cancelling_denominator_makes_the_scaled_gradient_grow_like_one_over_del
     # L = sum_i o_i1: dL/ds_11 = (1 - o_11) / delta = (1 - 1/delta) / delta (autograd too).
     v = torch.eye(2, dtype=F64)
     g = torch.tensor([[1.0, 0.0], [1.0, 0.0]], dtype=F64)
+    q = torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=F64)
+    k = torch.tensor([[1.0, 0.0], [0.25 - 1.0, 0.5]], dtype=F64)
+    torch.testing.assert_close(cancelling_scores(0.25), q @ k.T, rtol=0, atol=0)
     for delta in (1e-1, 1e-3, 1e-6):
         s = cancelling_scores(delta).requires_grad_()
         ((s @ v) / s.sum(-1, keepdim=True) * g).sum().backward()
@@ -243,6 +284,11 @@ def test_the_bound_holds_for_every_score_matrix_and_is_reached():
             (norm(s_ @ v, eps=eps) * g).sum().backward()
             bound = norm_grad_bound(v, g, eps=eps, norm=norm_name)
             assert torch.all(s_.grad.abs() <= bound * (1 + 1e-12))
+    # batched: each head its own bound
+    vb, gb = torch.stack([v, 2 * v]), torch.stack([g, randn(5, 3, seed=26)])
+    for b in range(2):
+        torch.testing.assert_close(norm_grad_bound(vb, gb, eps=eps)[b],
+                                   norm_grad_bound(vb[b], gb[b], eps=eps), rtol=1e-14, atol=0)
     # equality in the limit t -> 0 with g_i parallel to v_j: n = 1, g = v
     v1 = randn(1, 3, seed=40)
     s_ = torch.full((1, 1), 1e-12, dtype=F64, requires_grad=True)
@@ -316,6 +362,12 @@ def test_local_attention_mass_equals_a_loop_over_windows():
     assert local_attention_mass(uniform, 0.5).item() == pytest.approx(5 / 9, abs=1e-14)
     assert local_attention_mass(torch.eye(n, dtype=F64), 0.1).item() == pytest.approx(1.0)
     assert local_attention_mass(p, 1.0).item() == pytest.approx(1.0, abs=1e-14)
+    # a batch of attention matrices gives one value each
+    pb = torch.stack([p, uniform])
+    out = local_attention_mass(pb, 0.5)
+    assert out.shape == (2,)
+    assert out[0].item() == pytest.approx(local_attention_mass(p, 0.5).item(), abs=1e-14)
+    assert out[1].item() == pytest.approx(5 / 9, abs=1e-14)
 
 
 @pytest.mark.formula("eq-dilution")
@@ -324,6 +376,11 @@ def test_on_the_toy_softmax_is_local_and_linear_attention_is_diluted():
     # mass near the query than elu+1 linear attention, and DiagAttention (w = 8) all of
     # it once the window holds a block (r >= 15/64).
     x = toy_positions()
+    i, m = np.arange(64)[:, None], np.arange(4)
+    w = 2 * np.pi * 2.0**m / 64
+    np.testing.assert_allclose(x.numpy(), 2 * np.hstack([np.cos(w * i), np.sin(w * i)]),
+                               rtol=0, atol=1e-13)
+    assert x.dtype == F64
     p_soft = attention_matrix(x, x, softmax_attention)
     p_lin = attention_matrix(x, x, lambda a, b, c: kernel_attention(a, b, c, elu_feature_map))
     p_diag = attention_matrix(x, x, lambda a, b, c: diag_attention(a, b, c, block_size=8))
@@ -342,8 +399,23 @@ def test_bad_inputs_name_the_argument():
         attention_jacobian(s, "relu")
     with pytest.raises(ValueError, match="s must"):
         attention_jacobian(torch.ones(3, dtype=F64), "exp")
-    with pytest.raises(ValueError, match="s must"):
-        scaled_score_grad(s[:, :2], v, g)
+    with pytest.raises(ValueError, match="^s must"):
+        scaled_score_grad(s[:, :2], v[:2], g)                 # not square
+    with pytest.raises(ValueError, match="^s must"):
+        scaled_score_grad(s, randn(4, 2), g)                  # n differs from len(v)
+    with pytest.raises(ValueError, match="^s must"):
+        scaled_score_grad(torch.ones(3, dtype=F64), v, g)
+    with pytest.raises(ValueError, match="^v must"):
+        scaled_score_grad(s, torch.ones(3, dtype=F64), g)
+    with pytest.raises(ValueError, match="^g must"):
+        scaled_score_grad(s, v, torch.ones(3, dtype=F64))
+    with pytest.raises(ValueError, match="^v must"):
+        norm_grad_bound(None, g)
+    with pytest.raises(ValueError, match="p must be a square"):
+        local_attention_mass(torch.ones(3, 4), 0.5)
+    # one-dimensional input is a single row for the norms
+    torch.testing.assert_close(srms_norm(v[0]), srms_norm(v)[0], rtol=0, atol=0)
+    torch.testing.assert_close(rms_norm(v[0]), rms_norm(v)[0], rtol=0, atol=0)
     with pytest.raises(ValueError, match="g must"):
         scaled_score_grad(s, v, g[:, :1])
     with pytest.raises(ValueError, match="v must"):

@@ -43,12 +43,12 @@ def _stack_figure():
     for i in range(3):
         y = 1.6 + i * 1.0
         _box(ax, 1.0, y, 3.0, 0.75, "DiagAttention + GLU", "#cfe3f7")
-    ax.text(4.3, 2.95, "early layers\n(1 ... L/2):\nsoftmax inside\nblocks of w tokens",
+    ax.text(4.3, 2.95, "early layers\n(first half):\nsoftmax inside\nblocks of m tokens",
             fontsize=8, va="center")
     for i in range(3):
         y = 4.9 + i * 1.0
         _box(ax, 1.0, y, 3.0, 0.75, "NormAttention + GLU", "#f7dccf")
-    ax.text(4.3, 6.25, "later layers\n(L/2+1 ... L):\n$\\mathrm{Norm}(Q(K^\\top V))$,\nno denominator",
+    ax.text(4.3, 6.25, "later layers\n(second half):\n$\\mathrm{Norm}(Q(K^\\top V))$,\nno denominator",
             fontsize=8, va="center")
     _box(ax, 1.0, 8.2, 3.0, 0.8, "output", "0.92")
     for y0, y1 in ((1.1, 1.6), (4.35, 4.9), (7.65, 8.2)):
@@ -87,7 +87,7 @@ def _gradient_figure():
     ax = axes[0]
     ax.loglog(deltas, scaled, "C3", lw=1.8, label="scaled linear attention")
     ax.loglog(deltas, normed, "C0", lw=1.8, label="NormAttention (SRMSNorm)")
-    ax.set_xlabel(r"denominator $\sum_j s_{1j} = \delta$")
+    ax.set_xlabel(r"denominator $\sum_j s_{1j} = \zeta$")
     ax.set_ylabel(r"$\max_{ij} |\partial L / \partial s_{ij}|$")
     ax.set_title("(a) signed features: denominator cancels", fontsize=10)
     ax.legend(fontsize=8)
@@ -130,7 +130,7 @@ def _dilution_figure():
     x = toy_positions()
     atts = {"softmax": softmax_attention,
             "linear (elu+1)": lambda a, b, c: kernel_attention(a, b, c, elu_feature_map),
-            "DiagAttention (w = 8)": lambda a, b, c: diag_attention(a, b, c, block_size=8)}
+            "DiagAttention (m = 8)": lambda a, b, c: diag_attention(a, b, c, block_size=8)}
     fig = plt.figure(figsize=(10.0, 3.6))
     rs = np.linspace(0.0, 1.0, 65)
     ax = fig.add_axes([0.07, 0.15, 0.3, 0.75])

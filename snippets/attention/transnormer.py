@@ -61,14 +61,17 @@ def attention_jacobian(s: torch.Tensor, kernel: str) -> torch.Tensor:
         ratio = 1 / s                                          # f'/f = 1/s
     else:
         raise ValueError(f"kernel must be 'exp' or 'identity', got {kernel!r}")
-    eye = torch.eye(s.shape[-1], dtype=s.dtype)
+    # s is square, so shape[-2] is the same n; 0 and 1 are exact in every dtype and
+    # the product below is in s's dtype anyway
+    eye = torch.eye(s.shape[-1], dtype=s.dtype)  # pragma: no mutate
     # ratio[i, k] * p[i, j] * (1[j = k] - p[i, k]), broadcast over (i, j, k)
     return ratio[..., :, None, :] * p[..., :, :, None] * (eye - p[..., :, None, :])
 # --8<-- [end:attention_jacobian]
 
 
 # --8<-- [start:scaled_score_grad]
-def scaled_score_grad(s: torch.Tensor, v: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+def scaled_score_grad(s: torch.Tensor, v: torch.Tensor,
+                      g: torch.Tensor) -> torch.Tensor:
     """dL/ds_ik of scaled linear attention o_i = sum_j s_ij v_j / sum_j s_ij
     (#eq-scaled-gradient):  dL/ds_ik = g_i^T (v_k - o_i) / sum_m s_im.
 
@@ -121,7 +124,8 @@ def norm_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     _check_tensor("v", v)
     phi_q, phi_k = feature_map(q), feature_map(k)              # (..., n, r)
     if causal:
-        kv = (phi_k[..., :, :, None] * v[..., :, None, :]).cumsum(-3)  # (..., n, r, d_v)
+        kv = phi_k[..., :, :, None] * v[..., :, None, :]       # (..., n, r, d_v)
+        kv = kv.cumsum(-3)                                     # prefix sums over j <= i
         t = (phi_q[..., :, :, None] * kv).sum(-2)              # (..., n, d_v)
     else:
         t = phi_q @ (phi_k.transpose(-1, -2) @ v)              # (..., n, d_v)
@@ -176,7 +180,8 @@ def diag_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     block_size tokens (the last may be shorter) and run softmax attention inside each:
     O_[b] = softmax(Q_[b] K_[b]^T / sqrt(d)) V_[b]. O(n w d) for block size w.
     """
-    if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
+    if isinstance(block_size, bool) or not isinstance(block_size, int) \
+            or block_size < 1:
         raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
     _check_tensor("q", q)
     if q.shape[-2] != k.shape[-2]:
@@ -191,7 +196,8 @@ def diag_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
 
 
 # --8<-- [start:attention_matrix]
-def attention_matrix(q: torch.Tensor, k: torch.Tensor, attention: Attention) -> torch.Tensor:
+def attention_matrix(q: torch.Tensor, k: torch.Tensor,
+                     attention: Attention) -> torch.Tensor:
     """The weights p_ij of any attention that is linear in V: its output for V = I_n
     (row i of the output is sum_j p_ij e_j^T). q, k: (n, d); returns (n, n).
     """
@@ -202,46 +208,55 @@ def attention_matrix(q: torch.Tensor, k: torch.Tensor, attention: Attention) -> 
 
 # --8<-- [start:local_attention_mass]
 def local_attention_mass(p: torch.Tensor, r: float) -> torch.Tensor:
-    """Locally accumulated attention (#eq-dilution): the mass that query i puts on a
-    window W_i of m = ceil(r n) consecutive keys centred on i (shifted at the ends to stay
-    inside the sequence), averaged over the queries: l(r) = (1/n) sum_i sum_{j in W_i} p_ij.
+    """Locally accumulated attention (#eq-dilution): the mass that query i puts on
+    a window W_i of ceil(r n) consecutive keys centred on i (shifted at the ends to
+    stay inside the sequence), averaged over the queries:
+    l(r) = (1/n) sum_i sum_{j in W_i} p_ij. p: (..., n, n) attention weights.
     """
     _check_tensor("p", p)
+    if p.shape[-1] != p.shape[-2]:
+        raise ValueError(f"p must be a square (..., n, n) matrix, got {tuple(p.shape)}")
     if not 0 <= r <= 1:
         raise ValueError(f"r must lie in [0, 1], got {r!r}")
-    n = p.shape[-1]
-    m = math.ceil(r * n)                                       # window width
+    # p is square: shape[-2] is the same number
+    n = p.shape[-1]  # pragma: no mutate
+    width = math.ceil(r * n)
     idx = torch.arange(n)
-    start = (idx - (m - 1) // 2).clamp(0, n - m)[:, None]      # first key of W_i
-    inside = (idx[None, :] >= start) & (idx[None, :] < start + m)   # (n, n)
+    # (width - 1) / 2 instead of // 2 gives the same window: idx >= start - 1/2 and
+    # idx < start + width - 1/2 hold for the same integers
+    start = (idx - (width - 1) // 2).clamp(0, n - width)[:, None]  # pragma: no mutate
+    inside = (idx[None, :] >= start) & (idx[None, :] < start + width)   # (n, n)
     return (p * inside).sum(-1).mean(-1)
 # --8<-- [end:local_attention_mass]
 
 
 def toy_positions(n: int = 64, d: int = 8, scale: float = 2.0) -> torch.Tensor:
-    """The page's dilution toy: q_i = k_i = scale * [cos(w_m i), sin(w_m i)]_m with d/2
-    frequencies w_m = 2 pi 2^m / n, so that q_i^T k_j depends on i - j only, largest at i = j."""
+    """The page's dilution toy: q_i = k_i = scale * [cos(w_m i), sin(w_m i)]_m with
+    d/2 frequencies w_m = 2 pi 2^m / n, so that q_i^T k_j depends on i - j only and is
+    largest at i = j."""
     i = torch.arange(n, dtype=torch.float64)[:, None]
     w = 2 * torch.pi * 2.0 ** torch.arange(d // 2, dtype=torch.float64) / n
     return scale * torch.cat([torch.cos(w * i), torch.sin(w * i)], dim=-1)
 
 
-def cancelling_scores(delta: float) -> torch.Tensor:
-    """Scores of features that may be negative (phi = identity): q_1 = (1, 0), q_2 = (0, 1),
-    k_1 = (1, 0), k_2 = (delta - 1, 1/2). Row 1 is (1, delta - 1): its sum is delta."""
+def cancelling_scores(zeta: float) -> torch.Tensor:
+    """Scores of features that may be negative (phi = identity): q_1 = (1, 0),
+    q_2 = (0, 1), k_1 = (1, 0), k_2 = (zeta - 1, 1/2). Row 1 is (1, zeta - 1): its sum
+    is zeta."""
     q = torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
-    k = torch.tensor([[1.0, 0.0], [delta - 1.0, 0.5]], dtype=torch.float64)
+    k = torch.tensor([[1.0, 0.0], [zeta - 1.0, 0.5]], dtype=torch.float64)
     return q @ k.T
 
 
 if __name__ == "__main__":
     v = torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
     g = torch.tensor([[1.0, 0.0], [1.0, 0.0]], dtype=torch.float64)   # L = sum_i o_i1
-    for delta in (1e-1, 1e-3, 1e-6):
-        s = cancelling_scores(delta)
+    for zeta in (1e-1, 1e-3, 1e-6):
+        s = cancelling_scores(zeta)
         big = scaled_score_grad(s, v, g).abs().max().item()
         normed = norm_score_grad(s, v, g).abs().max().item()
-        print(f"delta = {delta:.0e}: max |dL/ds| scaled {big:.2e}, NormAttention {normed:.2e}")
+        print(f"zeta = {zeta:.0e}: max |dL/ds| scaled {big:.2e}, "
+              f"NormAttention {normed:.2e}")
     torch.manual_seed(0)
     n, d = 4, 3
     v = torch.randn(n, d, dtype=torch.float64)
@@ -253,8 +268,8 @@ if __name__ == "__main__":
         s = phi @ phi.T
         big = scaled_score_grad(s, v, g).abs().max().item()
         normed = norm_score_grad(s, v, g).abs().max().item()
-        print(f"c = {c:5.1f}: denominator {s.sum(-1)[0].item():.1e}, "
-              f"max |dL/ds| scaled {big:.1e}, NormAttention {normed:.1e} (bound {cap:.1e})")
+        print(f"c = {c:5.1f}: Z = {s.sum(-1)[0].item():.1e}, scaled {big:.1e}, "
+              f"NormAttention {normed:.1e}, bound {cap:.1e}")
     x = toy_positions()
     linear = lambda a, b, c: kernel_attention(a, b, c, elu_feature_map)  # noqa: E731
     diag = lambda a, b, c: diag_attention(a, b, c, block_size=8)         # noqa: E731
