@@ -64,7 +64,7 @@ def _stack_figure():
     ax1.imshow(block, cmap="Blues", vmin=0, vmax=1.3)
     ax1.set_title("DiagAttention: block-diagonal mask", fontsize=9)
     ax2 = fig.add_axes([0.66, 0.08, 0.3, 0.36])
-    x = toy_positions(n, 8, 1.0).numpy()
+    x = toy_positions(n, 4, 1.0).numpy()
     phi = np.where(x > 0, x + 1, np.exp(x))          # elu + 1
     ax2.imshow(phi @ phi.T, cmap="Oranges")
     ax2.set_title(r"NormAttention: all pairs, $\phi(q_i)^\top\phi(k_j)$", fontsize=9)

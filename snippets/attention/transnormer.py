@@ -178,7 +178,7 @@ def diag_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                    block_size: int, causal: bool = False) -> torch.Tensor:
     """DiagAttention (#eq-diag-attention): cut the sequence into consecutive blocks of
     block_size tokens (the last may be shorter) and run softmax attention inside each:
-    O_[b] = softmax(Q_[b] K_[b]^T / sqrt(d)) V_[b]. O(n w d) for block size w.
+    O_[b] = softmax(Q_[b] K_[b]^T / sqrt(d)) V_[b]. O(n m d) for block size m.
     """
     if isinstance(block_size, bool) or not isinstance(block_size, int) \
             or block_size < 1:
@@ -226,17 +226,21 @@ def local_attention_mass(p: torch.Tensor, r: float) -> torch.Tensor:
     # idx < start + width - 1/2 hold for the same integers
     start = (idx - (width - 1) // 2).clamp(0, n - width)[:, None]  # pragma: no mutate
     inside = (idx[None, :] >= start) & (idx[None, :] < start + width)   # (n, n)
-    return (p * inside).sum(-1).mean(-1)
+    # summing over the queries first, sum(-2), and then averaging gives the same
+    # (1/n) sum_i sum_j: the double sum does not depend on the order
+    return (p * inside).sum(-1).mean(-1)  # pragma: no mutate
 # --8<-- [end:local_attention_mass]
 
 
-def toy_positions(n: int = 64, d: int = 8, scale: float = 2.0) -> torch.Tensor:
+def toy_positions(n: int = 64, n_freq: int = 4, scale: float = 2.0) -> torch.Tensor:
     """The page's dilution toy: q_i = k_i = scale * [cos(w_m i), sin(w_m i)]_m with
-    d/2 frequencies w_m = 2 pi 2^m / n, so that q_i^T k_j depends on i - j only and is
-    largest at i = j."""
-    i = torch.arange(n, dtype=torch.float64)[:, None]
-    w = 2 * torch.pi * 2.0 ** torch.arange(d // 2, dtype=torch.float64) / n
-    return scale * torch.cat([torch.cos(w * i), torch.sin(w * i)], dim=-1)
+    n_freq frequencies w_m = 2 pi 2^m / n (d = 2 n_freq), so that q_i^T k_j depends on
+    i - j only and is largest at i = j."""
+    # integer positions times the float64 frequencies give the same float64 products
+    i = torch.arange(n, dtype=torch.float64)[:, None]  # pragma: no mutate
+    w = 2 * torch.pi * 2.0 ** torch.arange(n_freq, dtype=torch.float64) / n
+    # the result is 2-D, so dim=1 is the same axis as dim=-1
+    return scale * torch.cat([torch.cos(w * i), torch.sin(w * i)], dim=-1)  # pragma: no mutate
 
 
 def cancelling_scores(zeta: float) -> torch.Tensor:
