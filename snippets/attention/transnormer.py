@@ -37,7 +37,8 @@ def _check_scores(s: torch.Tensor, v: torch.Tensor, g: torch.Tensor) -> None:
     _check_tensor("s", s)
     _check_tensor("v", v)
     _check_tensor("g", g)
-    if s.shape[-1] != s.shape[-2] or s.shape[-1] != v.shape[-2]:
+    # the second test runs only when s is square, so shape[-2] there is the same n
+    if s.shape[-1] != s.shape[-2] or s.shape[-1] != v.shape[-2]:  # pragma: no mutate
         raise ValueError(f"s must be (..., n, n) with n = len(v), got {tuple(s.shape)}")
     if g.shape[-2:] != (s.shape[-2], v.shape[-1]):
         raise ValueError(f"g must have the output's shape (..., n, d_v), got {tuple(g.shape)}")
