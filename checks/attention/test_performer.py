@@ -109,7 +109,7 @@ def test_positive_features_equal_the_formula_written_out():
 
 
 @pytest.mark.formula("eq-positive-features")
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(st.integers(0, 10_000), st.floats(0.1, 3.0))
 def test_positive_features_are_never_negative(seed, scale):
     rng = np.random.default_rng(seed)
@@ -118,13 +118,13 @@ def test_positive_features_are_never_negative(seed, scale):
 
 
 def test_positive_features_reject_bad_input():
-    with pytest.raises(ValueError, match="omega must have d = 3"):
+    with pytest.raises(ValueError, match=r"^omega must have d = 3 columns like x, got 4$"):
         positive_random_features(np.ones(3), np.ones((2, 4)))
-    with pytest.raises(ValueError, match="omega must have shape"):
+    with pytest.raises(ValueError, match=r"^omega must have shape \(m, d\) with m >= 1$"):
         positive_random_features(np.ones(3), np.ones(3))
-    with pytest.raises(ValueError, match="omega must have shape"):
+    with pytest.raises(ValueError, match=r"^omega must have shape"):
         positive_random_features(np.ones(3), np.ones((0, 3)))
-    with pytest.raises(ValueError, match="x must have shape"):
+    with pytest.raises(ValueError, match=r"^x must have shape \(\.\.\., d\)$"):
         positive_random_features(1.0, np.ones((2, 1)))
 
 
@@ -180,12 +180,12 @@ def test_negative_probability_limits_and_series():
     for s in (0.8, 1.7, 2.5):
         assert trig_negative_probability(np.zeros(1), np.array([s])) == pytest.approx(
             negative_cos_probability(s), abs=1e-12)
-    with pytest.raises(ValueError, match="n_terms must be an integer"):
+    with pytest.raises(ValueError, match=r"^n_terms must be an integer"):
         trig_negative_probability(np.zeros(1), np.ones(1), n_terms=0)
 
 
 def test_trig_features_reject_bad_input():
-    with pytest.raises(ValueError, match="omega must have d = 2"):
+    with pytest.raises(ValueError, match=r"^omega must have d = 2 columns like x, got 5$"):
         trig_random_features(np.ones(2), np.ones((3, 5)))
 
 
@@ -238,9 +238,11 @@ def test_small_kernel_values_trig_variance_grows_positive_shrinks():
 
 
 def test_variance_functions_reject_bad_input():
-    with pytest.raises(ValueError, match="m must be an integer"):
-        positive_variance(np.ones(2), np.ones(2), 0)
-    with pytest.raises(ValueError, match="m must be an integer"):
+    for f in (positive_variance, trig_variance, positive_relative_error,
+              orthogonal_mse_bound):
+        with pytest.raises(ValueError, match=r"^m must be an integer >= 1, got 0$"):
+            f(np.ones(2), np.ones(2), 0)
+    with pytest.raises(ValueError, match=r"^m must be an integer"):
         trig_variance(np.ones(2), np.ones(2), 2.5)
 
 
@@ -294,10 +296,11 @@ def test_orthogonal_features_are_unbiased_with_lower_mse_within_theorem_2():
 
 def test_random_matrices_reject_bad_input():
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match="m must be an integer"):
-        gaussian_omega(0, 3, rng)
-    with pytest.raises(ValueError, match="d must be an integer"):
-        orthogonal_omega(3, True, rng)
+    for f in (gaussian_omega, orthogonal_omega):
+        with pytest.raises(ValueError, match=r"^m must be an integer >= 1, got 0$"):
+            f(0, 3, rng)
+        with pytest.raises(ValueError, match=r"^d must be an integer >= 1, got True$"):
+            f(3, True, rng)
     with pytest.raises(ValueError, match="batch must be an integer"):
         orthogonal_omega(3, 3, rng, batch=(2, 0))
     with pytest.raises(ValueError, match="m must be <= d = 3"):
@@ -384,3 +387,42 @@ def test_relative_error_falls_like_one_over_root_m():
     assert abs(slope + 0.5) <= Z * se_slope
     assert se_slope < 0.02  # the bound is tight enough to tell -1/2 from -1/3 or -1
 # --8<-- [end:test_rate]
+
+
+def test_batched_inputs_equal_the_row_by_row_results():
+    rng = np.random.default_rng(9)
+    x, y = 0.5 * rng.normal(size=(2, 2, 3, 5))
+    omega = rng.normal(size=(4, 5))
+    for f in (positive_random_features, trig_random_features):
+        batched = f(x, omega)
+        for i, j in np.ndindex(2, 3):
+            np.testing.assert_allclose(batched[i, j], f(x[i, j], omega), rtol=1e-12)
+    for f in (positive_variance, trig_variance, positive_relative_error,
+              orthogonal_mse_bound, lambda a, b, m: trig_negative_probability(a, b)):
+        batched = f(x, y, 3)
+        assert batched.shape == (2, 3)
+        for i, j in np.ndindex(2, 3):
+            assert batched[i, j] == pytest.approx(f(x[i, j], y[i, j], 3), rel=1e-12)
+
+
+@pytest.mark.formula("eq-orthogonal")
+def test_theorem_2_bound_written_out():
+    # eq. (10) with the paper's symbols, m = 3 <= d = 5, on two integer-valued pairs
+    for x, y in (([1, 0, 0, 1, 0], [0, 1, 0, 0, 1]), ([1, 1, 0, 0, 0], [0, -1, 1, 0, 0])):
+        sm = math.exp(sum(a * b for a, b in zip(x, y)))
+        lam = math.exp(-(sum(a * a for a in x) + sum(b * b for b in y)) / 2)
+        z2 = sum((a + b) ** 2 for a, b in zip(x, y))
+        mse_iid = math.exp(z2) * sm**2 * (1 - math.exp(-z2)) / 3
+        expected = mse_iid - 2 * (3 - 1) / (3 * (5 + 2)) * (sm - lam) ** 2
+        assert orthogonal_mse_bound(x, y, 3) == pytest.approx(expected, rel=1e-12)
+        assert positive_variance(x, y, 3) == pytest.approx(mse_iid, rel=1e-12)
+
+
+@pytest.mark.formula("eq-favor-attention")
+def test_favor_feature_map_keeps_the_input_dtype():
+    omega = gaussian_omega(6, 4, np.random.default_rng(10))
+    x = torch.randn(5, 4, dtype=torch.float32)
+    phi = favor_feature_map(omega)(x)
+    assert phi.dtype == torch.float32 and phi.shape == (5, 6)
+    np.testing.assert_allclose(phi.numpy(), positive_random_features(
+        x.numpy().astype(float) / 4**0.25, omega), rtol=1e-6)  # float32 rounding

@@ -1,9 +1,10 @@
 """Performer (FAVOR+): the softmax kernel as an expectation over random features.
 
-Page: attention/performer (docs/attention/performer.md); each function names the anchor of
-the equation it implements. Vectors x, y have shape (..., d); a random-feature matrix omega
-has shape (m, d), one random direction omega_i per row (more leading dimensions, (..., m, d),
-stand for independent draws and broadcast with those of x as in a matrix product). The
+Page: attention/performer (docs/attention/performer.md); each function names the
+anchor of the equation it implements. Vectors x, y have shape (..., d); a random-feature
+matrix omega has shape (m, d), one random direction omega_i per row (more leading
+dimensions, (..., m, d), stand for independent draws and broadcast with those of x as in
+a matrix product). The
 softmax kernel is SM(x, y) = exp(xᵀy). Arrays are NumPy; favor_attention takes torch
 tensors, because it builds on the shared core snippets/attention/linear_attention.py.
 """
@@ -19,7 +20,7 @@ from snippets.attention.linear_attention import linear_attention, softmax_attent
 
 
 def _check_x_omega(x, omega) -> tuple[np.ndarray, np.ndarray]:
-    x, omega = np.asarray(x, dtype=float), np.asarray(omega, dtype=float)
+    x, omega = np.asarray(x), np.asarray(omega)
     if x.ndim < 1:
         raise ValueError("x must have shape (..., d)")
     if omega.ndim < 2 or omega.shape[-2] < 1:
@@ -73,7 +74,8 @@ def trig_random_features(x, omega) -> np.ndarray:
 
 
 # --8<-- [start:trig_negative_probability]
-def trig_negative_probability(x, y, n_terms: int = 200) -> np.ndarray:
+# the series converges like exp(-j² s²/2): one term more or less changes nothing
+def trig_negative_probability(x, y, n_terms: int = 200) -> np.ndarray:  # pragma: no mutate
     """P[φ_trig(x)ᵀφ_trig(y) < 0] with one feature (m = 1), ω ~ N(0, I_d)
     (#eq-trig-features).
 
@@ -84,7 +86,7 @@ def trig_negative_probability(x, y, n_terms: int = 200) -> np.ndarray:
     x, y: (..., d). Returns (...).
     """
     n_terms = _check_features("n_terms", n_terms)
-    diff = np.asarray(x, dtype=float) - np.asarray(y, dtype=float)
+    diff = np.asarray(x) - np.asarray(y)
     s2 = np.sum(diff * diff, axis=-1)[..., None]                   # ‖x − y‖², (..., 1)
     j = 2 * np.arange(n_terms) + 1                                 # 1, 3, 5, ...
     terms = (-1.0) ** np.arange(n_terms) * np.exp(-0.5 * j**2 * s2) / j
@@ -101,7 +103,7 @@ def positive_variance(x, y, m: int) -> np.ndarray:
     x, y: (..., d). Returns (...).
     """
     m = _check_features("m", m)
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    x, y = np.asarray(x), np.asarray(y)
     z2 = np.sum((x + y) ** 2, axis=-1)                             # ‖x + y‖²
     sm = np.exp(np.sum(x * y, axis=-1))                            # SM(x, y)
     return np.exp(z2) * sm**2 * -np.expm1(-z2) / m
@@ -115,7 +117,7 @@ def trig_variance(x, y, m: int) -> np.ndarray:
     x, y: (..., d). Returns (...).
     """
     m = _check_features("m", m)
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    x, y = np.asarray(x), np.asarray(y)
     z2 = np.sum((x + y) ** 2, axis=-1)                             # ‖x + y‖²
     diff2 = np.sum((x - y) ** 2, axis=-1)                          # ‖x − y‖²
     sm = np.exp(np.sum(x * y, axis=-1))
@@ -132,7 +134,7 @@ def positive_relative_error(x, y, m: int) -> np.ndarray:
     which falls like 1/√m. x, y: (..., d). Returns (...).
     """
     m = _check_features("m", m)
-    z = np.asarray(x, dtype=float) + np.asarray(y, dtype=float)
+    z = np.asarray(x) + np.asarray(y)
     return np.sqrt(np.expm1(np.sum(z * z, axis=-1)) / m)
 # --8<-- [end:positive_relative_error]
 
@@ -167,8 +169,10 @@ def orthogonal_omega(m: int, d: int, rng: np.random.Generator, batch=()) -> np.n
     n_blocks = -(-m // d)                                          # ceil(m / d)
     q, r = np.linalg.qr(rng.standard_normal((*batch, n_blocks, d, d)))
     signs = np.sign(np.diagonal(r, axis1=-2, axis2=-1))            # (..., n_blocks, d)
-    q = q * signs[..., None, :]                                    # Haar-uniform Q
-    rows = np.swapaxes(q, -1, -2)                                  # rows of Qᵀ: orthonormal
+    # dividing by signs = ±1 is multiplying by them
+    q = q * signs[..., None, :]  # pragma: no mutate
+    # Q and Qᵀ are both Haar-uniform: no test of the distribution tells rows from columns
+    rows = np.swapaxes(q, -1, -2)  # pragma: no mutate
     directions = rows.reshape(*batch, n_blocks * d, d)[..., :m, :]
     lengths = np.linalg.norm(rng.standard_normal((*batch, m, d)), axis=-1)  # chi(d)
     return lengths[..., None] * directions
@@ -179,12 +183,13 @@ def orthogonal_omega(m: int, d: int, rng: np.random.Generator, batch=()) -> np.n
 def orthogonal_mse_bound(x, y, m: int) -> np.ndarray:
     """Upper bound on the MSE of φ⁺(x)ᵀφ⁺(y) with orthogonal ω, m ≤ d (#eq-orthogonal):
 
-        MSE_ort ≤ Var_iid − 2(m − 1) / (m (d + 2)) · (SM(x, y) − exp(−(‖x‖² + ‖y‖²)/2))²,
+        MSE_ort ≤ Var_iid − 2(m − 1) / (m (d + 2)) · (SM(x, y) − Λ)²,
+        Λ = exp(−(‖x‖² + ‖y‖²)/2),
 
     Var_iid = positive_variance(x, y, m). x, y: (..., d). Returns (...).
     """
     m = _check_features("m", m)
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    x, y = np.asarray(x), np.asarray(y)
     d = x.shape[-1]
     if m > d:
         raise ValueError(f"m must be <= d = {d} for one orthogonal block, got {m}")
@@ -199,7 +204,7 @@ def orthogonal_mse_bound(x, y, m: int) -> np.ndarray:
 def favor_feature_map(omega):
     """The feature map of FAVOR+ for torch inputs (#eq-favor-attention):
     x ↦ φ⁺(x / d^{1/4}), so that E[φ⁺(q/d^{1/4})ᵀφ⁺(k/d^{1/4})] = exp(qᵀk/√d)."""
-    omega = np.asarray(omega, dtype=float)
+    omega = np.asarray(omega)
 
     def feature_map(x: torch.Tensor) -> torch.Tensor:
         scaled = x.detach().cpu().numpy() * x.shape[-1] ** -0.25   # x / d^{1/4}
@@ -226,18 +231,19 @@ if __name__ == "__main__":
     print(f"x.y = {x @ y:.2f}, exp(x.y) = {math.exp(x @ y):.4f}")
     for m in (4, 64, 1024):
         omega = gaussian_omega(m, 4, rng)
-        est_pos = positive_random_features(x, omega) @ positive_random_features(y, omega)
+        phi_x = positive_random_features(x, omega)
+        est_pos = phi_x @ positive_random_features(y, omega)
         est_trig = trig_random_features(x, omega) @ trig_random_features(y, omega)
         print(f"m = {m:4d}: positive {est_pos:.4f}, trigonometric {est_trig:.4f}")
     print(f"std at m = 64: positive {math.sqrt(positive_variance(x, y, 64)):.4f}, "
           f"trigonometric {math.sqrt(trig_variance(x, y, 64)):.4f}")
-    a = math.radians(150)                                          # a small kernel value
+    a = math.radians(150)                                  # a small kernel value
     x2, y2 = np.array([1.2, 0, 0, 0]), 1.2 * np.array([math.cos(a), math.sin(a), 0, 0])
     print(f"150 degrees: exp(x.y) = {math.exp(x2 @ y2):.4f}, std at m = 64: "
           f"positive {math.sqrt(positive_variance(x2, y2, 64)):.4f}, "
           f"trigonometric {math.sqrt(trig_variance(x2, y2, 64)):.4f}")
     draws = gaussian_omega(16, 4, rng, batch=10_000)
-    trig16 = np.sum(trig_random_features(x2, draws) * trig_random_features(y2, draws), -1)
+    trig16 = (trig_random_features(x2, draws) * trig_random_features(y2, draws)).sum(-1)
     print(f"150 degrees: P[trigonometric estimate < 0] = "
           f"{trig_negative_probability(x2, y2):.4f} (m = 1), "
           f"{np.mean(trig16 < 0):.4f} (m = 16, 10000 draws)")
