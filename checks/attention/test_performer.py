@@ -120,6 +120,8 @@ def test_positive_features_are_never_negative(seed, scale):
 def test_positive_features_reject_bad_input():
     with pytest.raises(ValueError, match=r"^omega must have d = 3 columns like x, got 4$"):
         positive_random_features(np.ones(3), np.ones((2, 4)))
+    with pytest.raises(ValueError, match=r"^omega must have d = 3 columns like x, got 4$"):
+        positive_random_features(np.ones(3), np.ones((2, 5, 4)))  # draws of a (5, 4) matrix
     with pytest.raises(ValueError, match=r"^omega must have shape \(m, d\) with m >= 1$"):
         positive_random_features(np.ones(3), np.ones(3))
     with pytest.raises(ValueError, match=r"^omega must have shape"):
