@@ -74,15 +74,15 @@ def trig_random_features(x, omega) -> np.ndarray:
 
 
 # --8<-- [start:trig_negative_probability]
-# the series converges like exp(-j² s²/2): one term more or less changes nothing
+# the terms fall like exp(-(2k+1)² ‖x - y‖²/2): one term more or less changes nothing
 def trig_negative_probability(x, y, n_terms: int = 200) -> np.ndarray:  # pragma: no mutate
     """P[φ_trig(x)ᵀφ_trig(y) < 0] with one feature (m = 1), ω ~ N(0, I_d)
     (#eq-trig-features).
 
-    The estimate has the sign of cos g, g = ωᵀ(x − y) ~ N(0, s²), s = ‖x − y‖. The
+    The estimate has the sign of cos g, g = ωᵀ(x − y) ~ N(0, ‖x − y‖²). The
     square wave sign(cos g) = (4/π) Σ_k (−1)ᵏ cos((2k+1)g)/(2k+1) and
-    E cos(jg) = exp(−j²s²/2) give
-        P = 1/2 − (2/π) Σ_{k≥0} (−1)ᵏ exp(−(2k+1)² s²/2) / (2k+1).
+    E cos(νg) = exp(−ν² ‖x − y‖²/2) give
+        P = 1/2 − (2/π) Σ_{k≥0} (−1)ᵏ exp(−(2k+1)² ‖x − y‖²/2) / (2k+1).
     x, y: (..., d). Returns (...).
     """
     n_terms = _check_features("n_terms", n_terms)
