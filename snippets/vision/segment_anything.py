@@ -45,9 +45,9 @@ def mask_iou(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """
     _check_same_shape("pred", pred, "target", target)
     pred, target = pred.bool(), target.bool()
-    inter = (pred & target).sum(dim=(-2, -1))
-    union = (pred | target).sum(dim=(-2, -1))
-    return torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(inter / 1.0))
+    inter = (pred & target).sum(dim=(-2, -1)).to(torch.float64)
+    union = (pred | target).sum(dim=(-2, -1)).to(torch.float64)
+    return torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(inter))
 
 
 def is_valid_mask(mask: torch.Tensor, objects: torch.Tensor,
@@ -273,9 +273,10 @@ def fourier_pe(coords: torch.Tensor, gauss: torch.Tensor) -> torch.Tensor:
 
         pe(v) = [sin(2 pi G^T (2v - 1)), cos(2 pi G^T (2v - 1))],  G in R^{2 x m}.
 
-    coords: (..., 2) points (x, y) in [0, 1]^2; gauss: (2, m). Returns (..., 2m).
+    coords: (..., 2) points (x, y) in [0, 1]^2; gauss: (2, m), or a batch (..., 2, m)
+    of matrices that broadcasts against coords as a matrix product. Returns (..., 2m).
     """
-    if coords.shape[-1] != 2 or gauss.dim() != 2 or gauss.shape[0] != 2:
+    if coords.shape[-1] != 2 or gauss.dim() < 2 or gauss.shape[-2] != 2:
         raise ValueError(f"coords must end in 2 and gauss be (2, m), got "
                          f"{tuple(coords.shape)} and {tuple(gauss.shape)}")
     angle = 2 * math.pi * (2 * coords - 1) @ gauss
@@ -306,7 +307,7 @@ class PromptEncoder(nn.Module):
 
     def dense_pe(self) -> torch.Tensor:
         """pe of the centres of the 64 x 64 cells, (1, dim, 64, 64)."""
-        c = (torch.arange(self.grid) + 0.5) / self.grid
+        c = (torch.arange(self.grid, dtype=self.gauss.dtype) + 0.5) / self.grid
         xy = torch.stack(torch.meshgrid(c, c, indexing="xy"), dim=-1)
         return fourier_pe(xy, self.gauss).permute(2, 0, 1)[None]
 
@@ -329,7 +330,7 @@ class PromptEncoder(nn.Module):
             tokens.append(corners + self.point_embed[2:])
         batch = (tokens[0].shape[0] if tokens else
                  masks.shape[0] if masks is not None else 1)
-        sparse = torch.cat(tokens, 1) if tokens else torch.zeros(batch, 0, self.dim)
+        sparse = torch.cat(tokens, 1) if tokens else self.no_mask.new_zeros(batch, 0, self.dim)
         if masks is not None:  # (B, 1, 256, 256) logits, 4x the embedding grid
             dense = self.mask_down(masks)
         else:
@@ -513,9 +514,9 @@ def stability_score(logits: torch.Tensor, offset: float = 1.0) -> torch.Tensor:
     """
     if not offset > 0:
         raise ValueError(f"offset must be > 0, got {offset!r}")
-    inner = (logits > offset).sum(dim=(-2, -1))
-    outer = (logits > -offset).sum(dim=(-2, -1))
-    return torch.where(outer > 0, inner / outer.clamp(min=1), torch.ones_like(inner / 1.0))
+    inner = (logits > offset).sum(dim=(-2, -1)).to(torch.float64)
+    outer = (logits > -offset).sum(dim=(-2, -1)).to(torch.float64)
+    return torch.where(outer > 0, inner / outer.clamp(min=1), torch.ones_like(inner))
 
 
 def data_engine_summary() -> dict[str, float]:
