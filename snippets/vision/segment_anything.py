@@ -550,6 +550,9 @@ if __name__ == "__main__":
     for name in SAM_CONFIGS:
         p = vit_encoder_params(*SAM_CONFIGS[name][:3], len(SAM_CONFIGS[name][3]))
         print(f"{name}: image encoder {p['total']:,} parameters ({p['total'] / 1e6:.1f}M)")
+    h = vit_encoder_params(1280, 32, 16, 4)
+    print("vit_h parts: " + ", ".join(f"{k} {v / 1e6:.2f}M" for k, v in h.items()
+                                      if k != "total"))
     d = mask_decoder_params()
     print(f"mask decoder {d['decoder']:,} + prompt encoder {d['prompt_encoder']:,}"
           f" = {(d['decoder'] + d['prompt_encoder']) / 1e6:.2f}M")
