@@ -31,7 +31,8 @@ def _check_positive_int(name: str, n) -> int:
     return n
 
 
-def _check_same_shape(name_a: str, a: torch.Tensor, name_b: str, b: torch.Tensor) -> None:
+def _check_same_shape(name_a: str, a: torch.Tensor,
+                      name_b: str, b: torch.Tensor) -> None:
     if a.shape != b.shape:
         raise ValueError(f"{name_a} and {name_b} must have one shape, "
                          f"got {tuple(a.shape)} and {tuple(b.shape)}")
@@ -53,7 +54,8 @@ def mask_iou(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 def is_valid_mask(mask: torch.Tensor, objects: torch.Tensor,
                   threshold: float = 0.5) -> bool:
     """A mask is valid for an ambiguous prompt when it matches at least ONE of the
-    objects the prompt may mean: max_j IoU(mask, O_j) >= threshold (#eq-promptable-task).
+    objects the prompt may mean: max_j IoU(mask, O_j) >= threshold
+    (#eq-promptable-task).
 
     mask: (H, W) boolean; objects: (J, H, W) boolean, the candidate objects.
     """
@@ -73,7 +75,7 @@ def vit_encoder_params(embed_dim: int, depth: int, num_heads: int, n_global: int
     patch embedding  3 p^2 D + D          (a p x p, stride-p convolution)
     position         n^2 D,  n = img_size / p = 64
     one block        12 D^2 + 13 D        (2 LayerNorms, qkv, proj, 2-layer MLP of 4D)
-      + rel. pos.    2 (2 n_a - 1) D / h  (n_a = window for windowed, n for global blocks)
+      + rel. pos.    2 (2 n_a - 1) D / h  (n_a = window, or n for a global block)
     neck             D c + 2 c + 9 c^2 + 2 c   (1x1 and 3x3 convs without bias, 2 LNs)
     """
     for name, value in (("embed_dim", embed_dim), ("depth", depth),
@@ -81,7 +83,8 @@ def vit_encoder_params(embed_dim: int, depth: int, num_heads: int, n_global: int
                         ("patch", patch), ("window", window), ("out_chans", out_chans)):
         _check_positive_int(name, value)
     if embed_dim % num_heads:
-        raise ValueError(f"num_heads must divide embed_dim, got {num_heads} and {embed_dim}")
+        raise ValueError(f"num_heads must divide embed_dim, "
+                         f"got {num_heads} and {embed_dim}")
     if not 0 <= n_global <= depth:
         raise ValueError(f"n_global must lie in [0, depth], got {n_global!r}")
     d, head, n, c = embed_dim, embed_dim // num_heads, img_size // patch, out_chans
@@ -103,7 +106,8 @@ def vit_encoder_params(embed_dim: int, depth: int, num_heads: int, n_global: int
 
 # --8<-- [start:decoder_params]
 def mask_decoder_params(dim: int = 256, mlp_dim: int = 2048, depth: int = 2,
-                        num_mask_tokens: int = 4, downsample: int = 2) -> dict[str, int]:
+                        num_mask_tokens: int = 4,
+                        downsample: int = 2) -> dict[str, int]:
     """Parameter count of the mask decoder and of the prompt encoder (#eq-mask-decoder).
 
     attention with inner width e: 3 (dim e + e) + (e dim + dim)
@@ -114,7 +118,8 @@ def mask_decoder_params(dim: int = 256, mlp_dim: int = 2048, depth: int = 2,
              + mask downscaling convs 1 -> 4 -> 16 -> dim with 2 LayerNorms
     """
     for name, value in (("dim", dim), ("mlp_dim", mlp_dim), ("depth", depth),
-                        ("num_mask_tokens", num_mask_tokens), ("downsample", downsample)):
+                        ("num_mask_tokens", num_mask_tokens),
+                        ("downsample", downsample)):
         _check_positive_int(name, value)
 
     def attn(inner: int) -> int:
@@ -167,7 +172,8 @@ def window_partition(x: torch.Tensor, window: int) -> tuple[torch.Tensor, int]:
     return x.reshape(b * k * k, window, window, c), n + pad
 
 
-def window_unpartition(w: torch.Tensor, window: int, padded: int, n: int) -> torch.Tensor:
+def window_unpartition(w: torch.Tensor, window: int, padded: int,
+                       n: int) -> torch.Tensor:
     """Inverse of window_partition: back to (B, n, n, C), the padding dropped."""
     k = padded // window
     b = w.shape[0] // (k * k)
@@ -177,7 +183,8 @@ def window_unpartition(w: torch.Tensor, window: int, padded: int, n: int) -> tor
 
 def decomposed_rel_pos(q: torch.Tensor, rel_h: torch.Tensor, rel_w: torch.Tensor,
                        n: int) -> torch.Tensor:
-    """Bias of the attention logit between positions (i, j) and (k, l) (#eq-image-encoder):
+    """Bias of the attention logit between positions (i, j) and (k, l)
+    (#eq-image-encoder):
 
         q_(i,j) . R^h[i - k + n - 1] + q_(i,j) . R^w[j - l + n - 1].
 
@@ -198,11 +205,13 @@ class ViTBlock(nn.Module):
         super().__init__()
         self.heads, self.window = heads, window
         side = window if window > 0 else grid
-        self.norm1, self.norm2 = nn.LayerNorm(dim, eps=1e-6), nn.LayerNorm(dim, eps=1e-6)
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
         self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
         self.rel_h = nn.Parameter(torch.zeros(2 * side - 1, dim // heads))
         self.rel_w = nn.Parameter(torch.zeros(2 * side - 1, dim // heads))
-        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(),
+                                 nn.Linear(4 * dim, dim))
 
     def attention(self, x: torch.Tensor) -> torch.Tensor:
         b, n, _, dim = x.shape
@@ -226,8 +235,8 @@ class ViTBlock(nn.Module):
 
 
 class ImageEncoder(nn.Module):
-    """ViT image encoder of SAM: 16x16 patches, absolute + decomposed relative positions,
-    14x14 windowed blocks except the global ones, a conv neck to 256 channels
+    """ViT image encoder of SAM: 16x16 patches, absolute + decomposed relative
+    positions, 14x14 windowed blocks except the global ones, a conv neck to 256 channels
     (#eq-image-encoder). (B, 3, S, S) -> (B, 256, S/16, S/16).
     """
 
@@ -243,7 +252,8 @@ class ImageEncoder(nn.Module):
             for i in range(depth))
         self.neck = nn.Sequential(
             nn.Conv2d(embed_dim, out_chans, 1, bias=False), LayerNorm2d(out_chans),
-            nn.Conv2d(out_chans, out_chans, 3, padding=1, bias=False), LayerNorm2d(out_chans))
+            nn.Conv2d(out_chans, out_chans, 3, padding=1, bias=False),
+            LayerNorm2d(out_chans))
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         x = self.patch_embed(image).permute(0, 2, 3, 1) + self.pos_embed
@@ -259,7 +269,7 @@ def count_params(module: nn.Module) -> int:
 
 
 def build_image_encoder(name: str, device: str = "meta") -> ImageEncoder:
-    """One of SAM's encoders (vit_b, vit_l, vit_h); on the meta device no memory is used."""
+    """One of SAM's encoders (vit_b, vit_l, vit_h); "meta" allocates no memory."""
     if name not in SAM_CONFIGS:
         raise ValueError(f"name must be one of {sorted(SAM_CONFIGS)}, got {name!r}")
     dim, depth, heads, global_blocks = SAM_CONFIGS[name]
@@ -295,7 +305,8 @@ class PromptEncoder(nn.Module):
                  scale: float = 1.0, generator: torch.Generator | None = None) -> None:
         super().__init__()
         self.dim, self.grid, self.img_size = dim, grid, img_size
-        self.register_buffer("gauss", scale * torch.randn(2, dim // 2, generator=generator))
+        gauss = scale * torch.randn(2, dim // 2, generator=generator)
+        self.register_buffer("gauss", gauss)
         # rows: background point, foreground point, top-left corner, bottom-right corner
         self.point_embed = nn.Parameter(torch.zeros(4, dim))
         self.not_a_point = nn.Parameter(torch.zeros(dim))
@@ -326,15 +337,18 @@ class PromptEncoder(nn.Module):
                 labels = F.pad(labels, (0, 1), value=-1)
             tokens.append(self.embed_points(points, labels))
         if boxes is not None:
-            corners = fourier_pe((boxes.reshape(-1, 2, 2) + 0.5) / self.img_size, self.gauss)
+            corners = (boxes.reshape(-1, 2, 2) + 0.5) / self.img_size
+            corners = fourier_pe(corners, self.gauss)
             tokens.append(corners + self.point_embed[2:])
         batch = (tokens[0].shape[0] if tokens else
                  masks.shape[0] if masks is not None else 1)
-        sparse = torch.cat(tokens, 1) if tokens else self.no_mask.new_zeros(batch, 0, self.dim)
+        sparse = (torch.cat(tokens, 1) if tokens
+                  else self.no_mask.new_zeros(batch, 0, self.dim))
         if masks is not None:  # (B, 1, 256, 256) logits, 4x the embedding grid
             dense = self.mask_down(masks)
         else:
-            dense = self.no_mask[None, :, None, None].expand(batch, -1, self.grid, self.grid)
+            dense = self.no_mask[None, :, None, None]
+            dense = dense.expand(batch, -1, self.grid, self.grid)
         return sparse, dense
 # --8<-- [end:prompt_encoder]
 
@@ -350,7 +364,8 @@ class Attention(nn.Module):
         self.q, self.k, self.v = (nn.Linear(dim, inner) for _ in range(3))
         self.out = nn.Linear(inner, dim)
 
-    def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    def forward(self, q: torch.Tensor, k: torch.Tensor,
+                v: torch.Tensor) -> torch.Tensor:
         def split(x):  # (B, N, inner) -> (B, heads, N, inner / heads)
             return x.reshape(x.shape[0], x.shape[1], self.heads, -1).transpose(1, 2)
 
@@ -361,16 +376,18 @@ class Attention(nn.Module):
 
 
 class TwoWayBlock(nn.Module):
-    """Token self-attention, token -> image attention, token MLP, image -> token attention;
-    each followed by a residual add and a LayerNorm. Positional encodings (image) and the
-    original prompt tokens are re-added to queries and keys at every attention.
+    """Token self-attention, token -> image attention, token MLP, image -> token
+    attention; each followed by a residual add and a LayerNorm. Positional encodings
+    (image) and the original prompt tokens are re-added to queries and keys at every
+    attention.
     """
 
     def __init__(self, dim: int, heads: int, mlp_dim: int, skip_first_pe: bool) -> None:
         super().__init__()
         self.self_attn = Attention(dim, heads)
         self.t2i, self.i2t = Attention(dim, heads, 2), Attention(dim, heads, 2)
-        self.mlp = nn.Sequential(nn.Linear(dim, mlp_dim), nn.ReLU(), nn.Linear(mlp_dim, dim))
+        self.mlp = nn.Sequential(nn.Linear(dim, mlp_dim), nn.ReLU(),
+                                 nn.Linear(mlp_dim, dim))
         self.norms = nn.ModuleList(nn.LayerNorm(dim) for _ in range(4))
         self.skip_first_pe = skip_first_pe
 
@@ -388,8 +405,9 @@ class TwoWayBlock(nn.Module):
 
 
 class MaskDecoder(nn.Module):
-    """Two-way transformer + dynamic mask head (#eq-mask-decoder). Output token 0 predicts
-    the IoUs; mask tokens 1..4 give mask k = w_k^T E_up with w_k = MLP_k(token k).
+    """Two-way transformer + dynamic mask head (#eq-mask-decoder). Output token 0
+    predicts the IoUs; mask tokens 1..4 give mask k = w_k^T E_up with
+    w_k = MLP_k(token k).
     multimask=True returns masks 1..3 (B, 3, 4n, 4n), else mask 0 (B, 1, 4n, 4n).
     """
 
@@ -403,7 +421,8 @@ class MaskDecoder(nn.Module):
         self.iou_token = nn.Parameter(torch.zeros(1, dim))
         self.mask_tokens = nn.Parameter(torch.zeros(self.num_tokens, dim))
         self.upscale = nn.Sequential(
-            nn.ConvTranspose2d(dim, dim // 4, 2, stride=2), LayerNorm2d(dim // 4), nn.GELU(),
+            nn.ConvTranspose2d(dim, dim // 4, 2, stride=2), LayerNorm2d(dim // 4),
+            nn.GELU(),
             nn.ConvTranspose2d(dim // 4, dim // 8, 2, stride=2), nn.GELU())
 
         def mlp3(out: int) -> nn.Sequential:
@@ -415,7 +434,8 @@ class MaskDecoder(nn.Module):
 
     def forward(self, image_emb, image_pe, sparse, dense, multimask: bool = True):
         b, c, n, _ = dense.shape
-        out_tokens = torch.cat([self.iou_token, self.mask_tokens])[None].expand(b, -1, -1)
+        out_tokens = torch.cat([self.iou_token, self.mask_tokens])
+        out_tokens = out_tokens[None].expand(b, -1, -1)
         tok = tok_pe = torch.cat([out_tokens, sparse], dim=1)
         img = (image_emb + dense).flatten(2).transpose(1, 2)  # (B, n*n, c)
         img_pe = image_pe.expand(b, -1, -1, -1).flatten(2).transpose(1, 2)
@@ -485,8 +505,8 @@ def sam_loss(mask_logits: torch.Tensor, target: torch.Tensor, iou_pred: torch.Te
         raise ValueError(f"mask_logits must be (B, K, H, W) and target (B, H, W), got "
                          f"{tuple(mask_logits.shape)} and {tuple(target.shape)}")
     if iou_pred.shape != mask_logits.shape[:2]:
-        raise ValueError(f"iou_pred must have shape (B, K) = {tuple(mask_logits.shape[:2])},"
-                         f" got {tuple(iou_pred.shape)}")
+        raise ValueError(f"iou_pred must have shape (B, K) = "
+                         f"{tuple(mask_logits.shape[:2])}, got {tuple(iou_pred.shape)}")
     y = target[:, None].expand_as(mask_logits)
     per_mask = w_focal * focal_loss(mask_logits, y) + w_dice * dice_loss(mask_logits, y)
     best = per_mask.detach().argmin(dim=1)
@@ -504,7 +524,8 @@ DATA_ENGINE = {
     "semi_automatic": {"images": 180e3, "masks": 5.9e6},
     "fully_automatic": {"images": 11e6, "masks": 1.1e9},
 }
-AUTOMATIC_SHARE = 0.991  # "1.1B masks, 99.1% of which were generated fully automatically"
+# "1.1B masks, 99.1% of which were generated fully automatically"
+AUTOMATIC_SHARE = 0.991
 
 
 def stability_score(logits: torch.Tensor, offset: float = 1.0) -> torch.Tensor:
@@ -523,7 +544,8 @@ def data_engine_summary() -> dict[str, float]:
     """Derived numbers of the data engine: masks per image of each stage, the manual
     total, and the share of SA-1B masks that a human never touched."""
     s = {f"{k}_per_image": v["masks"] / v["images"] for k, v in DATA_ENGINE.items()}
-    manual = DATA_ENGINE["assisted_manual"]["masks"] + DATA_ENGINE["semi_automatic"]["masks"]
+    manual = (DATA_ENGINE["assisted_manual"]["masks"]
+              + DATA_ENGINE["semi_automatic"]["masks"])
     s["manual_masks"] = manual
     s["manual_share"] = manual / (manual + DATA_ENGINE["fully_automatic"]["masks"])
     s["grid_prompts"] = 32 * 32
@@ -546,16 +568,26 @@ if __name__ == "__main__":
                            for o in objects]).mean()
     print(f"single output: expected BCE = {avg_bce:.4f}; three outputs: min loss -> 0")
     print("IoU of the thresholded mean with each object:",
-          " ".join(f"{v:.2f}" for v in mask_iou((mean_mask > 0.5).expand_as(objects), objects).tolist()))
+          " ".join(f"{v:.2f}" for v in
+                   mask_iou((mean_mask > 0.5).expand_as(objects), objects).tolist()))
     for name in SAM_CONFIGS:
         p = vit_encoder_params(*SAM_CONFIGS[name][:3], len(SAM_CONFIGS[name][3]))
-        print(f"{name}: image encoder {p['total']:,} parameters ({p['total'] / 1e6:.1f}M)")
+        print(f"{name}: image encoder {p['total']:,} parameters "
+              f"({p['total'] / 1e6:.1f}M)")
     h = vit_encoder_params(1280, 32, 16, 4)
     print("vit_h parts: " + ", ".join(f"{k} {v / 1e6:.2f}M" for k, v in h.items()
                                       if k != "total"))
+    for name, published in (("vit_b", 91e6), ("vit_l", 308e6), ("vit_h", 636e6),
+                            ("vit_h", 632e6)):
+        p = vit_encoder_params(*SAM_CONFIGS[name][:3], 4)["total"]
+        print(f"{name} against {published / 1e6:.0f}M: {100 * (p / published - 1):+.1f}%")
     d = mask_decoder_params()
+    light = d["decoder"] + d["prompt_encoder"]
     print(f"mask decoder {d['decoder']:,} + prompt encoder {d['prompt_encoder']:,}"
-          f" = {(d['decoder'] + d['prompt_encoder']) / 1e6:.2f}M")
+          f" = {light / 1e6:.2f}M")
+    total = h["total"] + light
+    print(f"SAM (vit_h) {total / 1e6:.2f}M: blocks {100 * h['blocks'] / h['total']:.1f}%"
+          f" of the encoder, encoder {100 * h['total'] / total:.1f}% of SAM")
     a = 8 * math.pi**2
     print(f"Fourier kernel exp(-8 pi^2 |x-y|^2) = 1/e at |x-y| = {1 / math.sqrt(a):.4f}"
           f" ({1024 / math.sqrt(a):.0f} px of 1024)")
