@@ -561,7 +561,7 @@ if __name__ == "__main__":
     objects[1, 0, 3:9] = True   # part
     objects[2, 0, 1:11] = True  # whole
     mean_mask = objects.double().mean(0)  # best single output under an averaged loss
-    print("single output (mean of the 3 objects):",
+    print("one output = mean:",
           " ".join(f"{v:.2f}" for v in mean_mask[0].tolist()))
     soft = torch.logit(mean_mask.clamp(1e-6, 1 - 1e-6))
     avg_bce = torch.stack([F.binary_cross_entropy_with_logits(soft, o.double())
