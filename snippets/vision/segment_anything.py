@@ -575,7 +575,7 @@ if __name__ == "__main__":
         print(f"{name}: image encoder {p['total']:,} parameters "
               f"({p['total'] / 1e6:.1f}M)")
     h = vit_encoder_params(1280, 32, 16, 4)
-    print("vit_h parts: " + ", ".join(f"{k} {v / 1e6:.2f}M" for k, v in h.items()
+    print("vit_h: " + ", ".join(f"{k} {v / 1e6:.2f}M" for k, v in h.items()
                                       if k != "total"))
     for name, published in (("vit_b", 91e6), ("vit_l", 308e6), ("vit_h", 636e6),
                             ("vit_h", 632e6)):
