@@ -469,6 +469,17 @@ def test_attention_layers_match_torch_sdpa_and_a_batch_of_prompts():
 def test_decoder_and_prompt_encoder_parameter_counts():
     closed = mask_decoder_params()
     assert closed["decoder"] == count_params(MaskDecoder())
+    # the parts, by the names of the modules torch builds
+    dec = MaskDecoder()
+    part_of = {"layers": "transformer", "final_attn": "transformer",
+               "final_norm": "transformer", "iou_token": "tokens", "mask_tokens": "tokens",
+               "upscale": "upscaling", "hyper": "hypernetworks", "iou_head": "iou_head"}
+    by_part = dict.fromkeys(set(part_of.values()), 0)
+    for name, p in dec.named_parameters():
+        by_part[part_of[name.split(".")[0]]] += p.numel()
+    assert by_part == {k: v for k, v in closed["parts"].items() if k != "total"}
+    assert all(type(v) is int for v in (*closed["parts"].values(), closed["decoder"],
+                                        closed["prompt_encoder"]))
     assert closed["prompt_encoder"] == count_params(PromptEncoder())
     # the Fourier matrix is a fixed buffer, not a parameter
     assert [n for n, _ in PromptEncoder().named_buffers()] == ["gauss"]

@@ -503,7 +503,10 @@ def dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         DL = 1 - (2 sum_u p y + 1) / (sum_u p + sum_u y + 1),   p = sigmoid(z).
     """
     _check_same_shape("logits", logits, "target", target)
-    p, y = torch.sigmoid(logits), target.to(logits.dtype)
+    p = torch.sigmoid(logits)
+    # the products and sums below promote a bool or integer target by themselves, so
+    # dropping the cast, .to(None), is an equivalent mutant
+    y = target.to(logits.dtype)  # pragma: no mutate
     inter = (p * y).sum(dim=(-2, -1))
     return 1 - (2 * inter + 1) / (p.sum(dim=(-2, -1)) + y.sum(dim=(-2, -1)) + 1)
 # --8<-- [end:focal_loss]
