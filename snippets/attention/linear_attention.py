@@ -248,6 +248,9 @@ if __name__ == "__main__":
         print(f"n = {n:5d}, d = r = {d}: softmax {softmax_attention_macs(n, d, d):.2e} "
               f"MACs, linear {linear_attention_macs(n, d, d):.2e} MACs, ratio {ratio:.1f}")
     print("crossover (d = d_v = r = 64): n >=", macs_crossover(d, d, d))
+    n = 16384
+    print(f"n = {n}: n x n float32 scores {n * n * 4 / 2**30:.1f} GiB, "
+          f"r x d_v float32 state {d * d * 4 / 2**10:.0f} KiB")
     for n, l in ((16, 4), (4096, 64)):
         local, strided = strided_masks(n, l)
         print(f"strided masks n = {n}, l = {l}: {int((local | strided).sum())} of "
