@@ -69,7 +69,7 @@ def _masks_figure():
     n, stride = 16, 4
     local, strided = strided_masks(n, stride)
     full = np.tril(np.ones((n, n), dtype=bool))
-    panels = ((full, "full causal"), (local.numpy(), rf"local head: $0 \le i - j \le l = {stride}$"),
+    panels = ((full, "full causal"), (local.numpy(), rf"local head: $0 \leq i - j \leq l = {stride}$"),
               (strided.numpy(), rf"strided head: $(i - j) \bmod {stride} = 0$"),
               ((local | strided).numpy(), "both heads"))
     fig, axes = plt.subplots(1, 4, figsize=(9.6, 2.9))
