@@ -70,7 +70,7 @@ def _masks_figure():
     local, strided = strided_masks(n, stride)
     full = np.tril(np.ones((n, n), dtype=bool))
     panels = ((full, "full causal"), (local.numpy(), rf"local head: $0 \leq i - j \leq l = {stride}$"),
-              (strided.numpy(), rf"strided head: $(i - j) \bmod {stride} = 0$"),
+              (strided.numpy(), rf"strided head: $(i - j)\ \mathrm{{mod}}\ {stride} = 0$"),
               ((local | strided).numpy(), "both heads"))
     fig, axes = plt.subplots(1, 4, figsize=(9.6, 2.9))
     for ax, (mask, title) in zip(axes, panels):
