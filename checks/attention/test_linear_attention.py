@@ -411,6 +411,21 @@ def test_strided_pattern_with_stride_sqrt_n_costs_order_n_sqrt_n(n):
     assert pairs <= n * (2 * stride + 2)
 
 
+@pytest.mark.formula("eq-sparse-attention")
+@pytest.mark.parametrize("n, stride", [(16, 4), (50, 7), (64, 8), (30, 1), (9, 12)])
+def test_every_earlier_token_reaches_every_later_one_in_two_steps(n, stride):
+    # the page: j reaches i through one a with j in A_a^(1) (local) and a in A_i^(2)
+    # (strided). Brute force over all (i, j, a); the composition covers the causal triangle.
+    local, strided = strided_masks(n, stride)
+    for i in range(n):
+        for j in range(i + 1):
+            assert any(bool(local[a, j]) and bool(strided[i, a]) for a in range(n)), (i, j)
+    # neither head alone does (once the stride leaves something out)
+    if 1 < stride < n - 1:
+        full = torch.ones(n, n, dtype=torch.bool).tril()
+        assert not torch.equal(local, full) and not torch.equal(strided, full)
+
+
 def test_sparse_and_count_bad_input():
     q, k, v = qkv(n=3)
     with pytest.raises(ValueError, match="^mask must be a boolean torch tensor"):
