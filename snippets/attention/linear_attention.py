@@ -1,15 +1,15 @@
 """Softmax attention, kernelised (linear) attention and sparse attention.
 
-Page: attention/linear-attention (docs/attention/linear-attention.md); each function names
-the anchor of the equation it implements. The performer and transnormer pages import the
-attention functions from here (one home per formula).
+Page: attention/linear-attention (docs/attention/linear-attention.md); each function
+names the anchor of the equation it implements. The performer and transnormer pages
+import the attention functions from here (one home per formula).
 
-Shapes: queries q (..., n, d), keys k (..., n, d), values v (..., n, d_v), torch tensors;
-the leading dimensions (batch, heads) broadcast. A feature map takes (..., n, d) to
-(..., n, r) with non-negative entries, so that sim(q, k) = φ(q)ᵀφ(k) ≥ 0. A similarity
-function takes q (..., n, d) and k (..., m, d) to the matrix (..., n, m) of sim(q_i, k_j).
-The operation counts are multiply-adds (one multiplication and one addition count as one)
-of the matrix products, per head.
+Shapes: queries q (..., n, d), keys k (..., n, d), values v (..., n, d_v), torch
+tensors; the leading dimensions (batch, heads) broadcast. A feature map takes
+(..., n, d) to (..., n, r) with non-negative entries, so that sim(q, k) = φ(q)ᵀφ(k) ≥ 0.
+A similarity function takes q (..., n, d) and k (..., m, d) to the matrix (..., n, m) of
+sim(q_i, k_j). The operation counts are multiply-adds (one multiplication and one
+addition count as one) of the matrix products, per head.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ def _check_qkv(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> None:
         if not isinstance(x, torch.Tensor) or x.dim() < 2:
             raise ValueError(f"{name} must be a torch tensor of shape (..., n, d)")
     if q.shape[-1] != k.shape[-1]:
-        raise ValueError(f"q and k must have the same last dimension, got {q.shape[-1]} "
-                         f"and {k.shape[-1]}")
+        raise ValueError("q and k must have the same last dimension, got "
+                         f"{q.shape[-1]} and {k.shape[-1]}")
     if k.shape[-2] != v.shape[-2]:
         raise ValueError(f"k and v must have the same length n, got {k.shape[-2]} "
                          f"and {v.shape[-2]}")
@@ -44,18 +44,27 @@ def _causal_mask(n: int, device: torch.device) -> torch.Tensor:
     return torch.ones(n, n, dtype=torch.bool, device=device).tril()
 
 
+def _check_tensor(name: str, x) -> None:
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name} must be a torch tensor")
+
+
 def _check_count(name: str, x) -> int:
     if isinstance(x, bool) or not isinstance(x, int) or x < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {x!r}")
     return x
 
 
-def _check_mask(mask: torch.Tensor, q: torch.Tensor, k: torch.Tensor) -> None:
+def _check_bool_tensor(mask) -> None:
     if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise ValueError("mask must be a boolean torch tensor of shape (n, m)")
+        raise ValueError("mask must be a boolean torch tensor")
+
+
+def _check_mask(mask: torch.Tensor, q: torch.Tensor, k: torch.Tensor) -> None:
+    _check_bool_tensor(mask)
     if mask.shape[-2:] != (q.shape[-2], k.shape[-2]):
-        raise ValueError(f"mask must have shape (n, m) = ({q.shape[-2]}, {k.shape[-2]}), "
-                         f"got {tuple(mask.shape)}")
+        raise ValueError(f"mask must have shape (n, m) = ({q.shape[-2]}, "
+                         f"{k.shape[-2]}), got {tuple(mask.shape)}")
     if not bool(mask.any(-1).all()):
         raise ValueError("mask must let every query see at least one key")
 
@@ -95,8 +104,7 @@ def general_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
 def elu_feature_map(x: torch.Tensor) -> torch.Tensor:
     """φ(x) = elu(x) + 1, elementwise: x + 1 for x > 0, eˣ otherwise; always > 0
     (#eq-elu-feature-map)."""
-    if not isinstance(x, torch.Tensor):
-        raise ValueError("x must be a torch tensor")
+    _check_tensor("x", x)
     return torch.nn.functional.elu(x) + 1
 # --8<-- [end:elu_feature_map]
 
@@ -193,9 +201,10 @@ def sparse_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
 
 # --8<-- [start:attention_macs]
 def softmax_attention_macs(n: int, d: int, d_v: int) -> int:
-    """Multiply-adds of softmax (or any quadratic-form) attention, per head (#eq-op-counts):
-    QKᵀ costs n·n·d, (weights)V costs n·n·d_v, so n²(d + d_v). The softmax itself
-    (n² exponentials and divisions) is not a multiply-add and is left out.
+    """Multiply-adds of softmax (or any quadratic-form) attention, per head
+    (#eq-op-counts): QKᵀ costs n·n·d, (weights)V costs n·n·d_v, so n²(d + d_v).
+    The softmax itself (n² exponentials and divisions) is not a multiply-add and is
+    left out.
     """
     n, d, d_v = _check_count("n", n), _check_count("d", d), _check_count("d_v", d_v)
     return n * n * (d + d_v)
@@ -211,10 +220,9 @@ def linear_attention_macs(n: int, r: int, d_v: int) -> int:
 
 def sparse_attention_macs(mask: torch.Tensor, d: int, d_v: int) -> int:
     """Multiply-adds of sparse attention that computes only the allowed pairs
-    (#eq-op-counts): each allowed (i, j) costs d for q_iᵀk_j and d_v for the weighted v_j.
+    (#eq-op-counts): each allowed (i, j) costs d for q_iᵀk_j and d_v for weighting v_j.
     """
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise ValueError("mask must be a boolean torch tensor")
+    _check_bool_tensor(mask)
     d, d_v = _check_count("d", d), _check_count("d_v", d_v)
     return int(mask.sum()) * (d + d_v)
 
@@ -245,8 +253,9 @@ if __name__ == "__main__":
     d = 64
     for n in (1024, 4096, 16384):
         ratio = softmax_attention_macs(n, d, d) / linear_attention_macs(n, d, d)
-        print(f"n = {n:5d}, d = r = {d}: softmax {softmax_attention_macs(n, d, d):.2e} "
-              f"MACs, linear {linear_attention_macs(n, d, d):.2e} MACs, ratio {ratio:.1f}")
+        quad, lin = softmax_attention_macs(n, d, d), linear_attention_macs(n, d, d)
+        print(f"n = {n:5d}, d = r = {d}: softmax {quad:.2e} MACs, "
+              f"linear {lin:.2e} MACs, ratio {ratio:.1f}")
     print("crossover (d = d_v = r = 64): n >=", macs_crossover(d, d, d))
     n = 16384
     print(f"n = {n}: n x n float32 scores {n * n * 4 / 2**30:.1f} GiB, "
