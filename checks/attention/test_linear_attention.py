@@ -255,6 +255,17 @@ def test_recurrent_form_equals_the_masked_quadratic_form():
 
 
 @pytest.mark.formula("eq-causal-rnn")
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(1, 8), d=st.integers(1, 4), d_v=st.integers(1, 3),
+       heads=st.integers(1, 2), seed=st.integers(0, 2**31 - 1))
+def test_recurrent_form_equals_masked_form_for_all_shapes(n, d, d_v, heads, seed):
+    q, k, v = qkv(heads, n=n, d=d, d_v=d_v, seed=seed, scale=2.0)
+    assert torch.allclose(causal_linear_attention(q, k, v, elu_feature_map),
+                          kernel_attention(q, k, v, elu_feature_map, causal=True),
+                          atol=1e-9, rtol=0)
+
+
+@pytest.mark.formula("eq-causal-rnn")
 def test_recurrent_state_is_the_prefix_sum():
     # the last output is φ(q_n)ᵀS_n / φ(q_n)ᵀz_n with S_n = φ(K)ᵀV and z_n = Σ φ(k_j):
     # the full associative form's last row; the first output is v_1 exactly
