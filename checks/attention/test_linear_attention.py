@@ -314,9 +314,10 @@ def test_attention_bad_input(fn):
         fn(q, k[0], v)
     with pytest.raises(ValueError, match="^v must be a torch tensor"):
         fn(q, k, [1.0])
-    with pytest.raises(ValueError, match="^q and k must have the same last dimension"):
+    with pytest.raises(ValueError,
+                       match="^q and k must have the same last dimension, got 4 and 2$"):
         fn(q, k[:, :2], v)
-    with pytest.raises(ValueError, match="^k and v must have the same length n"):
+    with pytest.raises(ValueError, match="^k and v must have the same length n, got 3 and 2$"):
         fn(q, k, v[:2])
 
 
@@ -389,6 +390,17 @@ def test_sparse_attention_equals_per_row_softmax_over_the_allowed_keys():
 
 
 @pytest.mark.formula("eq-sparse-attention")
+def test_sparse_attention_with_one_mask_per_batch_element():
+    # a (B, n, n) mask: element b of the batch uses its own pattern
+    n = 9
+    local, strided = strided_masks(n, 3)
+    q, k, v = qkv(2, n=n, seed=17)
+    out = sparse_attention(q, k, v, torch.stack([local, strided]))
+    assert torch.allclose(out[0], sparse_attention(q[0], k[0], v[0], local), atol=TOL)
+    assert torch.allclose(out[1], sparse_attention(q[1], k[1], v[1], strided), atol=TOL)
+
+
+@pytest.mark.formula("eq-sparse-attention")
 def test_sparse_attention_cost_is_n_times_the_window():
     # counted by FlopCounterMode on a loop that computes only the allowed pairs of each row
     n, stride, d, d_v = 40, 6, 4, 3
@@ -447,6 +459,11 @@ def test_sparse_and_count_bad_input():
     empty[1] = False
     with pytest.raises(ValueError, match="^mask must let every query see"):
         sparse_attention(q, k, v, empty)
+    # a batch of masks: query 1 of the first one sees nothing, although every key is seen
+    batch = torch.ones(2, 3, 3, dtype=torch.bool)
+    batch[0, 1] = False
+    with pytest.raises(ValueError, match="^mask must let every query see"):
+        sparse_attention(q, k, v, batch)
     with pytest.raises(ValueError, match="^mask must be a boolean torch tensor"):
         sparse_attention_macs(np.ones((2, 2), dtype=bool), 1, 1)
     for call, name in ((lambda x: strided_masks(x, 2), "n"), (lambda x: strided_masks(4, x),

@@ -40,8 +40,10 @@ def _check_causal(q: torch.Tensor, k: torch.Tensor) -> None:
                          f"{q.shape[-2]} and {k.shape[-2]}")
 
 
-def _causal_mask(n: int, device: torch.device) -> torch.Tensor:
-    return torch.ones(n, n, dtype=torch.bool, device=device).tril()
+def _causal_mask(x: torch.Tensor) -> torch.Tensor:
+    """The (n, n) lower-triangular mask j <= i, on x's device (x: (..., n, d))."""
+    n = x.shape[-2]
+    return x.new_ones((n, n), dtype=torch.bool).tril()
 
 
 def _check_tensor(name: str, x) -> None:
@@ -80,7 +82,7 @@ def softmax_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     scores = q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5      # (..., n, n)
     if causal:
         _check_causal(q, k)
-        scores = scores.masked_fill(~_causal_mask(q.shape[-2], q.device), float("-inf"))
+        scores = scores.masked_fill(~_causal_mask(q), -torch.inf)
     return torch.softmax(scores, dim=-1) @ v
 # --8<-- [end:softmax_attention]
 
@@ -121,7 +123,7 @@ def kernel_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     sim = feature_map(q) @ feature_map(k).transpose(-1, -2)   # (..., n, n)
     if causal:
         _check_causal(q, k)
-        sim = sim * _causal_mask(q.shape[-2], q.device)
+        sim = sim * _causal_mask(q)
     return (sim @ v) / sim.sum(-1, keepdim=True)
 # --8<-- [end:kernel_attention]
 
@@ -151,8 +153,9 @@ def causal_linear_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     _check_qkv(q, k, v)
     _check_causal(q, k)
     phi_q, phi_k = feature_map(q), feature_map(k)              # (..., n, r)
-    S = q.new_zeros(*phi_k.shape[:-2], phi_k.shape[-1], v.shape[-1])   # (..., r, d_v)
-    z = q.new_zeros(*phi_k.shape[:-2], phi_k.shape[-1])                # (..., r)
+    # S_0 = 0 and z_0 = 0; the first update broadcasts them over the leading dimensions
+    S = q.new_zeros(phi_k.shape[-1], v.shape[-1])              # (r, d_v)
+    z = q.new_zeros(phi_k.shape[-1])                           # (r,)
     out = []
     for i in range(q.shape[-2]):
         S = S + phi_k[..., i, :, None] * v[..., i, None, :]
@@ -188,13 +191,13 @@ def sparse_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     """Sparse attention as a masked softmax (#eq-sparse-attention):
     out_i = Σ_{j ∈ A_i} softmax_j(q_iᵀk_j/√d) v_j over the allowed keys A_i only.
 
-    mask: boolean (n, m), every row with at least one allowed key. This dense form
-    shows the definition; a sparse kernel computes only the allowed pairs.
+    mask: boolean (n, m) or (..., n, m), every query with at least one allowed key.
+    This dense form shows the definition; a sparse kernel computes only the allowed pairs.
     """
     _check_qkv(q, k, v)
     _check_mask(mask, q, k)
     scores = q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5      # (..., n, m)
-    scores = scores.masked_fill(~mask, float("-inf"))
+    scores = scores.masked_fill(~mask, -torch.inf)
     return torch.softmax(scores, dim=-1) @ v
 # --8<-- [end:sparse_attention]
 
