@@ -29,6 +29,7 @@ from snippets.attention.linear_attention import (
     macs_crossover,
     softmax_attention,
     softmax_attention_macs,
+    softmax_qk_attention,
     sparse_attention,
     sparse_attention_macs,
     strided_masks,
@@ -239,6 +240,34 @@ def test_elu_feature_map_bad_input():
         elu_feature_map(np.zeros(3))
 
 
+# --8<-- [start:test_softmax_qk]
+@pytest.mark.formula("eq-softmax-qk")
+def test_softmax_on_q_and_k_is_a_weighted_mean_with_explicit_weights():
+    # weights written out: a_ij = Σ_c softmax(q_i)_c · exp(k_jc) / Σ_j' exp(k_j'c)
+    q, k, v = qkv(n=5, m=7, d=4, d_v=3, seed=18, scale=2.0)
+    qn, kn, vn = q.numpy(), k.numpy(), v.numpy()
+    rho_q = np.exp(qn) / np.exp(qn).sum(1, keepdims=True)
+    rho_k = np.exp(kn) / np.exp(kn).sum(0, keepdims=True)
+    a = np.array([[sum(rho_q[i, c] * rho_k[j, c] for c in range(4)) for j in range(7)]
+                  for i in range(5)])
+    assert np.allclose(a.sum(1), 1.0, atol=TOL)             # no normaliser needed
+    assert np.allclose(softmax_qk_attention(q, k, v).numpy(), a @ vn, atol=TOL, rtol=0)
+    # batched: each head on its own
+    q, k, v = qkv(2, 3, n=6, d=4, d_v=2, seed=19)
+    out = softmax_qk_attention(q, k, v)
+    for b in range(2):
+        for h in range(3):
+            assert torch.allclose(out[b, h], softmax_qk_attention(q[b, h], k[b, h], v[b, h]),
+                                  atol=TOL, rtol=0)
+# --8<-- [end:test_softmax_qk]
+
+
+@pytest.mark.formula("eq-softmax-qk")
+def test_softmax_on_q_and_k_differs_from_softmax_attention():
+    q, k, v = qkv(n=6, d=4, seed=20)
+    assert (softmax_qk_attention(q, k, v) - softmax_attention(q, k, v)).abs().max() > 0.05
+
+
 # --8<-- [start:test_causal_rnn]
 @pytest.mark.formula("eq-causal-rnn")
 def test_recurrent_form_equals_the_masked_quadratic_form():
@@ -304,6 +333,7 @@ def test_causal_forms_need_as_many_queries_as_keys():
     lambda q, k, v: kernel_attention(q, k, v, elu_feature_map),
     lambda q, k, v: linear_attention(q, k, v, elu_feature_map),
     lambda q, k, v: causal_linear_attention(q, k, v, elu_feature_map),
+    softmax_qk_attention,
     lambda q, k, v: sparse_attention(q, k, v, torch.ones(3, 3, dtype=torch.bool)),
 ])
 def test_attention_bad_input(fn):

@@ -143,6 +143,21 @@ def linear_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
 # --8<-- [end:linear_attention]
 
 
+# --8<-- [start:softmax_qk_attention]
+def softmax_qk_attention(q: torch.Tensor, k: torch.Tensor,
+                         v: torch.Tensor) -> torch.Tensor:
+    """Softmax on Q and on K separately, then associativity (#eq-softmax-qk):
+    out = softmax_row(Q) (softmax_col(K)ᵀ V), softmax_row over the d features of each
+    query, softmax_col over the m positions of each key feature. Rows of softmax_row(Q)
+    and columns of softmax_col(K) sum to 1, so no normaliser is needed. Not causal.
+    """
+    _check_qkv(q, k, v)
+    rho_q = torch.softmax(q, dim=-1)                           # (..., n, d), rows sum to 1
+    rho_k = torch.softmax(k, dim=-2)                           # (..., m, d), columns sum to 1
+    return rho_q @ (rho_k.transpose(-1, -2) @ v)               # (..., n, d_v)
+# --8<-- [end:softmax_qk_attention]
+
+
 # --8<-- [start:causal_linear_attention]
 def causal_linear_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                             feature_map: FeatureMap) -> torch.Tensor:
@@ -192,7 +207,8 @@ def sparse_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     out_i = Σ_{j ∈ A_i} softmax_j(q_iᵀk_j/√d) v_j over the allowed keys A_i only.
 
     mask: boolean (n, m) or (..., n, m), every query with at least one allowed key.
-    This dense form shows the definition; a sparse kernel computes only the allowed pairs.
+    This dense form shows the definition; a sparse kernel computes only the allowed
+    pairs.
     """
     _check_qkv(q, k, v)
     _check_mask(mask, q, k)
@@ -253,6 +269,9 @@ if __name__ == "__main__":
     print("max |recurrent - masked|      =", f"{(rnn - masked).abs().max().item():.1e}")
     soft = softmax_attention(q, k, v)
     print("max |softmax - elu+1 linear|  =", f"{(soft - lin).abs().max().item():.2f}")
+    qk = softmax_qk_attention(q, k, v)
+    print("max |softmax - softmax(Q), softmax(K) form| =",
+          f"{(soft - qk).abs().max().item():.2f}")
     d = 64
     for n in (1024, 4096, 16384):
         ratio = softmax_attention_macs(n, d, d) / linear_attention_macs(n, d, d)
