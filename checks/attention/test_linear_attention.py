@@ -349,6 +349,11 @@ def test_attention_bad_input(fn):
         fn(q, k[:, :2], v)
     with pytest.raises(ValueError, match="^k and v must have the same length n, got 3 and 2$"):
         fn(q, k, v[:2])
+    # with leading dimensions, the message names the last dimensions
+    q3, k3, v3 = qkv(2, n=3, d=4)
+    with pytest.raises(ValueError,
+                       match="^q and k must have the same last dimension, got 4 and 2$"):
+        fn(q3, k3[..., :2], v3)
 
 
 # --8<-- [start:test_op_counts]

@@ -168,8 +168,10 @@ def causal_linear_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
     _check_qkv(q, k, v)
     _check_causal(q, k)
     phi_q, phi_k = feature_map(q), feature_map(k)              # (..., n, r)
-    # S_0 = 0 and z_0 = 0; the first update broadcasts them over the leading dimensions
-    S = q.new_zeros(phi_k.shape[-1], v.shape[-1])              # (r, d_v)
+    # S_0 = 0 and z_0 = 0; the first update broadcasts them over the leading dimensions.
+    # Any zero that broadcasts to (r, d_v), e.g. of shape (d_v,), gives the same S_1:
+    # equivalent mutants of S_0's shape
+    S = q.new_zeros(phi_k.shape[-1], v.shape[-1])  # pragma: no mutate
     z = q.new_zeros(phi_k.shape[-1])                           # (r,)
     out = []
     for i in range(q.shape[-2]):
