@@ -120,6 +120,20 @@ def test_softmax_attention_rows_are_convex_combinations_of_values():
     assert torch.allclose(softmax_attention(q, k, v, causal=True)[0], v[0], atol=TOL, rtol=0)
 
 
+@pytest.mark.formula("eq-softmax-attention")
+def test_dot_product_of_unit_variance_vectors_has_variance_d():
+    # the page's reason for 1/√d: q, k with independent N(0, 1) entries give Var(qᵀk) = d.
+    # Monte Carlo, N samples; E[(qᵀk)^4] = 3d² + 6d, so Var(s²) ≈ (2d² + 6d)/N
+    n_samples, z = 20_000, 4.5
+    rng = np.random.default_rng(0)
+    for d in (4, 64):
+        x = (rng.standard_normal((n_samples, d)) * rng.standard_normal((n_samples, d))).sum(1)
+        se = math.sqrt((2 * d * d + 6 * d) / n_samples)
+        assert abs(x.var() - d) <= z * se
+        # after dividing by √d the variance is 1, whatever d
+        assert abs((x / math.sqrt(d)).var() - 1) <= z * se / d
+
+
 # --8<-- [start:test_general_attention]
 @pytest.mark.formula("eq-general-attention")
 def test_general_form_with_exp_similarity_is_softmax_attention():

@@ -124,8 +124,8 @@ def _timing_figure():
     m = data["machine"]
     prelim = "  [PRELIMINARY: quick run on a shared machine]" if data.get("preliminary") else ""
     fig.suptitle(f"{m['cpu']}, {m['cores']} cores, torch {m['torch']}, {m['threads']} "
-                 f"thread; one head, d = d_v = {d}, float32, FAVOR+ m = "
-                 f"{data['settings']['m']}{prelim}", fontsize=8.5)
+                 f"thread; one head, d = d_v = {d}, float32, FAVOR+ with "
+                 f"{data['settings']['m']} random features{prelim}", fontsize=8.5)
     fig.tight_layout()
     return fig
 
