@@ -154,7 +154,7 @@ def softmax_qk_attention(q: torch.Tensor, k: torch.Tensor,
     _check_qkv(q, k, v)
     rho_q = torch.softmax(q, dim=-1)              # (..., n, d), each row sums to 1
     rho_k = torch.softmax(k, dim=-2)              # (..., m, d), each column sums to 1
-    return rho_q @ (rho_k.transpose(-1, -2) @ v)               # (..., n, d_v)
+    return rho_q @ (rho_k.transpose(-1, -2) @ v)  # (..., n, d_v)
 # --8<-- [end:softmax_qk_attention]
 
 
