@@ -62,16 +62,10 @@ from snippets.attention.linear_attention import (  # noqa: E402
     softmax_attention,
     softmax_attention_macs,
 )
+from snippets.attention.performer import positive_random_features  # noqa: E402
 
 RESULT = ROOT / "benchmarks" / "results" / "attention_complexity.json"
 FIT_FROM = 1024  # lengths used for the growth exponents
-
-
-# STAND-IN: replaced by snippets.attention.performer on merge
-def positive_random_features(x, omega):
-    """φ(x) = exp(ωx − ‖x‖²/2)/√m: x (..., d), omega (m, d) -> (..., m) (NumPy)."""
-    x, omega = np.asarray(x, dtype=float), np.asarray(omega, dtype=float)
-    return np.exp(x @ omega.T - 0.5 * (x * x).sum(-1, keepdims=True)) / math.sqrt(len(omega))
 
 
 # ---- the timed kernels (plain torch, one head, shapes (n, d)) -------------------------------
@@ -99,7 +93,8 @@ def favor_phi(omega):
 
 
 def check_kernels(d: int, m: int) -> None:
-    """The kernels agree with the snippet functions (and the stand-in) on a small input."""
+    """The kernels agree with the snippet functions (linear attention with elu+1, and with
+    Performer's positive random features of d^{-1/4}-scaled inputs) on a small input."""
     g = torch.Generator().manual_seed(2)
     q, k, v = (torch.randn(12, d, generator=g, dtype=torch.float64) for _ in range(3))
     omega = torch.randn(m, d, generator=g, dtype=torch.float64)
@@ -107,12 +102,12 @@ def check_kernels(d: int, m: int) -> None:
     assert torch.allclose(linear_kernel(q, k, v, elu1),
                           linear_attention(q, k, v, elu_feature_map), atol=1e-10)
 
-    def standin(x):
+    def performer_phi(x):
         return torch.from_numpy(positive_random_features(x.numpy() * d**-0.25, omega.numpy()))
 
-    assert torch.allclose(favor_phi(omega)(q), standin(q), rtol=1e-10, atol=0)
+    assert torch.allclose(favor_phi(omega)(q), performer_phi(q), rtol=1e-10, atol=0)
     assert torch.allclose(linear_kernel(q, k, v, favor_phi(omega)),
-                          linear_attention(q, k, v, standin), atol=1e-10)
+                          linear_attention(q, k, v, performer_phi), atol=1e-10)
 
 
 def analytic_peak_bytes(method: str, n: int, d: int, r: int) -> int:
