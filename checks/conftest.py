@@ -67,6 +67,11 @@ def pytest_configure(config):
     config._chosen_formulas = chosen
     config._formula_outcomes = defaultdict(dict)  # key -> {nodeid: outcome}
     config._site_deselected = 0
+    # xdist hands out tests in chunks of a quarter of a worker's share, in order: the first
+    # chunk would give one worker every long check of parallel_order(); two at a time, they
+    # go to whichever worker is free
+    if getattr(config.option, "maxschedchunk", "absent") is None:
+        config.option.maxschedchunk = 2
     if not under_mutmut():
         config.pluginmanager.register(FormulaReport(config), "formula-report")
 
@@ -85,7 +90,14 @@ def pytest_ignore_collect(collection_path, config):
     key equation's checks live in its page's check file): one equation's checks start in a
     second or two instead of importing every check module."""
     chosen = getattr(config, "_chosen_formulas", None)
-    if not chosen or collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+    if not chosen:
+        return None
+    if collection_path.is_dir() and collection_path.parent == CHECKS:
+        # a section without a chosen page is not entered: its conftest.py, which may import
+        # torch, is not loaded either
+        sections = {key.split("/")[0].replace("-", "_") for key in chosen}
+        return True if collection_path.name not in sections else None
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
         return None
     try:
         page = registry.page_of_check_file(collection_path.resolve(), CHECKS)
@@ -115,18 +127,20 @@ NEEDS_BUILD = {"build", "site", "site_url", "browser", "tab", "static_tab", "lon
 
 
 def parallel_order(items):
-    """The order in which xdist hands the checks to its workers (`make check`): first the site
-    checks that need no build (failing builds of their own, figures, runs of pytest), which
-    keep one core busy while the run's build takes the other; then the formula checks; then
-    the checks of the built site, those marked `long` first, so that no long check is left
-    for the end while the other worker has nothing to do."""
+    """The order in which xdist hands the checks to its workers (`make check`). First the
+    site checks marked `long(seconds)`, the longest first: search alone takes a third of the
+    run, and started late it would leave one worker busy long after the other has finished
+    (they wait for the run's build, which is under way since the start). Then the site checks
+    that need no build (builds of their own, figures, runs of pytest), the formula checks,
+    and the other checks of the built site."""
     def group(item):
+        long = item.get_closest_marker("long")
+        if long:
+            return (0, -long.args[0])
         if not is_site_layer(item):
-            return 1
-        if not NEEDS_BUILD & set(getattr(item, "fixturenames", ())):
-            return 0
-        return 2 if item.get_closest_marker("long") else 3
-    items.sort(key=group)  # stable: the order within a group is pytest's
+            return (2, 0)
+        return (1, 0) if not NEEDS_BUILD & set(getattr(item, "fixturenames", ())) else (3, 0)
+    items.sort(key=group)  # stable: otherwise the order is pytest's
 
 
 def pytest_collection_modifyitems(config, items):

@@ -206,7 +206,7 @@ def too_wide(static_tab, site_url, paths, extra=None) -> dict:
     return page.evaluate(MEASURE, [paths, extra or {}])
 
 
-@pytest.mark.long
+@pytest.mark.long(2)
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_formulas_and_code_fit_the_column(static_tab, site_url, shard):
     """Rules P4 and P8: at a 1280 px window every display formula, and the snippet code
@@ -335,7 +335,7 @@ def search(page, query: str) -> list[str]:
     return results
 
 
-@pytest.mark.long
+@pytest.mark.long(2)
 def test_site_works_from_the_file_system(browser, site):
     """The offline plugin: opened as file://, math is typeset and search works."""
     page, seen = open_page(browser, (site / "rl-basics" / "state-values.html").as_uri())
@@ -376,7 +376,7 @@ def long_page(browser, site_url):
     page.close()
 
 
-@pytest.mark.long
+@pytest.mark.long(2)
 def test_a_link_to_a_key_equation_lands_on_it_on_a_cold_load(browser, site_url):
     from hooks import registry
 
@@ -390,7 +390,7 @@ def test_a_link_to_a_key_equation_lands_on_it_on_a_cold_load(browser, site_url):
     context.close()
 
 
-@pytest.mark.long
+@pytest.mark.long(5)
 def test_every_key_equation_anchor_lands_on_its_heading(long_page):
     page = long_page
     ids = key_equation_ids(page)
@@ -402,7 +402,7 @@ def test_every_key_equation_anchor_lands_on_its_heading(long_page):
     assert missed(off) == {}
 
 
-@pytest.mark.long
+@pytest.mark.long(4)
 def test_the_table_of_contents_lands_on_its_headings(long_page):
     page = long_page
     links = page.locator(".md-sidebar--secondary a.md-nav__link")
@@ -410,8 +410,8 @@ def test_the_table_of_contents_lands_on_its_headings(long_page):
     assert len(targets) >= 10
     off = {}
     bottom = page.evaluate("document.documentElement.scrollHeight - innerHeight")
-    # every other entry, from the end of the page up, then a few down again
-    for k in list(range(len(targets) - 1, -1, -2)) + list(range(1, len(targets), 7)):
+    # every third entry, from the end of the page up, then a few down again
+    for k in list(range(len(targets) - 1, -1, -3)) + list(range(1, len(targets), 8)):
         links.nth(k).click()
         landed = page.evaluate(LANDING, targets[k])
         # a heading near the end cannot reach the top: the page ends first

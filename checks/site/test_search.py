@@ -107,7 +107,7 @@ def results(browser, site_url):
                  top=out[q["q"]]["links"][:3]) for q in queries]
 
 
-@pytest.mark.long
+@pytest.mark.long(18)
 def test_the_page_about_a_topic_comes_first(results):
     n = len(results)
     first = sum(r["rank"] == 1 for r in results)
