@@ -19,8 +19,8 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
+from checks.lazy import lazy_import
 from snippets.attention.linear_attention import kernel_attention, softmax_attention
 from snippets.attention.performer import (
     favor_attention,
@@ -35,6 +35,9 @@ from snippets.attention.performer import (
     trig_random_features,
     trig_variance,
 )
+
+# imported when first used (checks/lazy.py): most runs of other checks do not need them
+stats = lazy_import("scipy.stats")
 
 Z = 4.5  # standard errors allowed in every Monte Carlo bound
 

@@ -13,11 +13,10 @@ import math
 
 import numpy as np
 import pytest
-import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate, special, stats
 
+from checks.lazy import lazy_import
 from snippets.generative.diffusion_sde import (
     conditional_score,
     ddpm_alpha_bar,
@@ -33,6 +32,12 @@ from snippets.generative.diffusion_sde import (
     vp_marginal,
     vp_sde,
 )
+
+# imported when first used (checks/lazy.py): most runs of other checks do not need them
+sympy = lazy_import("sympy")
+integrate = lazy_import("scipy.integrate")
+special = lazy_import("scipy.special")
+stats = lazy_import("scipy.stats")
 
 MU0, S0 = 2.0, 0.5  # Gaussian data N(2, 0.5^2) of the sampling checks
 N_SAMPLES = 20_000

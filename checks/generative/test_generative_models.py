@@ -18,8 +18,8 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate, optimize, stats
 
+from checks.lazy import lazy_import
 from snippets.generative.generative_models import (
     TOY_DATA,
     TOY_MIXTURE,
@@ -36,6 +36,11 @@ from snippets.generative.generative_models import (
     reverse_kl_fit,
     sample_categorical,
 )
+
+# imported when first used (checks/lazy.py): most runs of other checks do not need them
+integrate = lazy_import("scipy.integrate")
+optimize = lazy_import("scipy.optimize")
+stats = lazy_import("scipy.stats")
 
 
 def simplex(k: int):

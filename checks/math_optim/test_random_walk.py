@@ -14,10 +14,10 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from checks.lazy import lazy_import
 from snippets.math_optim.random_walk import (
     first_return_generating_function,
     first_return_probability,
@@ -33,6 +33,9 @@ from snippets.math_optim.random_walk import (
     return_probability_asymptotic,
     simulate_walks,
 )
+
+# imported when first used (checks/lazy.py): most runs of other checks do not need them
+sympy = lazy_import("sympy")
 
 N_MAX = 16  # brute force: all 2^16 = 65,536 walks of 16 steps
 

@@ -18,8 +18,8 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate, optimize, stats
 
+from checks.lazy import lazy_import
 from snippets.vision.sd3 import (
     MODE_SCALE_MAX,
     conditional_velocity,
@@ -41,6 +41,11 @@ from snippets.vision.sd3 import (
     sample_mode,
     shift_timestep,
 )
+
+# imported when first used (checks/lazy.py): most runs of other checks do not need them
+integrate = lazy_import("scipy.integrate")
+optimize = lazy_import("scipy.optimize")
+stats = lazy_import("scipy.stats")
 
 Z = 4.5  # standard errors allowed in every Monte Carlo bound
 F64 = torch.float64

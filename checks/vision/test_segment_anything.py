@@ -19,9 +19,9 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
 from torch.nn import functional as F
 
+from checks.lazy import lazy_import
 from snippets.vision.segment_anything import (
     AUTOMATIC_SHARE,
     DATA_ENGINE,
@@ -49,6 +49,9 @@ from snippets.vision.segment_anything import (
     window_partition,
     window_unpartition,
 )
+
+# imported when first used (checks/lazy.py): most runs of other checks do not need them
+stats = lazy_import("scipy.stats")
 
 Z = 4.5  # standard errors allowed in every Monte Carlo bound
 DT = torch.float64
