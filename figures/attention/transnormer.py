@@ -61,12 +61,12 @@ def _stack_figure():
     idx = np.arange(n)
     block = (idx[:, None] // w == idx[None, :] // w).astype(float)
     ax1 = fig.add_axes([0.66, 0.56, 0.3, 0.36])
-    ax1.imshow(block, cmap="Blues", vmin=0, vmax=1.3)
+    ax1.imshow(block, cmap="Blues", vmin=0, vmax=1.3, interpolation="none")
     ax1.set_title("DiagAttention: block-diagonal mask", fontsize=9)
     ax2 = fig.add_axes([0.66, 0.08, 0.3, 0.36])
     x = toy_positions(n, 4, 1.0).numpy()
     phi = np.where(x > 0, x + 1, np.exp(x))          # elu + 1
-    ax2.imshow(phi @ phi.T, cmap="Oranges")
+    ax2.imshow(phi @ phi.T, cmap="Oranges", interpolation="none")
     ax2.set_title(r"NormAttention: all pairs, $\phi(q_i)^\top\phi(k_j)$", fontsize=9)
     for a in (ax1, ax2):
         a.set_xticks([])
@@ -146,7 +146,7 @@ def _dilution_figure():
     for i, (name, att) in enumerate(atts.items()):
         a = fig.add_axes([0.43 + i * 0.19, 0.15, 0.17, 0.75])
         p = attention_matrix(x, x, att).numpy()
-        a.imshow(p, cmap="viridis", vmin=0, vmax=p.max())
+        a.imshow(p, cmap="viridis", vmin=0, vmax=p.max(), interpolation="none")
         a.set_title(name, fontsize=9)
         a.set_xticks([])
         a.set_yticks([])

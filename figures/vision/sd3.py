@@ -6,7 +6,6 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from snippets.vision.sd3 import (
     euler_sample,
@@ -15,7 +14,6 @@ from snippets.vision.sd3 import (
     logit_normal_pdf,
     mode_pdf,
     path_coefficients,
-    qk_norm_logits,
     sample_logit_normal,
     sample_mode,
     shift_timestep,
@@ -31,7 +29,7 @@ def _field(x, t):
 def _concept_figure():
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.9))
     ax = axes[0]
-    t = np.linspace(0, 1, 101)
+    t = np.linspace(0, 1, 41)  # smooth curves: 41 points draw them, and keep the SVG small
     data = np.array([[1.6, 0.3], [1.2, 1.1], [1.9, 0.9]])
     noise = np.array([[-1.5, -1.2], [-0.4, -1.9], [0.2, -0.8]])  # three noise draws
     for k, (x0, z) in enumerate(zip(data, noise)):
@@ -68,46 +66,11 @@ def _concept_figure():
     return fig
 
 
-def _box(ax, xy, w, h, text, colour):
-    ax.add_patch(FancyBboxPatch(xy, w, h, boxstyle="round,pad=0.02", fc=colour, ec="k",
-                                lw=0.8))
-    ax.text(xy[0] + w / 2, xy[1] + h / 2, text, ha="center", va="center", fontsize=8.5)
-
-
-def _arrow(ax, start, end):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="->", mutation_scale=10, lw=0.9))
-
-
-def _mmdit_figure():
-    fig, ax = plt.subplots(figsize=(8.0, 3.6))
-    ax.set_xlim(0, 10)
-    ax.set_ylim(0, 5)
-    ax.axis("off")
-    for y, name, colour, sym in ((3.6, "text tokens", "#f3d9a4", "c"),
-                                 (0.6, "image tokens", "#b9d7f0", "x")):
-        _box(ax, (0.1, y), 1.6, 0.8, f"{name}\n${sym}$", colour)
-        _box(ax, (2.3, y), 2.0, 0.8, f"$W_q^{sym}, W_k^{sym}, W_v^{sym}$\n+ RMSNorm(q, k)",
-             colour)
-        _box(ax, (7.4, y), 1.2, 0.8, f"$W_o^{sym}$ + MLP", colour)
-        _arrow(ax, (1.7, y + 0.4), (2.3, y + 0.4))
-        _arrow(ax, (8.6, y + 0.4), (9.3, y + 0.4))
-        ax.text(9.35, y + 0.4, f"${sym}'$", va="center", fontsize=10)
-    _box(ax, (5.0, 1.6), 1.8, 1.8, "joint attention\nover $[c; x]$\n(one softmax)", "#d5ecd0")
-    for y in (3.6, 0.6):
-        _arrow(ax, (4.3, y + 0.4), (5.0, 2.5))
-        _arrow(ax, (6.8, 2.5), (7.4, y + 0.4))
-    ax.text(5.9, 4.55, "separate weights per modality, shared attention", ha="center",
-            fontsize=9)
-    ax.text(5.9, 0.15, "timestep t and pooled text modulate both streams (adaLN)",
-            ha="center", fontsize=8, color="0.3")
-    return fig
-
-
 def _sampling_figure():
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.4))
     ax = axes[0]
     x1 = np.random.default_rng(0).standard_normal(100_000)
-    grid = np.linspace(0, 4, 400)
+    grid = np.linspace(0, 4, 161)
     target = np.exp(-0.5 * ((grid - MU0) / S0) ** 2) / (S0 * math.sqrt(2 * math.pi))
     for n_steps, colour in ((2, "C3"), (4, "C1"), (32, "C2")):
         x = euler_sample(x1, _field, n_steps)
@@ -138,22 +101,24 @@ def _sampling_figure():
 
 def _timesteps_figure():
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.4))
-    t = np.linspace(1e-4, 1 - 1e-4, 800)
+    t = np.linspace(1e-4, 1 - 1e-4, 200)
     rng = np.random.default_rng(4)
     ax = axes[0]
     for k, (loc, scale) in enumerate(((0.0, 1.0), (1.0, 0.6), (-0.5, 1.5))):
         samples = sample_logit_normal(50_000, loc, scale, rng)
-        ax.hist(samples, bins=50, range=(0, 1), density=True, color=f"C{k}", alpha=0.3)
+        ax.hist(samples, bins=50, range=(0, 1), density=True, color=f"C{k}", alpha=0.3,
+                histtype="stepfilled")
         ax.plot(t, logit_normal_pdf(t, loc, scale), color=f"C{k}", lw=1.4,
                 label=f"$\\mu_u$ = {loc}, $\\sigma_u$ = {scale}")
     ax.set_title("logit-normal: histogram vs density", fontsize=10)
     ax.set_xlabel("t")
     ax.legend(fontsize=7.5)
     ax = axes[1]
-    t = np.linspace(0, 1, 801)
+    t = np.linspace(0, 1, 201)
     for k, scale in enumerate((-0.8, 0.0, 1.29)):
         samples = sample_mode(50_000, scale, rng)
-        ax.hist(samples, bins=50, range=(0, 1), density=True, color=f"C{k}", alpha=0.3)
+        ax.hist(samples, bins=50, range=(0, 1), density=True, color=f"C{k}", alpha=0.3,
+                histtype="stepfilled")
         ax.plot(t, mode_pdf(t, scale), color=f"C{k}", lw=1.4, label=f"$\\kappa$ = {scale}")
     ax.set_ylim(0, 4.2)
     ax.set_title("mode sampling: histogram vs density", fontsize=10)
@@ -165,7 +130,7 @@ def _timesteps_figure():
 
 def _shift_figure():
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.4))
-    t = np.linspace(0, 1, 401)
+    t = np.linspace(0, 1, 161)
     ax = axes[0]
     for k, shift in enumerate((1.0, 1.5, 3.0)):
         ax.plot(t, shift_timestep(t, shift), color=f"C{k}", label=f"$\\rho$ = {shift}")
@@ -191,29 +156,8 @@ def _shift_figure():
     return fig
 
 
-def _qk_figure():
-    fig, ax = plt.subplots(figsize=(5.2, 3.4))
-    rng = np.random.default_rng(6)
-    d = 64
-    q0, k0 = rng.standard_normal((2, 32, d))
-    scales = np.logspace(-1, 2, 25)
-    plain = [np.max(np.abs((s * q0) @ (s * k0).T)) / math.sqrt(d) for s in scales]
-    normed = [np.max(np.abs(qk_norm_logits(s * q0, s * k0))) for s in scales]
-    ax.loglog(scales, plain, "o-", ms=3, label=r"plain $qk^\top/\sqrt{d}$")
-    ax.loglog(scales, normed, "s-", ms=3, label="RMSNorm on q and k")
-    ax.axhline(math.sqrt(d), color="k", ls="--", lw=1, label=r"bound $\sqrt{d}$ (g = 1)")
-    ax.set_xlabel("scale of q and k")
-    ax.set_ylabel("max |attention logit|")
-    ax.legend(fontsize=8)
-    ax.set_title(f"d = {d}", fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
 def figures() -> dict:
     return {"sd3-concept": _concept_figure(),
-            "sd3-mmdit": _mmdit_figure(),
             "sd3-sampling": _sampling_figure(),
             "sd3-timesteps": _timesteps_figure(),
-            "sd3-shift": _shift_figure(),
-            "sd3-qknorm": _qk_figure()}
+            "sd3-shift": _shift_figure()}
