@@ -4,7 +4,8 @@
      article (from pytest's own per-test durations) and the extrapolation to 31 articles;
   2. both layers: wall time of `pytest checks/ --site -n auto` (what `make check` runs);
   3. the strict build: wall time of `mkdocs build --strict`, best of 3;
-  4. cold loads in headless Chromium of the three heaviest pages: the load event (median of 5,
+  4. cold loads in headless Chromium: every page once for its bytes, then the three heaviest
+     (whole page, gzip) five times: the load event (median of 5,
      each in a fresh browser context, so nothing is cached), whether any formula arrives as
      raw TeX, and the bytes transferred, raw and gzip-compressed as a static host serves text
      (HTML, CSS, JS, SVG; fonts are woff2 and sent as they are), counted twice: up to the load
@@ -151,15 +152,21 @@ def main() -> None:
         index = (site / "search" / "search_index.json").read_bytes()
         rows.append(("search index (raw / gzip)",
                      f"{len(index) / 1e6:.2f} MB / {len(gzip.compress(index, 6)) / 1e3:.0f} kB", ""))
-        pages = sorted((p.relative_to(site).as_posix() for p in site.rglob("*.html")
-                        if p.name != "404.html"), key=lambda p: -(site / p).stat().st_size)
+        pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
+                       if p.name != "404.html")
         loads = []
         with serve(site) as base, chromium() as browser:
             cold_load(browser, base + pages[0])  # warm the browser process itself
-            for path in pages[:3]:
+            # every page once, for its bytes; the three heaviest (whole page, gzip) five times
+            whole = {path: cold_load(browser, base + path)["whole"][1] for path in pages}
+            heaviest = sorted(pages, key=lambda path: -whole[path])
+            for path in heaviest[:3]:
                 runs = [cold_load(browser, base + path) for _ in range(5)]
                 loads.append((path, runs))
             searches = search_queries(browser, base + "index.html")
+        over = [p for p in pages if whole[p] > 300e3]
+        rows.append((f"pages over 300 kB (whole page, gzip), of {len(pages)}",
+                     ", ".join(f"`{p}` {whole[p] / 1e3:.0f} kB" for p in over) or "none", "none"))
     for path, runs in loads:
         last = runs[-1]
         rows.append((f"cold load `{path}`: load event (median of 5)",

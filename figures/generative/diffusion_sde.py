@@ -35,11 +35,12 @@ def vp_score(x, t):
 def _concept_figure():
     fig, ax = plt.subplots(figsize=(8.0, 3.6))
     rng = np.random.default_rng(3)
-    paths = euler_maruyama(sample_data(12, rng), vp_sde, 200, rng)
-    t = np.linspace(0, 1, 201)
+    # 100 steps draw the paths as well as 200 and keep the SVG (every noisy point) small
+    paths = euler_maruyama(sample_data(12, rng), vp_sde, 100, rng)
+    t = np.linspace(0, 1, 101)
     for path in paths.T:
         ax.plot(t, path, lw=0.8, alpha=0.7)
-    y = np.linspace(-4, 4, 400)
+    y = np.linspace(-4, 4, 200)
     for t0, colour in ((0.0, "C0"), (1.0, "C3")):
         pdf, _ = mixture_marginal(y, *vp_marginal(t0), W, MU, SD)
         sign = -1 if t0 == 0.0 else 1
@@ -76,7 +77,7 @@ def _marginals_figure():
             half = 4.5 if name == "VP" else max(4.5, 4 * float(s))
             grid = np.linspace(-half, half, 400)
             pdf, _ = mixture_marginal(grid, a, s, W, MU, SD)
-            ax.hist(xt, bins=80, range=(-half, half), density=True, color="0.7")
+            ax.hist(xt, bins=80, range=(-half, half), density=True, color="0.7", histtype="stepfilled")
             ax.plot(grid, pdf, "C0" if name == "VP" else "C1", lw=1.4)
             ax.set_title(f"{name}, t = {t}", fontsize=9)
             ax.tick_params(labelsize=8)
@@ -94,7 +95,7 @@ def _sampling_figure():
     samples = (reverse_sde_sample(x1, vp_sde, vp_score, N_STEPS, rng),
                probability_flow_sample(x1, vp_sde, vp_score, N_STEPS))
     for ax, x, title in zip(axes, samples, ("reverse SDE", "probability-flow ODE")):
-        ax.hist(x, bins=80, range=(-4, 4), density=True, color="0.7")
+        ax.hist(x, bins=80, range=(-4, 4), density=True, color="0.7", histtype="stepfilled")
         ax.plot(grid, pdf, "C0", lw=1.4)
         ax.set_title(f"{title}, {N_STEPS} steps", fontsize=9)
     ax = axes[2]
