@@ -72,7 +72,9 @@ def pytest_configure(config):
     # go to whichever worker is free
     if getattr(config.option, "maxschedchunk", "absent") is None:
         config.option.maxschedchunk = 2
-    if not under_mutmut():
+    # the report is the controller's: an xdist worker sends its outcomes there (their
+    # user_properties), and would otherwise read every page to print a report nobody sees
+    if not under_mutmut() and not hasattr(config, "workerinput"):
         config.pluginmanager.register(FormulaReport(config), "formula-report")
 
 
@@ -128,18 +130,19 @@ NEEDS_BUILD = {"build", "site", "site_url", "browser", "tab", "static_tab", "lon
 
 def parallel_order(items):
     """The order in which xdist hands the checks to its workers (`make check`). First the
-    site checks marked `long(seconds)`, the longest first: search alone takes a third of the
-    run, and started late it would leave one worker busy long after the other has finished
-    (they wait for the run's build, which is under way since the start). Then the site checks
-    that need no build (builds of their own, figures, runs of pytest), the formula checks,
-    and the other checks of the built site."""
+    site checks that need no build (builds of their own, figures, runs of pytest): they keep
+    both workers busy while the run's strict build, under way since the start, takes its
+    ten-odd seconds; a check that waited for it would leave a core idle. Then the site checks
+    marked `long(seconds)`, the longest first, so that none is left for the end while the
+    other worker idles; then the formula checks, and the other checks of the built site."""
     def group(item):
+        site = is_site_layer(item)
+        if site and not NEEDS_BUILD & set(getattr(item, "fixturenames", ())):
+            return (0, 0)
         long = item.get_closest_marker("long")
         if long:
-            return (0, -long.args[0])
-        if not is_site_layer(item):
-            return (2, 0)
-        return (1, 0) if not NEEDS_BUILD & set(getattr(item, "fixturenames", ())) else (3, 0)
+            return (1, -long.args[0])
+        return (2, 0) if not site else (3, 0)
     items.sort(key=group)  # stable: otherwise the order is pytest's
 
 
@@ -151,7 +154,7 @@ def pytest_collection_modifyitems(config, items):
         keep = [i for i in items if not is_site_layer(i)]
         config._site_deselected = len(items) - len(keep)
     else:
-        if os.environ.get("PYTEST_XDIST_WORKER"):
+        if hasattr(config, "workerinput"):
             parallel_order(items)
         return
     dropped = [i for i in items if i not in set(keep)]

@@ -12,14 +12,28 @@ import pytest
 from hooks import registry
 
 
-def test_every_key_equation_is_checked_and_every_marker_has_an_equation():
-    equations, problems = registry.collect()
+@pytest.fixture(scope="module")
+def collected():
+    """The site's registry (key equations and problems), read once for this module's checks:
+    it parses every page and every check file."""
+    return registry.collect()
+
+
+@pytest.fixture(scope="module")
+def built_pages(site, collected):
+    """page -> its built HTML, read once."""
+    return {page: (site / f"{page}.html").read_text(encoding="utf-8")
+            for page in {eq.page for eq in collected[0]}}
+
+
+def test_every_key_equation_is_checked_and_every_marker_has_an_equation(collected):
+    equations, problems = collected
     assert not problems, "\n".join(problems)
     assert equations, "no key equation found on any page"
 
 
-def test_every_snippet_module_backs_a_page_with_key_equations():
-    equations, _ = registry.collect()
+def test_every_snippet_module_backs_a_page_with_key_equations(collected):
+    equations, _ = collected
     pages = {eq.page for eq in equations}
     for module in sorted((registry.ROOT / "snippets").glob("*/*.py")):
         if module.name == "__init__.py" or module.name == "grid_world.py":
@@ -28,8 +42,8 @@ def test_every_snippet_module_backs_a_page_with_key_equations():
         assert f"{section}/{article}" in pages, f"{module} has no page with key equations"
 
 
-def test_the_formula_index_lists_every_key_equation(site):
-    equations, _ = registry.collect()
+def test_the_formula_index_lists_every_key_equation(site, collected):
+    equations, _ = collected
     index = (site / "formulas.html").read_text(encoding="utf-8")
     for eq in equations:
         assert f'href="{eq.page}.html#{eq.id}"' in index, eq.id
@@ -37,10 +51,10 @@ def test_the_formula_index_lists_every_key_equation(site):
             assert check.split("::")[1] in index
 
 
-def test_anchors_exist_on_the_built_pages(site):
-    equations, _ = registry.collect()
+def test_anchors_exist_on_the_built_pages(collected, built_pages):
+    equations, _ = collected
     for eq in equations:
-        html = (site / f"{eq.page}.html").read_text(encoding="utf-8")
+        html = built_pages[eq.page]
         assert f'id="{eq.id}"' in html, eq.id
 
 
@@ -101,16 +115,16 @@ def test_key_equation_heading_needs_one_eq_id(tmp_path):
     assert problems == ["docs/sec/art.md:1: a .key-eq heading needs one #eq-… id"]
 
 
-def test_resolve_takes_page_and_id_or_a_unique_bare_id():
-    equations, _ = registry.collect()
+def test_resolve_takes_page_and_id_or_a_unique_bare_id(collected):
+    equations, _ = collected
     assert registry.resolve("llm-rl/grpo#eq-group-advantage", equations).key == \
         "llm-rl/grpo#eq-group-advantage"
     assert registry.resolve("llm-rl/grpo.html#eq-group-advantage", equations).page == "llm-rl/grpo"
     assert registry.resolve("eq-group-advantage", equations).page == "llm-rl/grpo"
 
 
-def test_resolve_rejects_unknown_and_ambiguous_names_with_the_closest(tmp_path):
-    equations, _ = registry.collect()
+def test_resolve_rejects_unknown_and_ambiguous_names_with_the_closest(collected):
+    equations, _ = collected
     with pytest.raises(LookupError, match=r"no key equation .*closest: llm-rl/grpo#eq-group-adv"):
         registry.resolve("eq-group-advantag", equations)
     with pytest.raises(LookupError, match=r"closest: llm-rl/grpo#eq-group-advantage"):
@@ -120,11 +134,12 @@ def test_resolve_rejects_unknown_and_ambiguous_names_with_the_closest(tmp_path):
         registry.resolve("eq-x", twice)
 
 
-def test_each_key_equation_shows_its_command_and_the_index_its_number_of_checks(site):
-    equations, _ = registry.collect()
+def test_each_key_equation_shows_its_command_and_the_index_its_number_of_checks(
+        site, collected, built_pages):
+    equations, _ = collected
     index = (site / "formulas.html").read_text(encoding="utf-8")
     for eq in equations:
-        html = (site / f"{eq.page}.html").read_text(encoding="utf-8")
+        html = built_pages[eq.page]
         block = html[html.index(f'id="{eq.id}"'):]
         command = f"<code>pytest checks/ --formula {eq.page}#{eq.id}</code>"
         # in the equation's own check block: before the next heading
