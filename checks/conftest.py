@@ -50,9 +50,10 @@ def under_mutmut() -> bool:
 
 
 def key_equations(config) -> dict:
-    """page#eq-id -> KeyEquation, read from the pages once per session, when first needed."""
+    """page#eq-id -> KeyEquation (title, line, address), read from the pages once per session,
+    when first needed; which checks each has is what this run reports."""
     if config._key_equations is None:
-        config._key_equations = {eq.key: eq for eq in registry.collect()[0]}
+        config._key_equations = {eq.key: eq for eq in registry.read_pages()[0]}
     return config._key_equations
 
 
@@ -81,7 +82,7 @@ def pytest_configure(config):
 def pytest_sessionstart(session):
     """With the site layer, start the strict build now: it runs beside the formula checks."""
     config = session.config
-    if config.getoption("site") and not config._chosen_formulas:
+    if config.getoption("site") and not config._chosen_formulas and not config.option.collectonly:
         from checks.site.browser import start_build
 
         start_build(config._tmp_path_factory)

@@ -132,8 +132,9 @@ def formula_markers(path: Path) -> list[tuple[str, str]]:
     return found
 
 
-def collect(docs: Path = DOCS, checks: Path = CHECKS) -> tuple[list[KeyEquation], list[str]]:
-    """All key equations with their checks, and the problems that make the registry incomplete."""
+def read_pages(docs: Path = DOCS) -> tuple[list[KeyEquation], list[str]]:
+    """The key equations the pages show (without their checks: the check files are not read),
+    and the headings that could not be parsed."""
     equations: list[KeyEquation] = []
     problems: list[str] = []
     for md in sorted(docs.rglob("*.md")):
@@ -142,6 +143,12 @@ def collect(docs: Path = DOCS, checks: Path = CHECKS) -> tuple[list[KeyEquation]
             equations += parse_page(page, md.read_text(encoding="utf-8"))
         except ValueError as error:
             problems.append(str(error))
+    return equations, problems
+
+
+def collect(docs: Path = DOCS, checks: Path = CHECKS) -> tuple[list[KeyEquation], list[str]]:
+    """All key equations with their checks, and the problems that make the registry incomplete."""
+    equations, problems = read_pages(docs)
     by_key = {(eq.page, eq.id): eq for eq in equations}
     seen: set[tuple[str, str]] = set()
     for eq in equations:
