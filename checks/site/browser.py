@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
 import os
 import subprocess
 import sys
@@ -103,6 +104,18 @@ def serve(site_dir: Path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def small_search_index(context, site: Path):
+    """Answer the theme's request for the search index, in this browser context, with an index
+    of one document in the real format (the real configuration): on every page with scripts
+    the theme's search worker fetches the index and builds it, about 1.5 s of CPU for the
+    whole site, which only the checks of search need (test_search.py, the file:// check)."""
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    small = {"config": index["config"], "docs": index["docs"][:1]}
+    context.route("**/search/search_index.json", lambda route: route.fulfill(json=small))
+    return context
+
 
 
 @contextlib.contextmanager

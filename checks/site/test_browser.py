@@ -8,7 +8,6 @@ Skips without /usr/bin/chromium unless REQUIRE_BROWSER=1 (CI sets it: then it fa
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from pathlib import Path
@@ -17,7 +16,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from checks.site.browser import ROOT
+from checks.site.browser import ROOT, small_search_index
 
 pytestmark = pytest.mark.browser
 
@@ -30,9 +29,14 @@ RAW_TEX = ("[...document.querySelectorAll('.arithmatex')]"
            ".map(e => e.textContent.slice(0, 80))")
 
 
-def open_page(browser, url, **options):
-    """Open url in a new page; collect console errors, page errors and every requested URL."""
-    page = browser.new_page(**options)
+def open_page(browser, url, site: Path | None = None, **options):
+    """Open url in a page of a new context (with the small search index when site is given);
+    collect console errors, page errors and every requested URL. Close it with
+    `page.context.close()`."""
+    context = browser.new_context(**options)
+    if site is not None:
+        small_search_index(context, site)
+    page = context.new_page()
     seen = {"errors": [], "requests": []}
     page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
@@ -46,9 +50,7 @@ class Tab:
     Playwright's "networkidle", 500 ms of silence, cost 1-3 s a page).
 
     Every request is counted from its start to its end, so `settle` waits exactly until none
-    is pending. With scripts on, the search index is answered with an empty one: the search
-    worker would otherwise fetch and index the whole site on every page; it gets the real
-    index's configuration with one document (searching the real index is checked below).
+    is pending. With scripts on, the search index is the small one (`small_search_index`).
     With scripts off (`scripts=False`) the page is what its HTML and CSS make of it.
     """
 
@@ -56,9 +58,7 @@ class Tab:
         self.context = browser.new_context(viewport={"width": 1280, "height": 900},
                                            java_script_enabled=scripts)
         if scripts:
-            index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-            small = {"config": index["config"], "docs": index["docs"][:1]}  # the real format
-            self.context.route("**/search/search_index.json", lambda route: route.fulfill(json=small))
+            small_search_index(self.context, site)
         self.page = self.context.new_page()
         self.pending: set = set()
         self.errors: list[str] = []
@@ -298,14 +298,15 @@ def test_exemplar_shows_math_code_checks_and_figures(tab, site_url):
     assert len(sizes) == 2 and min(sizes) > 300
 
 
-def test_dark_scheme_follows_the_system_preference(browser, site_url):
-    page, seen = open_page(browser, site_url + "rl-basics/state-values.html", color_scheme="dark")
+def test_dark_scheme_follows_the_system_preference(browser, site, site_url):
+    page, seen = open_page(browser, site_url + "rl-basics/state-values.html", site,
+                           color_scheme="dark")
     assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     r, g, b = (int(x) for x in background[background.index("(") + 1: -1].split(",")[:3])
     assert r + g + b < 200, background
     assert seen["errors"] == []
-    page.close()
+    page.context.close()
 
 
 META = "document.querySelector('.md-search-result__meta').textContent.trim()"
@@ -342,7 +343,7 @@ def test_site_works_from_the_file_system(browser, site):
     assert seen["errors"] == []
     assert page.evaluate(RAW_TEX) == [] and page.locator(".katex").count() > 100
     assert any(p.endswith("/rl-basics/state-values.html") for p in search(page, "贝尔曼方程"))
-    page.close()
+    page.context.close()
 
 
 
@@ -368,22 +369,23 @@ def key_equation_ids(page) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def long_page(browser, site_url):
+def long_page(browser, site, site_url):
     """The heaviest page, loaded once for the checks of anchors, contents and printing."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    context = small_search_index(browser.new_context(viewport={"width": 1280, "height": 900}), site)
+    page = context.new_page()
     page.goto(site_url + LONG_PAGE, wait_until="load")
     yield page
-    page.close()
+    context.close()
 
 
 @pytest.mark.long(2)
-def test_a_link_to_a_key_equation_lands_on_it_on_a_cold_load(browser, site_url):
+def test_a_link_to_a_key_equation_lands_on_it_on_a_cold_load(browser, site, site_url):
     from hooks import registry
 
     page_name = LONG_PAGE.removesuffix(".html")
     text = (ROOT / "docs" / f"{page_name}.md").read_text(encoding="utf-8")
     last = registry.parse_page(page_name, text)[-1].id  # the farthest down
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = small_search_index(browser.new_context(viewport={"width": 1280, "height": 900}), site)
     page = context.new_page()
     page.goto(f"{site_url}{LONG_PAGE}#{last}", wait_until="load")
     assert page.evaluate("window.scrollY") > 5000

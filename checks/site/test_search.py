@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from checks.site.browser import ROOT
+from checks.site.browser import ROOT, small_search_index
 from hooks import catalogue, glossary
 
 QUERIES = Path(__file__).with_name("search_queries.yml")
@@ -67,7 +67,9 @@ RUN = """async ([queries, ready]) => {
 # (the one without "#") followed by its sections in the worker's order.
 ASK = """async (queries) => {
   const config = JSON.parse(document.getElementById('__config').textContent);
-  const where = new URL(config.base + '/search/search_index.json', location.href);
+  // with a query, so that the small index the theme's worker got (small_search_index) is not
+  // what answers: the server ignores the query and sends the real index
+  const where = new URL(config.base + '/search/search_index.json?real', location.href);
   const index = await (await fetch(where)).json();
   const worker = new Worker(new URL(config.search, location.href));
   let answer = null;
@@ -151,12 +153,14 @@ def rank(result: dict, page: str, anchor: str | None) -> int | None:
 
 
 @pytest.fixture(scope="module")
-def answers(browser, site_url):
-    """Every query's answer from the theme's search worker, on the built site's home page."""
-    page = browser.new_page()
+def answers(browser, site, site_url):
+    """Every query's answer from the theme's search worker, on the built site's home page
+    (whose own worker, which this does not use, gets the small index)."""
+    context = small_search_index(browser.new_context(), site)
+    page = context.new_page()
     page.goto(site_url + "index.html", wait_until="load")
     out = ask_worker(page, [q["q"] for q in load_queries()])
-    page.close()
+    context.close()
     return out
 
 
