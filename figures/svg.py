@@ -26,7 +26,6 @@ import io
 import math
 import re
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 # a decimal number, not part of a name, an id, a colour or a version string
@@ -49,6 +48,8 @@ def _rounded(match: re.Match) -> str:
 
 def svg_text(fig) -> str:
     """The figure as SVG text with its numbers rounded (see the module docstring)."""
+    import matplotlib.pyplot as plt  # on use: the checks import this module to collect
+
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None},
                 bbox_inches="tight")
@@ -60,6 +61,8 @@ def svg_text(fig) -> str:
 
 def _canonical(text: str) -> tuple[str, list[np.ndarray]]:
     """Hash-derived ids renamed in order of appearance; images decoded and cut out."""
+    import matplotlib.pyplot as plt
+
     images = []
 
     def cut(match: re.Match) -> str:

@@ -98,7 +98,6 @@ def exact_first_returns(n_max: int) -> list[Fraction]:
 
 U_EXACT = exact_returns(80)
 F_EXACT = exact_first_returns(80)
-z = sympy.symbols("z")
 
 
 # --8<-- [start:test_position_gf]
@@ -215,6 +214,7 @@ def test_renewal_on_a_sequence_that_is_not_a_walk():
 # --8<-- [start:test_return_gf]
 @pytest.mark.formula("eq-return-gf")
 def test_series_of_the_closed_form_has_the_counted_returns_as_coefficients():
+    z = sympy.symbols("z")
     series = sympy.series(1 / sympy.sqrt(1 - z**2), z, 0, N_MAX + 1).removeO()
     for n in range(1, N_MAX + 1):
         assert series.coeff(z, n) == sympy.Rational(int(COUNT_RETURN[n - 1]), 2**N_MAX)
@@ -245,6 +245,7 @@ def test_grinstead_snell_convention_in_the_variable_x_equal_to_z_squared():
 # --8<-- [start:test_first_return_gf]
 @pytest.mark.formula("eq-first-return-gf")
 def test_series_of_the_closed_form_has_the_counted_first_returns_as_coefficients():
+    z = sympy.symbols("z")
     series = sympy.series(1 - sympy.sqrt(1 - z**2), z, 0, N_MAX + 1).removeO()
     for n in range(1, N_MAX + 1):
         assert series.coeff(z, n) == sympy.Rational(int(COUNT_FIRST[n - 1]), 2**N_MAX)
