@@ -117,7 +117,6 @@ def small_search_index(context, site: Path):
     return context
 
 
-
 @contextlib.contextmanager
 def chromium():
     """A Playwright Browser on Debian's Chromium."""

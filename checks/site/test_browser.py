@@ -257,7 +257,7 @@ def test_every_page_loads_the_same_scripts_and_stylesheets(site):
     assert any(p.endswith("katex.min.css") for p in sheets) and "assets/stylesheets/extra.css" in sheets
 
 
-def heaviest_articles(n: int = 3) -> list[str]:
+def heaviest_articles(n: int) -> list[str]:
     articles = [p for p in (ROOT / "docs").glob("*/*.md") if p.name != "index.md"]
     articles.sort(key=lambda p: p.stat().st_size, reverse=True)
     return [p.relative_to(ROOT / "docs").with_suffix(".html").as_posix() for p in articles[:n]]

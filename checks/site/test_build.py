@@ -75,8 +75,7 @@ def without_plugin(config: str, name: str) -> str:
     lines indented under it)."""
     lines, out, skipping = config.splitlines(), [], False
     for line in lines:
-        entry = line.startswith("  - ")
-        if entry:
+        if line.startswith("  - "):
             skipping = line[4:].split(":")[0].strip() == name
         elif skipping and not line.startswith("      "):
             skipping = False

@@ -7,7 +7,6 @@ import inspect
 import sys
 
 import pytest
-from _pytest.compat import safe_getattr, safe_isclass
 
 from checks.lazy import lazy_import
 
@@ -19,8 +18,7 @@ def test_collection_probes_do_not_import_and_use_does():
         pytest.skip(f"{NAME} is already imported")
     module = lazy_import(NAME)
     # what collection looks up on every name of a check file
-    assert not safe_isclass(module) and not inspect.isclass(module)
-    assert safe_getattr(module, "_mock_name", None) is None
+    assert not inspect.isclass(module) and getattr(module, "_mock_name", None) is None
     assert getattr(module, "__test__", None) is None and not callable(module)
     assert NAME not in sys.modules, "a collection probe imported the module"
     assert callable(module.open)  # the first use imports it

@@ -88,15 +88,13 @@ ASK = """async (queries) => {
   };
   const out = [];
   for (const q of queries) {
-    const start = performance.now();
     const result = await ask({type: 2, data: q});
-    const ms = performance.now() - start;
     const links = result.data.items.slice(0, 10).map(group => {
       const docs = [...group];
       const [page] = docs.splice(docs.findIndex(d => !link(d.location).includes('#')), 1);
       return [page, ...docs].map(d => link(d.location));
     });
-    out.push({q, links, ms});
+    out.push({q, links});
   }
   worker.terminate();
   return out;
