@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from mkdocs.plugins import event_priority
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -288,21 +289,45 @@ def with_commands(html_text: str, page: str) -> str:
 CHECK_BLOCK = re.compile(
     r'(?P<head><details class="success">\s*<summary>.*?</summary>'
     r'(?:\s*<p class="formula-command">.*?</p>)?)(?P<body>.*?)(?P<end></details>)', re.DOTALL)
+EMPTY_TEMPLATE = re.compile(r'<template class="lazy-check"></template>')
 
 
-def lazy_checks(html_text: str) -> str:
-    """The code of each collapsed check block goes into a <template>, which the browser keeps
-    out of the page until the block is opened (docs/assets/javascripts/checks.js puts it in
-    place then). A long page holds dozens of check blocks; parsed, styled and mounted by the
-    theme they cost half of its load time. Their summary and command stay in the page."""
-    def wrap(m: re.Match) -> str:
+def take_out_checks(html_text: str) -> tuple[str, list[str]]:
+    """Each collapsed check block with its code taken out, leaving an empty <template>, and
+    the code taken out, in order. Done before the search plugin reads the page: the check
+    code is not searched (a reader searches the page's text and its snippet code), and left
+    in, it was half of the code the index and the build's HTML parsing went through."""
+    bodies: list[str] = []
+
+    def take(m: re.Match) -> str:
         if "<details" in m["body"] or "<template" in m["body"]:
             return m[0]  # a nested block: leave it as it is
-        return f'{m["head"]}<template class="lazy-check">{m["body"]}</template>{m["end"]}'
-    return CHECK_BLOCK.sub(wrap, html_text)
+        bodies.append(m["body"])
+        return f'{m["head"]}<template class="lazy-check"></template>{m["end"]}'
+    return CHECK_BLOCK.sub(take, html_text), bodies
 
 
+def put_back_checks(html_text: str, bodies: list[str]) -> str:
+    """The code of each collapsed check block back, in the <template> that keeps it out of
+    the page until the block is opened (docs/assets/javascripts/checks.js puts it in place
+    then). A long page holds dozens of check blocks; parsed, styled and mounted by the theme
+    they cost half of its load time. Their summary and command stay in the page."""
+    parts = EMPTY_TEMPLATE.split(html_text)
+    if len(parts) != len(bodies) + 1:
+        raise ValueError(f"{len(parts) - 1} empty check templates for {len(bodies)} check blocks")
+    out = [parts[0]]
+    for body, rest in zip(bodies, parts[1:]):
+        out += [f'<template class="lazy-check">{body}</template>', rest]
+    return "".join(out)
+
+
+def on_page_content(html_text: str, page, config, files) -> str:
+    html_text, page.check_bodies = take_out_checks(html_text)
+    return html_text
+
+
+@event_priority(50)  # before hooks/katex.py renders the math, some of which is in the checks
 def on_post_page(output: str, page, config) -> str:
-    # after the search plugin has read the page: neither the command nor the template is
-    # indexed differently from the page's own text
-    return lazy_checks(with_commands(output, page.file.src_uri.removesuffix(".md")))
+    # after the search plugin has read the page: the command is not indexed either
+    output = with_commands(output, page.file.src_uri.removesuffix(".md"))
+    return put_back_checks(output, getattr(page, "check_bodies", []))

@@ -150,3 +150,19 @@ def test_each_key_equation_shows_its_command_and_the_index_its_number_of_checks(
     pages = {f"{eq.page}.html" for eq in equations}
     indexed = [d for d in docs if d["location"].split("#")[0] in pages]
     assert indexed and not [d for d in indexed if "--formula" in d["text"]]  # added after indexing
+
+
+def test_check_code_is_on_its_page_but_not_in_the_search_index(site, built_pages):
+    """The collapsed check blocks hold their code (in the template checks.js opens), which
+    the search index leaves out; the snippet code is searched."""
+    docs = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    text = "".join(d["text"] for d in docs)
+    assert '@pytest.mark.formula("eq-' not in text and "def test_" not in text
+    assert "def solve_bellman" in text  # rl-basics/state-values' snippet
+    empty = [p for p, html in built_pages.items() if '<template class="lazy-check"></template>' in html]
+    assert empty == []
+    exemplar = built_pages["rl-basics/state-values"]
+    assert exemplar.count('<template class="lazy-check">') == 8
+    templates = "".join(part.split("</template>")[0]
+                        for part in exemplar.split('<template class="lazy-check">')[1:])
+    assert "test_closed_form_reproduces_the_hand_computed_example" in templates
